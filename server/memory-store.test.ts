@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { MemorySessionStore } from './memory-store.ts';
+import { SessionStoreFullError, type SessionRecord } from './store.ts';
+import { describeSessionStoreContract } from './testing/store-contract.ts';
+
+describeSessionStoreContract('MemorySessionStore', async () => ({ store: new MemorySessionStore() }));
+
+const T0 = 1_700_000_000_000;
+const record = (idleDeadlineAt = T0 + 1_000): SessionRecord => ({
+  subject: 'u',
+  createdAt: T0,
+  idleDeadlineAt,
+  absoluteDeadlineAt: T0 + 10_000,
+});
+
+describe('MemorySessionStore', () => {
+  it('refuses new sessions at its cap instead of evicting live ones', async () => {
+    const store = new MemorySessionStore({ maxSessions: 2 });
+    await store.create('a', record());
+    await store.create('b', record());
+    await expect(store.create('c', record())).rejects.toBeInstanceOf(SessionStoreFullError);
+    expect(await store.get('a', T0)).toBeDefined();
+    expect(await store.get('b', T0)).toBeDefined();
+    await store.delete('a');
+    await store.create('c', record());
+    expect(store.size).toBe(2);
+  });
+
+  it('counts ended but uncollected sessions against the cap until takeExpired collects them', async () => {
+    const store = new MemorySessionStore({ maxSessions: 1 });
+    await store.create('a', record(T0 + 1_000));
+    await expect(store.create('b', record())).rejects.toBeInstanceOf(SessionStoreFullError);
+    expect((await store.takeExpired(T0 + 1_000, 10)).map((e) => e.key)).toEqual(['a']);
+    await store.create('b', record(T0 + 5_000));
+    expect(await store.get('b', T0 + 1_000)).toBeDefined();
+  });
+
+  it('reuses freed slots without mixing up sessions', async () => {
+    const store = new MemorySessionStore();
+    for (let i = 0; i < 2_000; i++) await store.create(`s${i}`, { ...record(T0 + 1_000 + i), subject: `user${i}` });
+    for (let i = 0; i < 2_000; i += 2) await store.delete(`s${i}`);
+    for (let i = 0; i < 1_000; i++) await store.create(`t${i}`, { ...record(T0 + 5_000 + i), subject: `new${i}` });
+    expect((await store.get('s1', T0))?.subject).toBe('user1');
+    expect((await store.get('t999', T0))?.subject).toBe('new999');
+    const ended = await store.takeExpired(T0 + 4_000, 10_000);
+    expect(ended).toHaveLength(1_000);
+    expect(ended.every((e) => e.key.startsWith('s') && Number(e.key.slice(1)) % 2 === 1)).toBe(true);
+    expect(store.size).toBe(1_000);
+  });
+
+  it('rejects a cap that is not a positive integer, saying what to change', () => {
+    expect(() => new MemorySessionStore({ maxSessions: 0 })).toThrow(/maxSessions must be a positive integer/);
+  });
+});

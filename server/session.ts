@@ -1,0 +1,83 @@
+// The session rules, in one place: deadlines, caps and why a session ended. Pure functions of
+// (record, now): no store, no HTTP, no clock of their own. Routes and stores call these.
+import type { SessionRecord } from './store.ts';
+
+export type EndReason = 'idle' | 'absolute' | 'signed-out';
+
+export interface SessionSchedule {
+  idleTimeoutMs: number;
+  warningMs: number;
+  absoluteTimeoutMs: number;
+}
+
+/** The body of `GET /session` and of a successful keepalive (docs/protocol.md). */
+export interface ActiveStatusBody {
+  state: 'active';
+  remainingMs: number;
+  idleTimeoutMs: number;
+  warningMs: number;
+  absoluteRemainingMs: number;
+}
+
+export function newSessionRecord(
+  subject: string,
+  data: unknown,
+  now: number,
+  schedule: SessionSchedule,
+): SessionRecord {
+  const absoluteDeadlineAt = now + schedule.absoluteTimeoutMs;
+  const record: SessionRecord = {
+    subject,
+    createdAt: now,
+    idleDeadlineAt: Math.min(now + schedule.idleTimeoutMs, absoluteDeadlineAt),
+    absoluteDeadlineAt,
+  };
+  // Only sessions that carry data pay for the property (the memory store keeps millions).
+  if (data !== undefined) record.data = data;
+  return record;
+}
+
+/** When the session ends unless extended: the earlier of the two deadlines. */
+export function sessionEndsAt(record: SessionRecord): number {
+  return Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt);
+}
+
+export function isLive(record: SessionRecord, now: number): boolean {
+  return sessionEndsAt(record) > now;
+}
+
+/**
+ * The idle deadline a keepalive asks for: the user was last active `idleMs` ago, so the session
+ * should last `idleTimeoutMs` from then — never more than `idleTimeoutMs` from now.
+ */
+export function proposedIdleDeadline(now: number, idleMs: number, idleTimeoutMs: number): number {
+  return now - Math.max(0, idleMs) + idleTimeoutMs;
+}
+
+/**
+ * The store's one rule: a deadline never moves earlier and never passes the absolute lifetime.
+ * Stores apply it atomically (the memory store calls this; the Redis store runs it in Lua).
+ */
+export function extendedIdleDeadline(record: SessionRecord, proposedDeadlineAt: number): number {
+  return Math.min(Math.max(record.idleDeadlineAt, proposedDeadlineAt), record.absoluteDeadlineAt);
+}
+
+/** Why a session that is being removed at `now` ended. A live one can only end by sign-out. */
+export function endReason(record: SessionRecord, now: number): EndReason {
+  if (isLive(record, now)) return 'signed-out';
+  return record.absoluteDeadlineAt <= record.idleDeadlineAt ? 'absolute' : 'idle';
+}
+
+export function activeStatusBody(
+  record: SessionRecord,
+  now: number,
+  schedule: SessionSchedule,
+): ActiveStatusBody {
+  return {
+    state: 'active',
+    remainingMs: Math.ceil(sessionEndsAt(record) - now),
+    idleTimeoutMs: schedule.idleTimeoutMs,
+    warningMs: schedule.warningMs,
+    absoluteRemainingMs: Math.ceil(record.absoluteDeadlineAt - now),
+  };
+}
