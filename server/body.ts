@@ -1,0 +1,35 @@
+/** The outcome of reading a request body with a size limit. */
+export type BoundedBody = { kind: 'text'; text: string } | { kind: 'too-large' };
+
+/**
+ * Reads at most `maxBytes` of the body. `Content-Length` is checked first so an honest oversized
+ * request costs nothing; a chunked one is counted while it streams and cut off past the limit.
+ */
+export async function readBoundedText(request: Request, maxBytes: number): Promise<BoundedBody> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) return { kind: 'too-large' };
+  if (request.body === null) return { kind: 'text', text: '' };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return { kind: 'too-large' };
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return { kind: 'text', text: decoder.decode(chunks[0]) };
+  const joined = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { kind: 'text', text: decoder.decode(joined) };
+}
+
+const decoder = new TextDecoder();

@@ -1,0 +1,629 @@
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
+import { MemorySessionStore } from './memory-store.ts';
+import type { EndedSession, IdleSessionOptions } from './options.ts';
+import type { SessionStore } from './store.ts';
+
+const T0 = 1_700_000_000_000;
+const IDLE = 300_000;
+const WARNING = 60_000;
+const quiet = { warn: vi.fn(), error: vi.fn() };
+
+type Send = { cookie?: string; body?: BodyInit; headers?: Record<string, string>; origin?: string };
+
+function setup(options: IdleSessionOptions = {}) {
+  let clock = T0;
+  const ended: EndedSession[] = [];
+  const idle = createIdleSession({
+    now: () => clock,
+    sweepIntervalMs: 0,
+    onSessionEnd: (session) => void ended.push(session),
+    logger: quiet,
+    ...options,
+  });
+  const app = new Hono<IdleSessionEnv>();
+  app.use(idle.middleware);
+  app.route('/', idle.routes);
+  app.post('/login', async (c) => {
+    const { username } = await c.req.json<{ username: string }>();
+    const session = await idle.signIn(c, username, username === 'admin' ? { role: 'admin' } : undefined);
+    return c.json({ subject: session.subject });
+  });
+  app.post('/bye', async (c) => {
+    await idle.signOut(c);
+    return c.json({ ok: true });
+  });
+  app.get('/app', (c) => c.json({ subject: c.var.session?.subject ?? null, remainingMs: c.var.session?.remainingMs ?? null }));
+  app.get('/me', idle.requireSession, (c) => c.json({ subject: c.var.session!.subject }));
+
+  async function send(method: string, path: string, init: Send = {}, origin = init.origin ?? 'http://localhost') {
+    const headers = new Headers(init.headers);
+    if (init.cookie) headers.set('Cookie', init.cookie);
+    if (method !== 'GET' && !init.headers) headers.set('Sec-Fetch-Site', 'same-origin');
+    const body = init.body ?? null;
+    // Streams need `duplex: 'half'` in Node's fetch (not yet in the DOM RequestInit type).
+    const request = { method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) };
+    return app.request(`${origin}${path}`, request as RequestInit);
+  }
+
+  async function signIn(username = 'alice', cookie?: string, origin?: string) {
+    const response = await send('POST', '/login', { body: JSON.stringify({ username }), ...(cookie ? { cookie } : {}) }, origin);
+    expect(response.status).toBe(200);
+    const setCookie = response.headers.getSetCookie().at(-1)!;
+    return { cookie: setCookie.split(';')[0]!, setCookie, response };
+  }
+
+  return {
+    app,
+    idle,
+    ended,
+    send,
+    signIn,
+    advance(ms: number) {
+      clock += ms;
+    },
+    status: (cookie?: string) => send('GET', '/session', cookie ? { cookie } : {}),
+    keepalive: (cookie: string, body?: unknown) =>
+      send('POST', '/session/keepalive', { cookie, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+    logout: (cookie?: string) => send('POST', '/session/logout', cookie ? { cookie } : {}),
+  };
+}
+
+/** A store whose calls can be held and released, to force an order between concurrent requests. */
+function gatedStore(inner: SessionStore) {
+  const held: { extend?: () => void } = {};
+  let holdExtend = false;
+  const store: SessionStore = {
+    get: (key, now) => inner.get(key, now),
+    create: (key, record) => inner.create(key, record),
+    delete: (key) => inner.delete(key),
+    takeExpired: (now, limit) => inner.takeExpired(now, limit),
+    extend: async (key, proposed, now) => {
+      if (holdExtend) await new Promise<void>((resolve) => (held.extend = resolve));
+      return inner.extend(key, proposed, now);
+    },
+  };
+  return {
+    store,
+    holdExtends() {
+      holdExtend = true;
+    },
+    async releaseExtend() {
+      while (!held.extend) await new Promise((resolve) => setTimeout(resolve, 0));
+      held.extend();
+    },
+  };
+}
+
+function failingStore(failure: 'throw' | 'hang'): SessionStore {
+  const answer = () => (failure === 'throw' ? Promise.reject(new Error('ECONNREFUSED')) : new Promise<never>(() => {}));
+  return { get: answer, create: answer, extend: answer, delete: answer, takeExpired: answer };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  quiet.warn.mockReset();
+  quiet.error.mockReset();
+});
+
+describe('sign-in and the session cookie', () => {
+  it('sets an HttpOnly, SameSite=Lax, Path=/ session cookie without an expiry, holding a 256-bit id', async () => {
+    const { signIn } = setup();
+    const { setCookie } = await signIn();
+    expect(setCookie).toMatch(/^idle_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(setCookie).not.toMatch(/Max-Age|Expires|Secure/i);
+  });
+
+  it('uses the __Host- prefix and Secure on https, and reads it back there', async () => {
+    const { signIn, send } = setup();
+    const { setCookie, cookie } = await signIn('alice', undefined, 'https://app.example');
+    expect(setCookie).toMatch(/^__Host-idle_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    const status = await send('GET', '/session', { cookie }, 'https://app.example');
+    expect(status.status).toBe(200);
+  });
+
+  it('gives a fresh id at every sign-in and ends the session the request carried (no fixation)', async () => {
+    const { signIn, status, ended } = setup();
+    const first = await signIn('alice');
+    const second = await signIn('alice', first.cookie);
+    expect(second.cookie).not.toBe(first.cookie);
+    expect(second.response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+    expect((await status(first.cookie)).status).toBe(401);
+    expect((await status(second.cookie)).status).toBe(200);
+    expect(ended).toEqual([expect.objectContaining({ subject: 'alice', reason: 'signed-out' })]);
+  });
+
+  it('stores only a SHA-256 of the id, never the id itself', async () => {
+    const store = new MemorySessionStore();
+    const create = vi.spyOn(store, 'create');
+    const { signIn } = setup({ store });
+    const { cookie } = await signIn();
+    const id = cookie.split('=')[1]!;
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id)));
+    const expected = btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    expect(create.mock.calls[0]![0]).toBe(expected);
+    expect(JSON.stringify(create.mock.calls)).not.toContain(id);
+  });
+});
+
+describe('GET /session (status)', () => {
+  it('answers the schedule and remaining time, uncacheable, without a cookie', async () => {
+    const { signIn, status, advance } = setup();
+    const { cookie } = await signIn();
+    advance(10_000);
+    const response = await status(cookie);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(response.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(await response.json()).toEqual({
+      state: 'active',
+      remainingMs: IDLE - 10_000,
+      idleTimeoutMs: IDLE,
+      warningMs: WARNING,
+      absoluteRemainingMs: 43_200_000 - 10_000,
+    });
+  });
+
+  it('never extends the session', async () => {
+    const { signIn, status, advance } = setup();
+    const { cookie } = await signIn();
+    for (let i = 0; i < 5; i++) {
+      advance(59_000);
+      expect((await (await status(cookie)).json()).remainingMs).toBe(IDLE - (i + 1) * 59_000);
+    }
+    advance(5_000);
+    expect((await status(cookie)).status).toBe(401);
+  });
+
+  it('answers 401 signed-out with a reason when there is no cookie, and sets none', async () => {
+    const { status } = setup();
+    const response = await status();
+    expect(response.status).toBe(401);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(await response.json()).toEqual({ state: 'signed-out', error: 'no-session', message: expect.any(String) });
+  });
+
+  it('answers 401 and clears a tampered or unknown cookie', async () => {
+    const { status, signIn } = setup();
+    const { cookie } = await signIn();
+    const tampered = await status(`${cookie.slice(0, -1)}!`);
+    expect(tampered.status).toBe(401);
+    expect((await tampered.json()).error).toBe('invalid-session');
+    expect(tampered.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+    const flipped = cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A');
+    const unknown = await status(flipped);
+    expect(unknown.status).toBe(401);
+    expect((await unknown.json()).error).toBe('unknown-session');
+    expect(unknown.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+  });
+
+  it('clears the cookie of a session found expired', async () => {
+    const { status, signIn, advance } = setup();
+    const { cookie } = await signIn();
+    advance(IDLE);
+    const response = await status(cookie);
+    expect(response.status).toBe(401);
+    expect(response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+  });
+});
+
+describe('POST /session/keepalive', () => {
+  it('moves the deadline to now − idleMs + idleTimeoutMs', async () => {
+    const { signIn, keepalive, advance, status } = setup();
+    const { cookie } = await signIn();
+    advance(100_000);
+    const response = await keepalive(cookie, { idleMs: 30_000 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(await response.json()).toMatchObject({ state: 'active', remainingMs: IDLE - 30_000, idleTimeoutMs: IDLE, warningMs: WARNING });
+    expect((await (await status(cookie)).json()).remainingMs).toBe(IDLE - 30_000);
+  });
+
+  it('treats an absent body or absent idleMs as 0, floors fractions and ignores other fields', async () => {
+    const { signIn, keepalive, advance } = setup();
+    const { cookie } = await signIn();
+    advance(50_000);
+    expect((await (await keepalive(cookie)).json()).remainingMs).toBe(IDLE);
+    advance(50_000);
+    expect((await (await keepalive(cookie, { other: 1 })).json()).remainingMs).toBe(IDLE);
+    advance(50_000);
+    expect((await (await keepalive(cookie, { idleMs: 1_000.9 })).json()).remainingMs).toBe(IDLE - 1_000);
+  });
+
+  it('never moves the deadline earlier', async () => {
+    const { signIn, keepalive, advance } = setup();
+    const { cookie } = await signIn();
+    advance(100_000);
+    // The user was idle 250 s by the client's count: proposed deadline T0+150 s < current T0+300 s.
+    expect((await (await keepalive(cookie, { idleMs: 250_000 })).json()).remainingMs).toBe(200_000);
+    expect((await (await keepalive(cookie, { idleMs: 10 * IDLE })).json()).remainingMs).toBe(200_000);
+  });
+
+  it('never extends past the absolute lifetime', async () => {
+    const { signIn, keepalive, advance, status } = setup({ absoluteTimeoutMs: 400_000 });
+    const { cookie } = await signIn();
+    advance(200_000);
+    expect(await (await keepalive(cookie, { idleMs: 0 })).json()).toMatchObject({ remainingMs: 200_000, absoluteRemainingMs: 200_000 });
+    advance(150_000);
+    expect(await (await keepalive(cookie, { idleMs: 0 })).json()).toMatchObject({ remainingMs: 50_000, absoluteRemainingMs: 50_000 });
+    advance(50_000);
+    expect((await keepalive(cookie, { idleMs: 0 })).status).toBe(401);
+    expect((await status(cookie)).status).toBe(401);
+  });
+
+  it('never revives an expired session', async () => {
+    const { signIn, keepalive, advance, status } = setup();
+    const { cookie } = await signIn();
+    advance(IDLE);
+    const response = await keepalive(cookie, { idleMs: 0 });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ state: 'signed-out', error: 'unknown-session' });
+    expect(response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+    expect((await status(cookie)).status).toBe(401);
+  });
+
+  it('never revives a signed-out session', async () => {
+    const { signIn, keepalive, logout, status } = setup();
+    const { cookie } = await signIn();
+    await logout(cookie);
+    expect((await keepalive(cookie, { idleMs: 0 })).status).toBe(401);
+    expect((await status(cookie)).status).toBe(401);
+  });
+
+  it('answers 401 without a cookie', async () => {
+    const { send } = setup();
+    const response = await send('POST', '/session/keepalive', { body: '{"idleMs":0}' });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ state: 'signed-out', error: 'no-session' });
+  });
+});
+
+describe('POST /session/logout', () => {
+  it('deletes the session, clears the cookie and answers signed-out', async () => {
+    const { signIn, logout, status, ended } = setup();
+    const { cookie } = await signIn();
+    const response = await logout(cookie);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(await response.json()).toEqual({ state: 'signed-out' });
+    expect(response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax/);
+    expect((await status(cookie)).status).toBe(401);
+    expect(ended).toEqual([expect.objectContaining({ subject: 'alice', reason: 'signed-out' })]);
+  });
+
+  it('is idempotent: again, or with no session at all, it answers the same', async () => {
+    const { signIn, logout, ended } = setup();
+    const { cookie } = await signIn();
+    await logout(cookie);
+    const again = await logout(cookie);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ state: 'signed-out' });
+    const none = await logout();
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ state: 'signed-out' });
+    expect(ended).toHaveLength(1);
+  });
+
+  it('wins the race against a keepalive that started first but reaches the store after it', async () => {
+    const gated = gatedStore(new MemorySessionStore());
+    const { signIn, keepalive, logout, status } = setup({ store: gated.store });
+    const { cookie } = await signIn();
+    gated.holdExtends();
+    const pendingKeepalive = keepalive(cookie, { idleMs: 0 });
+    const logoutResponse = await logout(cookie);
+    await gated.releaseExtend();
+    expect(logoutResponse.status).toBe(200);
+    expect((await pendingKeepalive).status).toBe(401);
+    expect((await status(cookie)).status).toBe(401);
+  });
+
+  it('wins against many concurrent keepalives', async () => {
+    const { signIn, keepalive, logout, status } = setup();
+    const { cookie } = await signIn();
+    const all = await Promise.all([
+      ...Array.from({ length: 50 }, () => keepalive(cookie, { idleMs: 0 })),
+      logout(cookie),
+      ...Array.from({ length: 50 }, () => keepalive(cookie, { idleMs: 0 })),
+    ]);
+    expect(all[50]!.status).toBe(200);
+    expect(all.slice(51).every((r) => r.status === 401)).toBe(true);
+    expect((await status(cookie)).status).toBe(401);
+  });
+});
+
+describe('CSRF on the POST routes', () => {
+  const routes = ['/session/keepalive', '/session/logout'];
+
+  it.each(routes)('%s accepts Sec-Fetch-Site: same-origin', async (path) => {
+    const { signIn, send } = setup();
+    const { cookie } = await signIn();
+    expect((await send('POST', path, { cookie, headers: { 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(200);
+  });
+
+  it.each(routes)('%s refuses same-site, cross-site and none even with a matching Origin', async (path) => {
+    const { signIn, send, status } = setup();
+    const { cookie } = await signIn();
+    for (const site of ['same-site', 'cross-site', 'none']) {
+      const response = await send('POST', path, { cookie, headers: { 'Sec-Fetch-Site': site, Origin: 'http://localhost' } });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('Cache-Control')).toBe('no-store');
+      expect(await response.json()).toEqual({ error: 'csrf', message: expect.stringContaining(site) });
+    }
+    expect((await status(cookie)).status).toBe(200); // the logout did not happen
+  });
+
+  it.each(routes)('%s falls back to Origin when Sec-Fetch-Site is absent', async (path) => {
+    const { signIn, send } = setup();
+    const { cookie } = await signIn();
+    expect((await send('POST', path, { cookie, headers: { Origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await send('POST', path, { cookie, headers: { Origin: 'http://localhost' } })).status).toBe(200);
+  });
+
+  it.each(routes)('%s refuses a request with neither header', async (path) => {
+    const { signIn, send } = setup();
+    const { cookie } = await signIn();
+    const response = await send('POST', path, { cookie, headers: {} });
+    expect(response.status).toBe(403);
+    expect((await response.json()).error).toBe('csrf');
+  });
+
+  it('uses the configured list of origins instead of the request URL', async () => {
+    const { signIn, send } = setup({ allowedOrigins: ['https://app.example'] });
+    const { cookie } = await signIn();
+    const path = '/session/keepalive';
+    expect((await send('POST', path, { cookie, headers: { Origin: 'https://app.example' } })).status).toBe(200);
+    expect((await send('POST', path, { cookie, headers: { Origin: 'http://localhost' } })).status).toBe(403);
+  });
+
+  it('guards the app’s own unsafe routes through the middleware, and can be turned off there', async () => {
+    const guarded = setup();
+    const response = await guarded.send('POST', '/login', { body: '{"username":"a"}', headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    expect(response.status).toBe(403);
+    const open = setup({ csrfOnAllUnsafeRequests: false });
+    expect((await open.send('POST', '/login', { body: '{"username":"a"}', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(200);
+  });
+
+  it('rejects a malformed allowedOrigins entry, saying what to write', () => {
+    expect(() => createIdleSession({ allowedOrigins: ['https://app.example/'] })).toThrow(/allowedOrigins entries must be origins/);
+  });
+});
+
+describe('bad input gets a 4xx with a JSON reason', () => {
+  it.each([
+    ['not JSON', '{"idleMs":', 400, 'invalid-json'],
+    ['an array', '[1]', 400, 'invalid-body'],
+    ['null', 'null', 400, 'invalid-body'],
+    ['a string idleMs', '{"idleMs":"5"}', 400, 'invalid-body'],
+    ['a negative idleMs', '{"idleMs":-1}', 400, 'invalid-body'],
+    ['a boolean idleMs', '{"idleMs":true}', 400, 'invalid-body'],
+    ['an over-large body', JSON.stringify({ idleMs: 0, pad: 'x'.repeat(1100) }), 413, 'body-too-large'],
+  ])('keepalive with %s', async (_, body, statusCode, error) => {
+    const { signIn, send, status } = setup();
+    const { cookie } = await signIn();
+    const response = await send('POST', '/session/keepalive', { cookie, body });
+    expect(response.status).toBe(statusCode);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(await response.json()).toEqual({ error, message: expect.any(String) });
+    expect((await status(cookie)).status).toBe(200);
+  });
+
+  it('keepalive with a streamed body that grows past 1 KB, with no Content-Length', async () => {
+    const { signIn, send } = setup();
+    const { cookie } = await signIn();
+    const chunk = new TextEncoder().encode('x'.repeat(400));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 10) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await send('POST', '/session/keepalive', { cookie, body });
+    expect(response.status).toBe(413);
+    expect(sent).toBeLessThan(10); // it stopped reading
+  });
+
+  it('wrong methods on the protocol paths get 405 with Allow', async () => {
+    const { send } = setup();
+    const response = await send('GET', '/session/keepalive');
+    expect(response.status).toBe(405);
+    expect(response.headers.get('Allow')).toBe('POST');
+    expect((await response.json()).error).toBe('method-not-allowed');
+    expect((await send('DELETE', '/session', { headers: { 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(405);
+  });
+});
+
+describe('a failing store means 503, never signed in and never signed out', () => {
+  it.each(['throw', 'hang'] as const)('when the store calls %s', async (failure) => {
+    const { send } = setup({ store: failingStore(failure), storeTimeoutMs: 20 });
+    const cookie = `idle_session=${'a'.repeat(43)}`;
+    const answers = await Promise.all([
+      send('GET', '/session', { cookie }),
+      send('POST', '/session/keepalive', { cookie, body: '{"idleMs":0}' }),
+      send('POST', '/session/logout', { cookie }),
+      send('GET', '/app', { cookie }),
+      send('POST', '/login', { cookie, body: '{"username":"a"}' }),
+    ]);
+    for (const response of answers) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('Cache-Control')).toBe('no-store');
+      expect(response.headers.getSetCookie()).toEqual([]);
+      expect(await response.json()).toMatchObject({ state: 'unavailable', error: 'store-unavailable' });
+    }
+  });
+
+  it('sign-in at the memory store cap gets 503 store-full and live sessions stay', async () => {
+    const { signIn, send, status } = setup({ store: new MemorySessionStore({ maxSessions: 2 }) });
+    const a = await signIn('a');
+    const b = await signIn('b');
+    const refused = await send('POST', '/login', { body: '{"username":"c"}' });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ state: 'unavailable', error: 'store-full' });
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    expect((await status(a.cookie)).status).toBe(200);
+    expect((await status(b.cookie)).status).toBe(200);
+  });
+});
+
+describe('the middleware', () => {
+  it('puts the live session on c.var and extends it for ordinary requests', async () => {
+    const { signIn, send, advance, status } = setup();
+    const { cookie } = await signIn('admin');
+    advance(200_000);
+    const response = await send('GET', '/app', { cookie });
+    expect(await response.json()).toEqual({ subject: 'admin', remainingMs: IDLE });
+    expect((await (await status(cookie)).json()).remainingMs).toBe(IDLE);
+  });
+
+  it('does not extend for background requests: header or predicate', async () => {
+    const byHeader = setup();
+    const one = await byHeader.signIn();
+    byHeader.advance(200_000);
+    await byHeader.send('GET', '/app', { cookie: one.cookie, headers: { 'Idle-Logout-Background': '1' } });
+    expect((await (await byHeader.status(one.cookie)).json()).remainingMs).toBe(100_000);
+
+    const byPredicate = setup({ isBackgroundRequest: (c) => c.req.path === '/app' });
+    const two = await byPredicate.signIn();
+    byPredicate.advance(200_000);
+    const seen = await (await byPredicate.send('GET', '/app', { cookie: two.cookie })).json();
+    expect(seen).toEqual({ subject: 'alice', remainingMs: 100_000 });
+    expect((await (await byPredicate.status(two.cookie)).json()).remainingMs).toBe(100_000);
+  });
+
+  it('gives null and clears the cookie when the session has ended', async () => {
+    const { signIn, send, advance } = setup();
+    const { cookie } = await signIn();
+    advance(IDLE);
+    const response = await send('GET', '/app', { cookie });
+    expect(await response.json()).toEqual({ subject: null, remainingMs: null });
+    expect(response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+  });
+
+  it('requireSession answers 401 signed-out without a session', async () => {
+    const { send, signIn } = setup();
+    const response = await send('GET', '/me');
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ state: 'signed-out', error: 'no-session' });
+    const { cookie } = await signIn('bob');
+    expect(await (await send('GET', '/me', { cookie })).json()).toEqual({ subject: 'bob' });
+  });
+
+  it('signOut from app code ends the session like the logout route', async () => {
+    const { signIn, send, status, ended } = setup();
+    const { cookie } = await signIn();
+    const response = await send('POST', '/bye', { cookie });
+    expect(response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+    expect((await status(cookie)).status).toBe(401);
+    expect(ended.map((e) => e.reason)).toEqual(['signed-out']);
+  });
+});
+
+describe('expiry notifications', () => {
+  it('fire exactly once per ended session, with the reason, for sessions nobody requests again', async () => {
+    const { signIn, logout, keepalive, idle, advance, ended } = setup();
+    await signIn('never-seen-again');
+    const busy = await signIn('busy');
+    const leaver = await signIn('leaver');
+    await logout(leaver.cookie);
+    advance(200_000);
+    await keepalive(busy.cookie, { idleMs: 0 });
+    advance(99_999);
+    expect(await idle.sweepExpired()).toBe(0);
+    advance(1); // T0 + 300 s: the first deadline
+    expect(await idle.sweepExpired()).toBe(1);
+    expect(await idle.sweepExpired()).toBe(0);
+    advance(200_000); // T0 + 500 s: busy's extended deadline
+    expect(await idle.sweepExpired()).toBe(1);
+    advance(IDLE);
+    expect(await idle.sweepExpired()).toBe(0);
+    expect(ended).toEqual([
+      { subject: 'leaver', reason: 'signed-out', createdAt: T0, endedAt: T0 },
+      { subject: 'never-seen-again', reason: 'idle', createdAt: T0, endedAt: T0 + 300_000 },
+      { subject: 'busy', reason: 'idle', createdAt: T0, endedAt: T0 + 500_000 },
+    ]);
+  });
+
+  it('report absolute when the absolute lifetime ended the session, with the app data', async () => {
+    const { signIn, keepalive, idle, advance, ended } = setup({ absoluteTimeoutMs: 400_000 });
+    const { cookie } = await signIn('admin');
+    for (let i = 0; i < 4; i++) {
+      advance(100_000);
+      await keepalive(cookie, { idleMs: 0 });
+    }
+    expect(await idle.sweepExpired()).toBe(1);
+    expect(ended).toEqual([{ subject: 'admin', data: { role: 'admin' }, reason: 'absolute', createdAt: T0, endedAt: T0 + 400_000 }]);
+  });
+
+  it('run from the sweeper timer by themselves, without any request', async () => {
+    vi.useFakeTimers();
+    const { signIn, advance, ended, idle } = setup({ sweepIntervalMs: 1_000 });
+    await signIn('quiet');
+    advance(IDLE);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ended.map((e) => e.reason)).toEqual(['idle']);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(ended).toHaveLength(1);
+    idle.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sweep many at once in batches, each once, and a throwing callback does not stop the others', async () => {
+    const store = new MemorySessionStore();
+    let calls = 0;
+    const { idle, advance } = setup({
+      store,
+      onSessionEnd: () => {
+        calls += 1;
+        if (calls === 3) throw new Error('app bug');
+      },
+    });
+    for (let i = 0; i < 1_234; i++) {
+      await store.create(`key${i}`, { subject: `u${i}`, createdAt: T0, idleDeadlineAt: T0 + IDLE, absoluteDeadlineAt: T0 + 2 * IDLE });
+    }
+    advance(IDLE);
+    const [first, second] = await Promise.all([idle.sweepExpired(), idle.sweepExpired()]);
+    expect(first).toBe(1_234);
+    expect(second).toBe(1_234); // the same sweep, not a second one
+    expect(calls).toBe(1_234);
+    expect(store.size).toBe(0);
+    expect(quiet.error).toHaveBeenCalledWith('idle-logout: onSessionEnd failed', expect.any(Error));
+  });
+});
+
+describe('options', () => {
+  it('apply the documented defaults', async () => {
+    const idle = createIdleSession({ logger: quiet, sweepIntervalMs: 0 });
+    expect(idle.schedule).toEqual({ idleTimeoutMs: 300_000, warningMs: 60_000, absoluteTimeoutMs: 43_200_000 });
+    expect(idle.basePath).toBe('/session');
+    expect(idle.store).toBeInstanceOf(MemorySessionStore);
+    expect(quiet.warn).not.toHaveBeenCalled();
+  });
+
+  it('serve the routes under a configured base path', async () => {
+    const { signIn, send } = setup({ basePath: '/auth/idle/' });
+    const { cookie } = await signIn();
+    expect((await send('GET', '/auth/idle', { cookie })).status).toBe(200);
+    expect((await send('POST', '/auth/idle/keepalive', { cookie, body: '{}' })).status).toBe(200);
+  });
+
+  it('log once when the warning lead is under WCAG’s 20 seconds', () => {
+    createIdleSession({ warningMs: 10_000, logger: quiet, sweepIntervalMs: 0 });
+    expect(quiet.warn).toHaveBeenCalledTimes(1);
+    expect(quiet.warn.mock.calls[0]![0]).toMatch(/WCAG 2.2 SC 2.2.1/);
+  });
+
+  it.each([
+    [{ idleTimeoutMs: 0 }, /idleTimeoutMs must be a positive integer/],
+    [{ idleTimeoutMs: 1.5 }, /idleTimeoutMs must be a positive integer/],
+    [{ warningMs: 300_000 }, /warningMs \(300000\) must be shorter than idleTimeoutMs/],
+    [{ absoluteTimeoutMs: 1_000 }, /absoluteTimeoutMs \(1000\) must be at least idleTimeoutMs/],
+    [{ basePath: 'session' }, /basePath must start with "\/"/],
+    [{ cookie: { name: '__Host-x' } }, /cookie.name must be a plain cookie token/],
+  ] as const)('reject %o with a message that says what to change', (options, message) => {
+    expect(() => createIdleSession({ ...options, logger: quiet })).toThrow(message);
+  });
+});

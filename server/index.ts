@@ -1,0 +1,23 @@
+// idle-logout/server — the public server API. Web standards only: runs on Node, Bun, Deno, Workers.
+export {
+  createIdleSession,
+  type ActiveSession,
+  type IdleSession,
+  type IdleSessionEnv,
+  type IdleSessionVariables,
+} from './idle-session.ts';
+export {
+  BACKGROUND_HEADER,
+  type EndedSession,
+  type IdleSessionOptions,
+  type SessionCookieOptions,
+} from './options.ts';
+export type { EndReason } from './session.ts';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-store.ts';
+export {
+  SessionStoreFullError,
+  SessionStoreUnavailableError,
+  type ExpiredSession,
+  type SessionRecord,
+  type SessionStore,
+} from './store.ts';

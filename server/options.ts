@@ -1,0 +1,145 @@
+// Every option of the server side, with its default, validated in one place.
+import type { Context } from 'hono';
+import { MemorySessionStore } from './memory-store.ts';
+import type { EndReason } from './session.ts';
+import type { SessionStore } from './store.ts';
+
+/** What `onSessionEnd` receives, exactly once per ended session. */
+export interface EndedSession {
+  subject: string;
+  data?: unknown;
+  reason: EndReason;
+  createdAt: number;
+  /** When the server noticed (for `idle`/`absolute`, at most a sweep interval after the deadline). */
+  endedAt: number;
+}
+
+export interface SessionCookieOptions {
+  /** Cookie name; on https the `__Host-` prefix is added. Default `idle_session`. */
+  name?: string;
+  /**
+   * `'auto'` (default): Secure and `__Host-` when the request URL is https. Set `true` behind a
+   * TLS-terminating proxy, where the app sees http but the browser uses https.
+   */
+  secure?: 'auto' | boolean;
+  /** Default `Lax`: top-level navigations from other sites still carry the session. */
+  sameSite?: 'Lax' | 'Strict';
+}
+
+export interface IdleSessionOptions {
+  /** How long a session lives without activity. Default 300 000 (5 min). */
+  idleTimeoutMs?: number;
+  /** How long before the deadline clients warn. Default 60 000. Below 20 000 fails WCAG 2.2.1. */
+  warningMs?: number;
+  /** Longest a session can live, whatever the activity. Default 43 200 000 (12 h). */
+  absoluteTimeoutMs?: number;
+  /** Where sessions live. Default: a new `MemorySessionStore`. */
+  store?: SessionStore;
+  /** Base path of the protocol routes. Default `/session`. */
+  basePath?: string;
+  cookie?: SessionCookieOptions;
+  /**
+   * Origins allowed to POST, besides requests marked `Sec-Fetch-Site: same-origin`. Default: the
+   * origin of the request URL as the server sees it.
+   */
+  allowedOrigins?: readonly string[];
+  /** Refuse cross-site unsafe requests on every route the middleware sees. Default true. */
+  csrfOnAllUnsafeRequests?: boolean;
+  /**
+   * Requests that must not count as activity (polling). Default: requests carrying the header
+   * `Idle-Logout-Background: 1`. The status route never counts.
+   */
+  isBackgroundRequest?: (c: Context) => boolean;
+  /** Called exactly once per ended session, with why it ended. Errors are logged, never thrown. */
+  onSessionEnd?: (ended: EndedSession) => void | Promise<void>;
+  /** How often ended sessions are collected (and `onSessionEnd` fired). Default 1000; 0 = never (call `sweepExpired()` yourself, e.g. from a cron on Workers). */
+  sweepIntervalMs?: number;
+  /** A store call slower than this counts as a failure (503). Default 2000. */
+  storeTimeoutMs?: number;
+  /** The clock, in epoch ms. Default `Date.now`. Inject one in tests. */
+  now?: () => number;
+  /** Where warnings and callback errors go. Default `console`. */
+  logger?: Pick<Console, 'warn' | 'error'>;
+}
+
+export const BACKGROUND_HEADER = 'Idle-Logout-Background';
+
+export interface ResolvedOptions {
+  idleTimeoutMs: number;
+  warningMs: number;
+  absoluteTimeoutMs: number;
+  store: SessionStore;
+  basePath: string;
+  cookieName: string;
+  cookieSecure: 'auto' | boolean;
+  cookieSameSite: 'Lax' | 'Strict';
+  allowedOrigins: readonly string[] | undefined;
+  csrfOnAllUnsafeRequests: boolean;
+  isBackgroundRequest: (c: Context) => boolean;
+  onSessionEnd: ((ended: EndedSession) => void | Promise<void>) | undefined;
+  sweepIntervalMs: number;
+  storeTimeoutMs: number;
+  now: () => number;
+  logger: Pick<Console, 'warn' | 'error'>;
+}
+
+/** WCAG 2.2 SC 2.2.1 (Timing Adjustable): the user gets at least 20 s to extend. */
+export const WCAG_MIN_WARNING_MS = 20_000;
+
+function positiveInteger(name: string, value: number, { allowZero = false } = {}): number {
+  if (!Number.isInteger(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TypeError(`idle-logout: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function isBackgroundByHeader(c: Context): boolean {
+  return c.req.header(BACKGROUND_HEADER) === '1';
+}
+
+export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOptions {
+  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs ?? 300_000);
+  const warningMs = positiveInteger('warningMs', options.warningMs ?? 60_000, { allowZero: true });
+  const absoluteTimeoutMs = positiveInteger('absoluteTimeoutMs', options.absoluteTimeoutMs ?? 43_200_000);
+  if (warningMs >= idleTimeoutMs) {
+    throw new RangeError(`idle-logout: warningMs (${warningMs}) must be shorter than idleTimeoutMs (${idleTimeoutMs})`);
+  }
+  if (absoluteTimeoutMs < idleTimeoutMs) {
+    throw new RangeError(`idle-logout: absoluteTimeoutMs (${absoluteTimeoutMs}) must be at least idleTimeoutMs (${idleTimeoutMs})`);
+  }
+  const basePath = (options.basePath ?? '/session').replace(/\/+$/, '');
+  if (!basePath.startsWith('/')) {
+    throw new TypeError(`idle-logout: basePath must start with "/", got ${JSON.stringify(options.basePath)}`);
+  }
+  const cookieName = options.cookie?.name ?? 'idle_session';
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName) || cookieName.startsWith('__')) {
+    throw new TypeError(`idle-logout: cookie.name must be a plain cookie token without a "__" prefix (it is added on https), got ${JSON.stringify(cookieName)}`);
+  }
+  for (const origin of options.allowedOrigins ?? []) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new TypeError(`idle-logout: allowedOrigins entries must be origins like "https://app.example.com" (no path or trailing slash), got ${JSON.stringify(origin)}`);
+    }
+  }
+  const logger = options.logger ?? console;
+  if (warningMs < WCAG_MIN_WARNING_MS) {
+    logger.warn(`idle-logout: warningMs is ${warningMs} ms; WCAG 2.2 SC 2.2.1 asks for at least ${WCAG_MIN_WARNING_MS} ms to extend the session.`);
+  }
+  return {
+    idleTimeoutMs,
+    warningMs,
+    absoluteTimeoutMs,
+    store: options.store ?? new MemorySessionStore(),
+    basePath,
+    cookieName,
+    cookieSecure: options.cookie?.secure ?? 'auto',
+    cookieSameSite: options.cookie?.sameSite ?? 'Lax',
+    allowedOrigins: options.allowedOrigins,
+    csrfOnAllUnsafeRequests: options.csrfOnAllUnsafeRequests ?? true,
+    isBackgroundRequest: options.isBackgroundRequest ?? isBackgroundByHeader,
+    onSessionEnd: options.onSessionEnd,
+    sweepIntervalMs: positiveInteger('sweepIntervalMs', options.sweepIntervalMs ?? 1_000, { allowZero: true }),
+    storeTimeoutMs: positiveInteger('storeTimeoutMs', options.storeTimeoutMs ?? 2_000),
+    now: options.now ?? Date.now,
+    logger,
+  };
+}
