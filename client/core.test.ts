@@ -1,0 +1,643 @@
+// The pure rules, without DOM, timers, storage or network: feed events and times, read decisions.
+// `Origin` below simulates several tabs sharing one record the way the shells do (a write applies a
+// patch atomically, then every other tab re-reads), with requests answered by the test.
+import { describe, expect, it } from 'vitest';
+import {
+  ACTIVITY_PERSIST_STEP_MS,
+  BACKOFF_MAX_MS,
+  HIDDEN_COUNTDOWN_STEP_MS,
+  KEEPALIVE_SAFETY_MS,
+  LEADER_GRACE_MS,
+  applyPatch,
+  backoffMs,
+  emptyRecord,
+  initialState,
+  keepaliveIntervalMs,
+  phaseAt,
+  remainingMsAt,
+  step,
+  type CoreConfig,
+  type CoreEvent,
+  type CoreState,
+  type Effect,
+  type ServerResult,
+  type SharedRecord,
+} from './core.ts';
+
+const T = 300_000;
+const W = 60_000;
+const I = keepaliveIntervalMs(T, W);
+const T0 = 1_700_000_000_000;
+const config: CoreConfig = { activityDismissesWarning: false, hasBeforeSignOut: false };
+
+function live(remainingMs: number, absoluteRemainingMs = 43_200_000): ServerResult {
+  return { type: 'live', remainingMs, idleTimeoutMs: T, warningMs: W, absoluteRemainingMs };
+}
+
+interface Request {
+  tab: Tab;
+  kind: 'status' | 'keepalive' | 'logout';
+  idleMs?: number;
+  requestedAt: number;
+}
+
+class Tab {
+  state: CoreState;
+  effects: Effect[] = [];
+  wakeAt: number | null = null;
+  constructor(
+    readonly origin: Origin,
+    readonly name: string,
+    cfg: CoreConfig,
+  ) {
+    this.state = initialState(cfg);
+  }
+  dispatch(event: CoreEvent): void {
+    const result = step(this.state, event, this.origin.now);
+    this.state = result.state;
+    this.wakeAt = result.wakeAt;
+    this.effects.push(...result.effects);
+    for (const effect of result.effects) this.origin.carryOut(this, effect);
+  }
+  phase(): string {
+    return phaseAt(this.state, this.origin.now);
+  }
+  shown(): string {
+    return this.state.shownPhase;
+  }
+  of<K extends Effect['type']>(type: K): Extract<Effect, { type: K }>[] {
+    return this.effects.filter((e): e is Extract<Effect, { type: K }> => e.type === type);
+  }
+}
+
+class Origin {
+  now = T0;
+  record: SharedRecord | undefined = undefined;
+  tabs: Tab[] = [];
+  requests: Request[] = [];
+  /** Frozen tabs miss notifications, as frozen and bfcached pages do. */
+  frozen = new Set<Tab>();
+
+  open(name = `tab${this.tabs.length}`, cfg: CoreConfig = config, visible = true): Tab {
+    const tab = new Tab(this, name, cfg);
+    this.tabs.push(tab);
+    tab.dispatch({ type: 'start', visible });
+    return tab;
+  }
+  carryOut(tab: Tab, effect: Effect): void {
+    if (effect.type === 'read') {
+      tab.dispatch({ type: 'shared', record: this.record });
+    } else if (effect.type === 'write') {
+      const { record, applied } = applyPatch(this.record, effect.patch);
+      this.record = record;
+      tab.dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } });
+      if (applied) for (const other of this.tabs) if (other !== tab && !this.frozen.has(other)) other.dispatch({ type: 'shared', record });
+    } else if (effect.type === 'request') {
+      this.requests.push({ tab, kind: effect.kind, idleMs: effect.kind === 'keepalive' ? effect.idleMs : undefined, requestedAt: this.now });
+    }
+  }
+  /** Answers the oldest open request of this kind. */
+  answer(kind: Request['kind'], result: ServerResult, tab?: Tab): Request {
+    const index = this.requests.findIndex((r) => r.kind === kind && (!tab || r.tab === tab));
+    if (index < 0) throw new Error(`no open ${kind} request`);
+    const [request] = this.requests.splice(index, 1) as [Request];
+    request.tab.dispatch({ type: 'response', kind, requestedAt: request.requestedAt, result });
+    return request;
+  }
+  open_(kind: Request['kind']): Request[] {
+    return this.requests.filter((r) => r.kind === kind);
+  }
+  /** Moves the clock, firing each tab's one-shot timer when due (in time order). */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const due = this.tabs.filter((t) => !this.frozen.has(t) && t.wakeAt !== null && t.wakeAt <= end);
+      if (!due.length) break;
+      const next = Math.min(...due.map((t) => t.wakeAt as number));
+      this.now = Math.max(this.now, next);
+      for (const tab of due.filter((t) => t.wakeAt === next)) {
+        // The scheduler shell re-reads the shared record before acting on a timer.
+        tab.dispatch({ type: 'shared', record: this.record });
+      }
+    }
+    this.now = end;
+  }
+  /** Sleep: no timer runs; the clock jumps. */
+  sleep(ms: number): void {
+    this.now += ms;
+  }
+}
+
+function startedTab(origin = new Origin(), remainingMs = T): Tab {
+  const tab = origin.open();
+  origin.answer('status', live(remainingMs));
+  return tab;
+}
+
+describe('keepalive interval', () => {
+  it('leaves room for a keepalive before the warning of an active user: I = (T − W − L) / 2', () => {
+    expect(I).toBe((T - W - KEEPALIVE_SAFETY_MS) / 2);
+    // Worst case: a keepalive at k carried input just after k − I; the next leaves by k + I + L.
+    for (const [t, w] of [[300_000, 60_000], [900_000, 120_000], [120_000, 30_000], [60_000, 20_000]] as const) {
+      const i = keepaliveIntervalMs(t, w);
+      expect(0 + i + KEEPALIVE_SAFETY_MS).toBeLessThanOrEqual(0 - i + t - w);
+    }
+  });
+  it('never drops below one second for tiny timeouts', () => {
+    expect(keepaliveIntervalMs(20_000, 20_000)).toBe(1_000);
+  });
+});
+
+describe('backoff', () => {
+  it('doubles from one second and caps', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map(backoffMs)).toEqual([1000, 2000, 4000, 8000, 16000, BACKOFF_MAX_MS, BACKOFF_MAX_MS]);
+  });
+});
+
+describe('start', () => {
+  it('reads the shared record and asks the server for the status', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    expect(tab.effects.map((e) => e.type)).toEqual(['read', 'request']);
+    expect(origin.open_('status')).toHaveLength(1);
+    expect(tab.phase()).toBe('starting');
+    expect(remainingMsAt(tab.state, origin.now)).toBeNull();
+  });
+
+  it('takes the deadline from remainingMs relative to arrival on its own clock', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    origin.now += 400; // the answer takes 400 ms
+    origin.answer('status', live(287_512));
+    expect(origin.record?.deadlineAt).toBe(T0 + 400 + 287_512);
+    expect(tab.phase()).toBe('active');
+    expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'active' });
+    expect(tab.wakeAt).toBe(T0 + 400 + 287_512 - W); // next: the warning
+  });
+
+  it('401 at start → signed out (server), without a logout request', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    origin.answer('status', { type: 'signed-out' });
+    expect(tab.shown()).toBe('signed-out');
+    expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'signed-out', reason: 'server' });
+    expect(origin.open_('logout')).toHaveLength(0);
+    expect(tab.wakeAt).toBeNull();
+  });
+
+  it('a stored signed-out record waits for the server: no flash of active, no wrong sign-out', () => {
+    const origin = new Origin();
+    origin.record = { ...emptyRecord(), deadlineAt: T0 - 1000, idleTimeoutMs: T, warningMs: W, signedOutAt: T0 - 1000, signedOutReason: 'idle' };
+    const tab = origin.open();
+    expect(tab.phase()).toBe('starting');
+    expect(tab.of('phase')).toHaveLength(0);
+    // The user signed in again since: the server says live → a new session, shown active.
+    origin.answer('status', live(T));
+    expect(tab.shown()).toBe('active');
+    expect(origin.record?.signedOutAt).toBe(0);
+  });
+
+  it('after the browser was closed past the deadline, shows signed out when the server confirms', () => {
+    const origin = new Origin();
+    origin.record = { ...emptyRecord(), deadlineAt: T0 - 60_000, absoluteDeadlineAt: T0 + 1e7, idleTimeoutMs: T, warningMs: W };
+    const tab = origin.open();
+    expect(tab.phase()).toBe('starting');
+    origin.answer('status', { type: 'signed-out' });
+    expect(tab.of('phase').map((e) => e.phase)).toEqual(['signed-out']);
+  });
+
+  it('a stored record with a future deadline is shown at once (a reload keeps the state)', () => {
+    const origin = new Origin();
+    const first = startedTab(origin);
+    origin.advance(10_000);
+    const reloaded = origin.open();
+    expect(reloaded.phase()).toBe('active');
+    expect(remainingMsAt(reloaded.state, origin.now)).toBe(remainingMsAt(first.state, origin.now));
+  });
+
+  it('a second start event is ignored', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    tab.dispatch({ type: 'start', visible: true });
+    expect(origin.open_('status')).toHaveLength(1);
+  });
+});
+
+describe('phases and wake-ups', () => {
+  it('active → warning at deadline − warningMs → signed out (idle) at the deadline, logout once', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W - 1);
+    expect(tab.shown()).toBe('active');
+    origin.advance(1);
+    expect(tab.shown()).toBe('warning');
+    expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'warning', remainingMs: W });
+    origin.advance(W);
+    expect(tab.shown()).toBe('signed-out');
+    expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'signed-out', reason: 'idle' });
+    expect(origin.open_('logout')).toHaveLength(1);
+    expect(origin.record?.signedOutReason).toBe('idle');
+    expect(tab.wakeAt).toBeNull();
+  });
+
+  it('counts down once per whole second while visible, every 10 s while hidden', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    tab.effects = [];
+    origin.advance(5_000);
+    expect(tab.of('countdown').map((e) => e.remainingMs)).toEqual([59_000, 58_000, 57_000, 56_000, 55_000]);
+    tab.dispatch({ type: 'visibility', visible: false });
+    tab.effects = [];
+    origin.advance(20_000);
+    expect(HIDDEN_COUNTDOWN_STEP_MS).toBe(10_000);
+    expect(tab.of('countdown').map((e) => [e.remainingMs, e.visible])).toEqual([
+      [50_000, false],
+      [40_000, false],
+    ]);
+  });
+
+  it('no timer at all while nothing can change but the deadline: one wake-up, not an interval', () => {
+    const tab = startedTab();
+    // Active, no input: the only wake-up is the warning.
+    expect(tab.wakeAt).toBe(tab.state.record!.deadlineAt - W);
+  });
+
+  it('sleep past the deadline goes straight to signed out, never showing active or warning', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    tab.effects = [];
+    origin.sleep(T + 3_600_000);
+    tab.dispatch({ type: 'wake' });
+    expect(tab.of('phase').map((e) => e.phase)).toEqual(['signed-out']);
+    expect(tab.of('countdown')).toHaveLength(0);
+    expect(origin.open_('logout')).toHaveLength(1);
+  });
+
+  it('sleep into the warning window shows the warning with the true remaining time', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.sleep(T - 20_000);
+    tab.dispatch({ type: 'wake' });
+    expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'warning', remainingMs: 20_000 });
+  });
+});
+
+describe('keepalive', () => {
+  it('is not sent without real activity, however long the tab stays open', () => {
+    const origin = new Origin();
+    startedTab(origin);
+    origin.advance(T - W - 1);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+  });
+
+  it('is sent by the leader when owed, carrying idleMs, and moves the deadline', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    tab.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(10_000);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(origin.open_('keepalive')).toHaveLength(0); // the deadline is fresh: spacing
+    origin.advance(I - 10_000 - 1);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    origin.advance(1);
+    const [request] = origin.open_('keepalive');
+    expect(request).toMatchObject({ idleMs: I - 10_000 });
+    origin.answer('keepalive', live(T - (I - 10_000)));
+    expect(origin.record?.deadlineAt).toBe(T0 + 10_000 + T);
+    expect(tab.of('keepalive-sent')).toHaveLength(1);
+    // Covered now: nothing owed until new input.
+    origin.advance(T - W - I);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+  });
+
+  it('is sent at once when the user acts after a quiet spell (the remaining time is short)', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    tab.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(T - W - 5_000); // 65 s left, warning in 5 s
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(origin.open_('keepalive')).toEqual([expect.objectContaining({ idleMs: 0 })]);
+  });
+
+  it('input is persisted coarsely; idleMs is measured from the last input in any tab', () => {
+    const origin = new Origin();
+    const a = startedTab(origin);
+    const b = origin.open('b');
+    a.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(1_000);
+    b.dispatch({ type: 'activity', at: origin.now });
+    const writes = () => b.of('write').filter((w) => w.patch.kind === 'activity').length;
+    expect(writes()).toBe(1);
+    origin.advance(1_000);
+    b.dispatch({ type: 'activity', at: origin.now });
+    expect(writes()).toBe(1); // within the step: not written
+    origin.advance(ACTIVITY_PERSIST_STEP_MS);
+    b.dispatch({ type: 'activity', at: origin.now });
+    expect(writes()).toBe(2);
+    const lastInputAt = origin.now;
+    origin.advance(I);
+    const [request] = origin.open_('keepalive');
+    expect(request?.tab).toBe(a);
+    expect(request?.idleMs).toBe(request!.requestedAt - lastInputAt);
+  });
+
+  it('one keepalive per interval for the origin, whatever the number of tabs', () => {
+    for (const tabCount of [1, 3, 8]) {
+      const origin = new Origin();
+      const tabs = [startedTab(origin)];
+      for (let i = 1; i < tabCount; i++) tabs.push(origin.open());
+      tabs[0]!.dispatch({ type: 'leader', isLeader: true });
+      let sent = 0;
+      // Ten minutes of input in every tab, every two seconds.
+      for (let t = 0; t < 600_000; t += 2_000) {
+        for (const tab of tabs) tab.dispatch({ type: 'activity', at: origin.now });
+        for (const r of origin.open_('keepalive')) {
+          sent++;
+          origin.answer('keepalive', live(T - (r.idleMs ?? 0)), r.tab);
+        }
+        origin.advance(2_000);
+        expect(tabs.every((t) => t.shown() === 'active')).toBe(true);
+      }
+      // The first at I (the status answer covered the start), then every I: I, 2I … 5I < 10 min.
+      expect(sent).toBe(Math.floor(600_000 / I));
+    }
+  });
+
+  it('a non-leader covers for a frozen leader after the grace period, and only one tab does', () => {
+    const origin = new Origin();
+    const leader = startedTab(origin);
+    leader.dispatch({ type: 'leader', isLeader: true });
+    const b = origin.open('b');
+    const c = origin.open('c');
+    origin.answer('status', live(T), b);
+    origin.answer('status', live(T), c);
+    origin.frozen.add(leader);
+    origin.advance(I);
+    b.dispatch({ type: 'activity', at: origin.now });
+    c.dispatch({ type: 'activity', at: origin.now });
+    origin.advance(LEADER_GRACE_MS - 1);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    origin.advance(1);
+    expect(origin.open_('keepalive')).toHaveLength(1);
+  });
+
+  it('claims are atomic: two tabs claiming at the same moment send one keepalive', () => {
+    const origin = new Origin();
+    const a = startedTab(origin);
+    const b = origin.open('b');
+    a.dispatch({ type: 'leader', isLeader: true });
+    b.dispatch({ type: 'leader', isLeader: true }); // a split brain during election
+    origin.advance(I);
+    a.dispatch({ type: 'activity', at: origin.now });
+    b.dispatch({ type: 'activity', at: origin.now });
+    expect(origin.open_('keepalive')).toHaveLength(1);
+  });
+
+  it('no automatic keepalive while the warning shows (activity does not dismiss it)', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    tab.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(T - W + 1_000);
+    expect(tab.shown()).toBe('warning');
+    tab.dispatch({ type: 'activity', at: origin.now });
+    origin.advance(5_000);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    expect(tab.shown()).toBe('warning');
+  });
+
+  it('with activityDismissesWarning, input during the warning acts as "stay"', () => {
+    const origin = new Origin();
+    const tab = origin.open('a', { ...config, activityDismissesWarning: true });
+    origin.answer('status', live(T));
+    origin.advance(T - W + 1_000);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(tab.shown()).toBe('active');
+    expect(origin.open_('keepalive')).toHaveLength(1);
+  });
+
+  it('does not try to extend past the absolute lifetime', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    origin.answer('status', live(100_000, 100_000)); // capped
+    tab.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(I + 1_000);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    origin.advance(1_000);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+  });
+});
+
+describe('warning, stay and sign-out across tabs', () => {
+  it('every tab warns; "stay" in one closes it everywhere, with one keepalive', () => {
+    const origin = new Origin();
+    const tabs = [startedTab(origin), origin.open('b'), origin.open('c')];
+    origin.advance(T - W);
+    expect(tabs.map((t) => t.shown())).toEqual(['warning', 'warning', 'warning']);
+    tabs[1]!.dispatch({ type: 'stay' });
+    expect(tabs.map((t) => t.shown())).toEqual(['active', 'active', 'active']);
+    expect(tabs.every((t) => t.of('phase').at(-1)?.stayed)).toBe(true);
+    expect(origin.open_('keepalive')).toEqual([expect.objectContaining({ tab: tabs[1], idleMs: 0 })]);
+    origin.answer('keepalive', live(T));
+    expect(origin.record?.deadlineAt).toBe(origin.now + T);
+    origin.advance(T - W - 1);
+    expect(tabs.every((t) => t.shown() === 'active')).toBe(true);
+  });
+
+  it('"sign out" in one tab signs out every tab (reason user), logout once', () => {
+    const origin = new Origin();
+    const tabs = [startedTab(origin), origin.open('b'), origin.open('c')];
+    origin.advance(T - W + 5_000);
+    tabs[2]!.dispatch({ type: 'sign-out' });
+    expect(tabs.map((t) => t.of('phase').at(-1))).toEqual(
+      tabs.map(() => expect.objectContaining({ phase: 'signed-out', reason: 'user' })),
+    );
+    expect(origin.open_('logout')).toEqual([expect.objectContaining({ tab: tabs[2] })]);
+  });
+
+  it('at the deadline every tab tries; the conditional write lets exactly one send the logout', () => {
+    const origin = new Origin();
+    const tabs = [startedTab(origin), origin.open('b'), origin.open('c')];
+    origin.advance(T);
+    expect(tabs.every((t) => t.shown() === 'signed-out')).toBe(true);
+    expect(origin.open_('logout')).toHaveLength(1);
+  });
+
+  it('an idle tab never signs out a user active in another tab', () => {
+    const origin = new Origin();
+    const idle = startedTab(origin);
+    const busy = origin.open('busy');
+    busy.dispatch({ type: 'leader', isLeader: true });
+    for (let t = 0; t < 3 * T; t += 10_000) {
+      busy.dispatch({ type: 'activity', at: origin.now });
+      for (const r of origin.open_('keepalive')) origin.answer('keepalive', live(T - (r.idleMs ?? 0)), r.tab);
+      origin.advance(10_000);
+    }
+    expect(idle.of('phase').map((e) => e.phase)).toEqual(['active']);
+  });
+
+  it('a deadline extended by another tab while this one was frozen is respected on wake', () => {
+    const origin = new Origin();
+    const a = startedTab(origin);
+    const b = origin.open('b');
+    origin.frozen.add(a);
+    origin.advance(T - W - 1_000);
+    b.dispatch({ type: 'stay' });
+    origin.answer('keepalive', live(T));
+    origin.frozen.delete(a);
+    // a's old timer fires late; the shell re-reads the record first.
+    a.dispatch({ type: 'shared', record: origin.record });
+    expect(a.shown()).toBe('active');
+  });
+
+  it('a tab opened during the warning shows the same countdown at once', () => {
+    const origin = new Origin();
+    const first = startedTab(origin);
+    origin.advance(T - 42_000);
+    const late = origin.open('late');
+    expect(late.shown()).toBe('warning');
+    expect(late.of('phase').at(-1)?.remainingMs).toBe(42_000);
+    expect(remainingMsAt(late.state, origin.now)).toBe(remainingMsAt(first.state, origin.now));
+  });
+
+  it('the beforeSignOut hook runs before the sign-out is recorded', () => {
+    const origin = new Origin();
+    const tab = origin.open('a', { ...config, hasBeforeSignOut: true });
+    origin.answer('status', live(T));
+    origin.advance(T);
+    expect(tab.of('run-hook')).toEqual([{ type: 'run-hook', reason: 'idle' }]);
+    expect(origin.record?.signedOutAt).toBe(0);
+    expect(tab.shown()).toBe('warning');
+    tab.dispatch({ type: 'hook-done' });
+    expect(tab.shown()).toBe('signed-out');
+    expect(origin.open_('logout')).toHaveLength(1);
+  });
+
+  it('if another tab extends the deadline while the hook runs, the idle sign-out is dropped', () => {
+    const origin = new Origin();
+    const a = origin.open('a', { ...config, hasBeforeSignOut: true });
+    origin.answer('status', live(T));
+    origin.advance(T);
+    origin.record = { ...origin.record!, deadlineAt: origin.now + T, serverSeenAt: origin.now };
+    a.dispatch({ type: 'hook-done' });
+    expect(a.shown()).not.toBe('signed-out');
+    expect(origin.open_('logout')).toHaveLength(0);
+  });
+});
+
+describe('failures', () => {
+  it('keepalive network error / 503: retry with backoff, unreachable once, never success or sign-out', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    tab.dispatch({ type: 'stay' });
+    const deadlineBefore = origin.record!.deadlineAt;
+    origin.answer('keepalive', { type: 'unreachable', status: 0 });
+    expect(tab.of('reachable')).toEqual([{ type: 'reachable', reachable: false }]);
+    expect(origin.record!.deadlineAt).toBe(deadlineBefore);
+    expect(tab.of('keepalive-sent')).toHaveLength(0);
+    origin.advance(999);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    origin.advance(1);
+    origin.answer('keepalive', { type: 'unreachable', status: 503 });
+    origin.advance(1_999);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    origin.advance(1);
+    expect(origin.open_('keepalive')).toHaveLength(1);
+    expect(tab.of('reachable')).toHaveLength(1);
+    origin.answer('keepalive', live(T));
+    expect(tab.of('reachable').at(-1)).toEqual({ type: 'reachable', reachable: true });
+    expect(tab.shown()).toBe('active');
+    expect(tab.state.failures).toBe(0);
+  });
+
+  it('an unreachable server never signs out before the deadline, and does at the deadline', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    tab.dispatch({ type: 'stay' });
+    for (;;) {
+      const open = origin.open_('keepalive');
+      if (open.length) origin.answer('keepalive', { type: 'unreachable', status: 0 });
+      if (origin.now >= T0 + T - 1) break;
+      expect(tab.shown()).not.toBe('signed-out');
+      origin.advance(500);
+    }
+    origin.advance(1);
+    expect(tab.shown()).toBe('signed-out');
+    expect(tab.of('phase').at(-1)?.reason).toBe('idle');
+  });
+
+  it('status unreachable at start: stays starting and retries with backoff', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    origin.answer('status', { type: 'unreachable', status: 503 });
+    expect(tab.phase()).toBe('starting');
+    expect(tab.wakeAt).toBe(origin.now + 1_000);
+    origin.advance(1_000);
+    origin.answer('status', live(T));
+    expect(tab.shown()).toBe('active');
+  });
+
+  it('401 from a keepalive signs out every tab (reason server) and sends no logout', () => {
+    const origin = new Origin();
+    const tabs = [startedTab(origin), origin.open('b')];
+    origin.advance(T - W);
+    tabs[0]!.dispatch({ type: 'stay' });
+    origin.answer('keepalive', { type: 'signed-out' });
+    expect(tabs.map((t) => t.of('phase').at(-1))).toEqual(
+      tabs.map(() => expect.objectContaining({ phase: 'signed-out', reason: 'server' })),
+    );
+    expect(origin.open_('logout')).toHaveLength(0);
+  });
+});
+
+describe('applyPatch (merging concurrent tabs)', () => {
+  const base: SharedRecord = { ...emptyRecord(), deadlineAt: T0 + T, absoluteDeadlineAt: T0 + 1e8, idleTimeoutMs: T, warningMs: W, serverSeenAt: T0 };
+  const server = (arrivedAt: number, remainingMs: number, source: 'status' | 'keepalive' = 'keepalive', requestedAt = arrivedAt - 10) =>
+    ({ kind: 'server', source, requestedAt, arrivedAt, remainingMs, absoluteRemainingMs: 1e8, idleTimeoutMs: T, warningMs: W }) as const;
+
+  it('the newest server answer wins, whatever order they land in', () => {
+    const late = applyPatch(base, server(T0 + 5_000, T)).record;
+    expect(applyPatch(late, server(T0 + 4_000, T)).applied).toBe(false);
+    expect(late.deadlineAt).toBe(T0 + 5_000 + T);
+  });
+
+  it('a keepalive answer never revives a signed-out record; a later status answer does', () => {
+    const out = applyPatch(base, { kind: 'sign-out', at: T0 + 1_000, reason: 'user' }).record;
+    expect(applyPatch(out, server(T0 + 2_000, T)).applied).toBe(false);
+    expect(applyPatch(out, server(T0 + 2_000, T, 'status', T0 + 500)).applied).toBe(false);
+    const revived = applyPatch(out, server(T0 + 2_000, T, 'status', T0 + 1_500));
+    expect(revived.applied).toBe(true);
+    expect(revived.record).toMatchObject({ signedOutAt: 0, epoch: T0 + 1_500, deadlineAt: T0 + 2_000 + T });
+  });
+
+  it('a 401 to a request older than the current session is ignored', () => {
+    const revived = { ...base, epoch: T0 + 1_000 };
+    expect(applyPatch(revived, { kind: 'sign-out', at: T0 + 3_000, reason: 'server', requestedAt: T0 + 500 }).applied).toBe(false);
+    expect(applyPatch(revived, { kind: 'sign-out', at: T0 + 3_000, reason: 'server', requestedAt: T0 + 1_500 }).applied).toBe(true);
+  });
+
+  it('sign-out is idempotent and keeps the first reason', () => {
+    const first = applyPatch(base, { kind: 'sign-out', at: T0 + T, reason: 'idle' }).record;
+    const second = applyPatch(first, { kind: 'sign-out', at: T0 + T + 5, reason: 'user' });
+    expect(second.applied).toBe(false);
+    expect(second.record.signedOutReason).toBe('idle');
+  });
+
+  it('an idle sign-out is refused before the deadline', () => {
+    expect(applyPatch(base, { kind: 'sign-out', at: T0 + T - 1, reason: 'idle' }).applied).toBe(false);
+  });
+
+  it('activity only moves forward and tracks when input first became pending', () => {
+    const a = applyPatch(base, { kind: 'activity', at: T0 + 1_000 }).record;
+    expect(a).toMatchObject({ lastActivityAt: T0 + 1_000, pendingSince: T0 + 1_000 });
+    const b = applyPatch(a, { kind: 'activity', at: T0 + 9_000 }).record;
+    expect(b).toMatchObject({ lastActivityAt: T0 + 9_000, pendingSince: T0 + 1_000 });
+    expect(applyPatch(b, { kind: 'activity', at: T0 + 5_000 }).applied).toBe(false);
+  });
+
+  it('ignores stored values of another shape', () => {
+    expect(applyPatch({ v: 2 } as unknown as SharedRecord, { kind: 'activity', at: 5 }).record.v).toBe(1);
+  });
+});

@@ -1,0 +1,550 @@
+// The rules of the idle-logout client, as one pure function: step(state, event, now) → { state,
+// effects }. Nothing here touches the DOM, timers, storage or the network; the shells in this folder
+// translate the outside world into events and carry out the effects. Every decision — which phase a
+// tab shows, when it must wake up next, whether a keepalive is owed and who sends it, when to warn,
+// when to sign out, how to back off after failures — is made here and tested in core.test.ts.
+//
+// Two kinds of state:
+// - `SharedRecord`: one record per origin in IndexedDB, the source of truth for every tab. Tabs never
+//   overwrite it blindly; they send a `Patch` that the storage shell applies with `applyPatch` inside
+//   one read-write transaction, so concurrent tabs merge instead of clobbering each other.
+// - `CoreState`: what this tab knows (its copy of the record, leadership, requests in flight, what
+//   it has shown so far).
+
+/** What a tab shows. `starting` lasts until the server (or a trustworthy stored record) answers. */
+export type Phase = 'starting' | 'active' | 'warning' | 'signed-out';
+
+/** Why the session ended: the user was idle, asked to sign out, or the server said so (401). */
+export type SignedOutReason = 'idle' | 'user' | 'server';
+
+/** The per-origin record kept in IndexedDB. All times are epoch ms on this machine's clock. */
+export interface SharedRecord {
+  v: 1;
+  /** When the server will end the session unless extended; 0 = not known yet. */
+  deadlineAt: number;
+  /** The absolute lifetime end; no keepalive extends past it. */
+  absoluteDeadlineAt: number;
+  idleTimeoutMs: number;
+  warningMs: number;
+  /** Arrival time of the server answer the deadline comes from (the newest answer wins). */
+  serverSeenAt: number;
+  /** Request time of the status answer that (re)started this session view; older 401s are ignored. */
+  epoch: number;
+  /** Last real user activity in any tab (persisted coarsely, see ACTIVITY_PERSIST_STEP_MS). */
+  lastActivityAt: number;
+  /** First activity not yet covered by the deadline (valid only when > deadlineAt − idleTimeoutMs). */
+  pendingSince: number;
+  /** When some tab last claimed (and sent) a keepalive. */
+  keepaliveSentAt: number;
+  /** When some tab last pressed "stay signed in" (or its activity dismissed the warning). */
+  stayAt: number;
+  /** 0 while signed in. */
+  signedOutAt: number;
+  signedOutReason: SignedOutReason | null;
+}
+
+/** A change a tab wants to make to the shared record; applied atomically by `applyPatch`. */
+export type Patch =
+  | { kind: 'activity'; at: number }
+  | { kind: 'stay'; at: number }
+  | { kind: 'claim-keepalive'; at: number; minGapMs: number }
+  | {
+      kind: 'server';
+      source: 'status' | 'keepalive';
+      requestedAt: number;
+      arrivedAt: number;
+      remainingMs: number;
+      absoluteRemainingMs: number;
+      idleTimeoutMs: number;
+      warningMs: number;
+    }
+  | { kind: 'sign-out'; at: number; reason: SignedOutReason; requestedAt?: number };
+
+/** What a server request ended with, as the transport shell classifies it. */
+export type ServerResult =
+  | { type: 'live'; remainingMs: number; idleTimeoutMs: number; warningMs: number; absoluteRemainingMs: number }
+  | { type: 'signed-out' }
+  /** 503 (store unavailable), another unexpected status, or a network error: never success, never sign-out. */
+  | { type: 'unreachable'; status: number };
+
+export type RequestKind = 'status' | 'keepalive' | 'logout';
+
+export type CoreEvent =
+  | { type: 'start'; visible: boolean }
+  /** The shared record as just read, or as left by this tab's write of a patch of `written.kind`. */
+  | { type: 'shared'; record: SharedRecord | undefined; written?: { kind: Patch['kind']; applied: boolean } }
+  /** A timer fired or a wake-up event (visibilitychange, pageshow, resume, focus, online) arrived. */
+  | { type: 'wake' }
+  | { type: 'visibility'; visible: boolean }
+  | { type: 'leader'; isLeader: boolean }
+  /** Real user input in this tab (already throttled by the activity shell). */
+  | { type: 'activity'; at: number }
+  | { type: 'stay' }
+  | { type: 'sign-out' }
+  /** The app's `beforeSignOut` hook finished (or timed out). */
+  | { type: 'hook-done' }
+  | { type: 'response'; kind: RequestKind; requestedAt: number; result: ServerResult };
+
+/** Something a shell must do. */
+export type Effect =
+  | { type: 'read' }
+  /** Apply the patch atomically to the shared record, answer with a `shared` event, notify other tabs. */
+  | { type: 'write'; patch: Patch }
+  | { type: 'request'; kind: 'status' }
+  | { type: 'request'; kind: 'keepalive'; idleMs: number }
+  | { type: 'request'; kind: 'logout' }
+  | { type: 'run-hook'; reason: SignedOutReason }
+  /** The phase this tab shows changed. `stayed`: the warning closed because someone chose to stay. */
+  | { type: 'phase'; phase: Phase; remainingMs: number; reason: SignedOutReason | null; stayed: boolean }
+  /** While warning: refresh the countdown (title, dialog); `visible` tabs also emit the `tick` event. */
+  | { type: 'countdown'; remainingMs: number; visible: boolean }
+  | { type: 'keepalive-sent'; remainingMs: number }
+  | { type: 'reachable'; reachable: boolean };
+
+export interface CoreConfig {
+  /** Whether input while the warning shows counts as "stay signed in". Default false. */
+  activityDismissesWarning: boolean;
+  /** Whether the app gave a `beforeSignOut` hook (the shell then runs it before signing out). */
+  hasBeforeSignOut: boolean;
+}
+
+export interface CoreState {
+  config: CoreConfig;
+  started: boolean;
+  /** This tab's copy of the shared record (undefined until read). */
+  record: SharedRecord | undefined;
+  /** Whether the record may be shown: a fresh server answer, or a stored record still in the future. */
+  trusted: boolean;
+  visible: boolean;
+  isLeader: boolean;
+  /** This tab's own last input (more precise than the persisted one). */
+  localActivityAt: number;
+  inflight: RequestKind | null;
+  awaitingClaim: boolean;
+  /** Consecutive failures of the request being retried. */
+  failures: number;
+  /** When to retry the failed request (0 = nothing to retry). */
+  retryAt: number;
+  retryKind: 'status' | 'keepalive' | null;
+  reachable: boolean;
+  /** A sign-out this tab is carrying out (hook running or write pending). */
+  signingOut: SignedOutReason | null;
+  /** What this tab has shown so far, so each change is announced once. */
+  shownPhase: Phase;
+  /** Warning start (deadline − warningMs) of the warning this tab shows, to recognise a "stay". */
+  shownWarningAt: number;
+}
+
+export interface StepResult {
+  state: CoreState;
+  effects: Effect[];
+  /** Epoch ms at which the shell must wake this tab (one one-shot timer); null = no timer needed. */
+  wakeAt: number | null;
+}
+
+/**
+ * Margin for everything between "a keepalive is owed" and "the server has it": the one-shot timer
+ * (hidden tabs align timers to 1 s), a non-leader covering for a frozen leader (LEADER_GRACE_MS),
+ * and the round trip.
+ */
+export const KEEPALIVE_SAFETY_MS = 10_000;
+export const MIN_KEEPALIVE_INTERVAL_MS = 1_000;
+/** A non-leader tab sends an owed keepalive itself once the leader is this late (frozen, discarded). */
+export const LEADER_GRACE_MS = 3_000;
+/** Input is written to IndexedDB at most this often per tab; idleMs may be up to this much too large,
+ * which only makes the server deadline slightly earlier, never later. */
+export const ACTIVITY_PERSIST_STEP_MS = 5_000;
+export const BACKOFF_BASE_MS = 1_000;
+export const BACKOFF_MAX_MS = 30_000;
+/** Hidden tabs refresh the title countdown this often instead of every second. */
+export const HIDDEN_COUNTDOWN_STEP_MS = 10_000;
+
+/**
+ * The minimum time between two keepalives for the whole origin.
+ *
+ * A keepalive sent at k carries the latest input a, with a > k − I (input older than that would
+ * have gone out with the previous keepalive, at most I earlier). The server then sets the deadline to
+ * a + T, so the warning would start at a + T − W > k − I + T − W. The next keepalive leaves at the
+ * latest at k + I (spacing) plus a lag L (timer, leader grace, round trip). An active user never sees
+ * the warning when k + I + L ≤ k − I + T − W, i.e.
+ *
+ *     I = (T − W − L) / 2        with T = idleTimeoutMs, W = warningMs, L = KEEPALIVE_SAFETY_MS
+ *
+ * (defaults 300 s and 60 s → one keepalive per 115 s at most, and none without input).
+ */
+export function keepaliveIntervalMs(idleTimeoutMs: number, warningMs: number): number {
+  return Math.max(MIN_KEEPALIVE_INTERVAL_MS, Math.floor((idleTimeoutMs - warningMs - KEEPALIVE_SAFETY_MS) / 2));
+}
+
+/** Delay before retry number `failures` (1, 2, 4 … 30 s). */
+export function backoffMs(failures: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+}
+
+export function emptyRecord(): SharedRecord {
+  return {
+    v: 1,
+    deadlineAt: 0,
+    absoluteDeadlineAt: 0,
+    idleTimeoutMs: 0,
+    warningMs: 0,
+    serverSeenAt: 0,
+    epoch: 0,
+    lastActivityAt: 0,
+    pendingSince: 0,
+    keepaliveSentAt: 0,
+    stayAt: 0,
+    signedOutAt: 0,
+    signedOutReason: null,
+  };
+}
+
+/** Whether a stored value is a record this version understands (anything else is ignored). */
+export function isSharedRecord(value: unknown): value is SharedRecord {
+  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1;
+}
+
+/** The time the current deadline already accounts for: input after it is not yet covered. */
+function coveredUntil(r: SharedRecord): number {
+  return r.deadlineAt - r.idleTimeoutMs;
+}
+
+/** Whether the record shows input that no keepalive has carried yet, and a keepalive could help. */
+function hasPendingActivity(r: SharedRecord, localActivityAt = 0): boolean {
+  const last = Math.max(r.lastActivityAt, localActivityAt);
+  return r.deadlineAt > 0 && last > coveredUntil(r) && r.deadlineAt < r.absoluteDeadlineAt;
+}
+
+/**
+ * Applies a patch to the stored record. Runs inside one IndexedDB read-write transaction, so it must
+ * merge with whatever another tab wrote in between; returns the new record and whether it changed.
+ */
+export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { record: SharedRecord; applied: boolean } {
+  const r = isSharedRecord(stored) ? stored : emptyRecord();
+  const unchanged = { record: r, applied: false };
+  switch (patch.kind) {
+    case 'activity': {
+      if (r.signedOutAt || patch.at <= r.lastActivityAt) return unchanged;
+      const pendingSince = r.pendingSince > coveredUntil(r) ? r.pendingSince : patch.at;
+      return { record: { ...r, lastActivityAt: patch.at, pendingSince }, applied: true };
+    }
+    case 'stay': {
+      if (r.signedOutAt) return unchanged;
+      return {
+        record: {
+          ...r,
+          stayAt: Math.max(r.stayAt, patch.at),
+          lastActivityAt: Math.max(r.lastActivityAt, patch.at),
+          keepaliveSentAt: Math.max(r.keepaliveSentAt, patch.at),
+        },
+        applied: true,
+      };
+    }
+    case 'claim-keepalive': {
+      // Atomic "compare and set": of two tabs claiming at once, the second sees the first's claim.
+      if (r.signedOutAt || patch.at < r.keepaliveSentAt + patch.minGapMs) return unchanged;
+      return { record: { ...r, keepaliveSentAt: patch.at }, applied: true };
+    }
+    case 'server': {
+      const deadlineAt = patch.arrivedAt + patch.remainingMs;
+      const fields = {
+        deadlineAt,
+        absoluteDeadlineAt: patch.arrivedAt + patch.absoluteRemainingMs,
+        idleTimeoutMs: patch.idleTimeoutMs,
+        warningMs: patch.warningMs,
+        serverSeenAt: patch.arrivedAt,
+      };
+      if (r.signedOutAt) {
+        // Signed out is final for this session. Only a status answer to a request made after the
+        // sign-out can show a new session (the user signed in again); a keepalive never revives.
+        if (patch.source !== 'status' || patch.requestedAt <= r.signedOutAt) return unchanged;
+        return { record: { ...emptyRecord(), ...fields, epoch: patch.requestedAt }, applied: true };
+      }
+      // Answers can arrive out of order across tabs: the one that arrived last is the freshest.
+      if (patch.arrivedAt < r.serverSeenAt) return unchanged;
+      return { record: { ...r, ...fields }, applied: true };
+    }
+    case 'sign-out': {
+      if (r.signedOutAt) return unchanged;
+      // An idle sign-out only if the deadline really passed: another tab may have extended it.
+      if (patch.reason === 'idle' && !(r.deadlineAt > 0 && patch.at >= r.deadlineAt)) return unchanged;
+      // A 401 to a request made before a newer session was seen says nothing about that session.
+      if (patch.requestedAt !== undefined && patch.requestedAt < r.epoch) return unchanged;
+      return { record: { ...r, signedOutAt: patch.at, signedOutReason: patch.reason }, applied: true };
+    }
+  }
+}
+
+export function initialState(config: CoreConfig): CoreState {
+  return {
+    config,
+    started: false,
+    record: undefined,
+    trusted: false,
+    visible: true,
+    isLeader: false,
+    localActivityAt: 0,
+    inflight: null,
+    awaitingClaim: false,
+    failures: 0,
+    retryAt: 0,
+    retryKind: null,
+    reachable: true,
+    signingOut: null,
+    shownPhase: 'starting',
+    shownWarningAt: 0,
+  };
+}
+
+/** The phase a tab should show for this state at `now`. */
+export function phaseAt(s: CoreState, now: number): Phase {
+  const r = s.record;
+  if (!s.trusted || !r) return 'starting';
+  if (r.signedOutAt) return 'signed-out';
+  if (r.deadlineAt === 0) return 'starting';
+  if (now >= r.deadlineAt) return 'signed-out';
+  const warningAt = r.deadlineAt - r.warningMs;
+  if (now >= warningAt && !(r.stayAt >= warningAt)) return 'warning';
+  return 'active';
+}
+
+/** Time left until the shared deadline (0 once passed or signed out; null while unknown). */
+export function remainingMsAt(s: CoreState, now: number): number | null {
+  const r = s.record;
+  if (!s.trusted || !r || r.deadlineAt === 0) return null;
+  if (r.signedOutAt) return 0;
+  return Math.max(0, r.deadlineAt - now);
+}
+
+/** The one transition function. */
+export function step(state: CoreState, event: CoreEvent, now: number): StepResult {
+  const effects: Effect[] = [];
+  let s: CoreState = { ...state };
+
+  switch (event.type) {
+    case 'start':
+      if (s.started) break;
+      s.started = true;
+      s.visible = event.visible;
+      effects.push({ type: 'read' });
+      s.inflight = 'status';
+      effects.push({ type: 'request', kind: 'status' });
+      break;
+    case 'shared': {
+      s.record = isSharedRecord(event.record) ? event.record : undefined;
+      const r = s.record;
+      // A stored record still in the future is this session's state (a reload, a new tab during
+      // the warning): show it at once. A stored "signed out" or a passed deadline may belong to an
+      // older session, so it waits for the server (no flash of "active", no wrong sign-out).
+      if (!s.trusted && r && !r.signedOutAt && r.deadlineAt > now) s.trusted = true;
+      const written = event.written;
+      // The server's answer (live or 401) is in the shared record now: the record can be shown.
+      if (written?.kind === 'server' || written?.kind === 'sign-out') s.trusted = true;
+      if (written?.kind === 'sign-out' && s.signingOut) {
+        // This tab made the transition: it alone tells the server (once for the origin). After a
+        // 401 the server has already ended the session. A refused idle sign-out means another tab
+        // extended the deadline meanwhile: carry on.
+        if (written.applied && s.signingOut !== 'server') {
+          s.inflight = 'logout';
+          effects.push({ type: 'request', kind: 'logout' });
+        }
+        s.signingOut = null;
+      }
+      if (written?.kind === 'claim-keepalive') {
+        s.awaitingClaim = false;
+        if (written.applied && phaseAt(s, now) === 'active' && !s.inflight) {
+          s.inflight = 'keepalive';
+          effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });
+        }
+      }
+      if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
+      break;
+    }
+    case 'wake':
+      break;
+    case 'visibility':
+      s.visible = event.visible;
+      break;
+    case 'leader':
+      s.isLeader = event.isLeader;
+      break;
+    case 'activity': {
+      s.localActivityAt = Math.max(s.localActivityAt, event.at);
+      const phase = phaseAt(s, now);
+      if (phase === 'warning') {
+        if (s.config.activityDismissesWarning) s = stay(s, now, effects);
+        break;
+      }
+      if (phase === 'signed-out' || s.signingOut) break;
+      const r = s.record;
+      // Write input to the shared record when it is the first not yet covered (other tabs, and the
+      // leader, learn a keepalive is owed), and otherwise only every few seconds (IndexedDB cost).
+      if (!r || !hasPendingActivity(r) || event.at - r.lastActivityAt >= ACTIVITY_PERSIST_STEP_MS) {
+        effects.push({ type: 'write', patch: { kind: 'activity', at: event.at } });
+      }
+      break;
+    }
+    case 'stay':
+      if (phaseAt(s, now) === 'warning' || phaseAt(s, now) === 'active') s = stay(s, now, effects);
+      break;
+    case 'sign-out':
+      if (phaseAt(s, now) !== 'signed-out' && !s.signingOut) s = beginSignOut(s, 'user', effects, now);
+      break;
+    case 'hook-done':
+      if (s.signingOut) {
+        effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: s.signingOut } });
+      }
+      break;
+    case 'response':
+      s = onResponse(s, event, now, effects);
+      break;
+  }
+
+  return decide(s, now, effects);
+}
+
+function idleMsAt(s: CoreState, now: number): number {
+  const last = Math.max(s.record?.lastActivityAt ?? 0, s.localActivityAt);
+  return Math.max(0, now - last);
+}
+
+function stay(s: CoreState, now: number, effects: Effect[]): CoreState {
+  s.localActivityAt = Math.max(s.localActivityAt, now);
+  effects.push({ type: 'write', patch: { kind: 'stay', at: now } });
+  // An explicit "stay" is sent at once from this tab, whatever the spacing: the user asked for it.
+  if (s.inflight !== 'keepalive') {
+    s.inflight = 'keepalive';
+    effects.push({ type: 'request', kind: 'keepalive', idleMs: 0 });
+  }
+  return s;
+}
+
+function beginSignOut(s: CoreState, reason: SignedOutReason, effects: Effect[], now: number): CoreState {
+  s.signingOut = reason;
+  if (s.config.hasBeforeSignOut && reason !== 'server') effects.push({ type: 'run-hook', reason });
+  else effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason } });
+  return s;
+}
+
+function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }>, now: number, effects: Effect[]): CoreState {
+  if (s.inflight === event.kind) s.inflight = null;
+  const result = event.result;
+  if (event.kind === 'logout') return s; // idempotent on the server; nothing to decide
+  if (result.type === 'live') {
+    s.failures = 0;
+    s.retryAt = 0;
+    s.retryKind = null;
+    if (!s.reachable) {
+      s.reachable = true;
+      effects.push({ type: 'reachable', reachable: true });
+    }
+    const patch: Patch = {
+      kind: 'server',
+      source: event.kind,
+      requestedAt: event.requestedAt,
+      arrivedAt: now,
+      remainingMs: result.remainingMs,
+      absoluteRemainingMs: result.absoluteRemainingMs,
+      idleTimeoutMs: result.idleTimeoutMs,
+      warningMs: result.warningMs,
+    };
+    // The write merges the answer into the shared record; every tab (this one too) shows it from there.
+    effects.push({ type: 'write', patch });
+    if (event.kind === 'keepalive') effects.push({ type: 'keepalive-sent', remainingMs: result.remainingMs });
+    return s;
+  }
+  if (result.type === 'signed-out') {
+    s.failures = 0;
+    s.retryAt = 0;
+    s.retryKind = null;
+    s.signingOut = 'server';
+    effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: 'server', requestedAt: event.requestedAt } });
+    return s;
+  }
+  // Unreachable (network error, 503, anything unexpected): never success, never a sign-out. Keep
+  // the deadline we have and retry with backoff; the deadline alone decides a sign-out.
+  s.failures += 1;
+  s.retryAt = now + backoffMs(s.failures);
+  s.retryKind = event.kind;
+  if (s.reachable) {
+    s.reachable = false;
+    effects.push({ type: 'reachable', reachable: false });
+  }
+  return s;
+}
+
+/** After every event: start owed actions, announce phase changes, and pick the next wake-up. */
+function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
+  if (!s.started) return { state: s, effects, wakeAt: null };
+  const r = s.record;
+  let phase = phaseAt(s, now);
+
+  // Deadline passed (also after sleep: the late timer or the wake-up event lands here) and nobody
+  // recorded the sign-out yet: any tab does it; the write is conditional, so it stays idempotent.
+  if (phase === 'signed-out' && r && !r.signedOutAt && !s.signingOut) {
+    s = beginSignOut(s, 'idle', effects, now);
+  }
+
+  // Retries of a failed request.
+  if (s.retryKind && s.retryAt <= now && !s.inflight && phase !== 'signed-out') {
+    const kind = s.retryKind;
+    s.retryAt = 0;
+    s.retryKind = null;
+    if (kind === 'status') {
+      s.inflight = 'status';
+      effects.push({ type: 'request', kind: 'status' });
+    } else if (phase === 'active' && r && hasPendingActivity(r, s.localActivityAt)) {
+      s.inflight = 'keepalive';
+      effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });
+    }
+  }
+
+  // Keepalive owed? Only while active, with input not yet covered by the deadline, once per
+  // interval for the origin. The leader sends it; any other tab covers after LEADER_GRACE_MS.
+  let keepaliveDueAt: number | null = null;
+  if (phase === 'active' && r && !s.signingOut && hasPendingActivity(r, s.localActivityAt)) {
+    const intervalMs = keepaliveIntervalMs(r.idleTimeoutMs, r.warningMs);
+    const spacedAt = Math.max(r.keepaliveSentAt, coveredUntil(r)) + intervalMs;
+    const pendingSince = r.pendingSince > coveredUntil(r) ? r.pendingSince : s.localActivityAt || now;
+    const owedAt = Math.max(spacedAt, pendingSince);
+    keepaliveDueAt = s.isLeader ? owedAt : owedAt + LEADER_GRACE_MS;
+    if (now >= keepaliveDueAt && !s.inflight && !s.awaitingClaim && !s.retryKind) {
+      s.awaitingClaim = true;
+      effects.push({ type: 'write', patch: { kind: 'claim-keepalive', at: now, minGapMs: intervalMs } });
+    }
+    if (now >= keepaliveDueAt) keepaliveDueAt = null; // the claim's answer runs decide again
+  }
+
+  // Announce a phase change once. `signed-out` only once it is recorded (after the hook and write).
+  const shown = phase === 'signed-out' && !r?.signedOutAt ? s.shownPhase : phase;
+  if (shown !== s.shownPhase) {
+    const remainingMs = remainingMsAt(s, now) ?? 0;
+    const stayed = s.shownPhase === 'warning' && shown === 'active' && !!r && r.stayAt >= s.shownWarningAt;
+    effects.push({ type: 'phase', phase: shown, remainingMs, reason: shown === 'signed-out' ? (r?.signedOutReason ?? 'idle') : null, stayed });
+    if (shown === 'warning' && r) s.shownWarningAt = r.deadlineAt - r.warningMs;
+    s.shownPhase = shown;
+  }
+  if (shown === 'warning') {
+    effects.push({ type: 'countdown', remainingMs: remainingMsAt(s, now) ?? 0, visible: s.visible });
+  }
+  phase = shown;
+
+  // The next moment something can change without an outside event.
+  const candidates: number[] = [];
+  if (s.retryKind) candidates.push(s.retryAt);
+  if (r && s.trusted && !r.signedOutAt && r.deadlineAt > 0) {
+    if (phase === 'active' || phase === 'starting') candidates.push(r.deadlineAt - r.warningMs, r.deadlineAt);
+    if (phase === 'warning') {
+      const remaining = r.deadlineAt - now;
+      // The countdown: on each whole second of remaining time while visible (a one-shot timer per
+      // second, never an interval); hidden tabs only every HIDDEN_COUNTDOWN_STEP_MS for the title.
+      const stepMs = s.visible ? 1_000 : HIDDEN_COUNTDOWN_STEP_MS;
+      const nextStep = remaining > 0 ? now + (((remaining - 1) % stepMs) + 1) : now;
+      candidates.push(Math.min(nextStep, r.deadlineAt));
+    }
+    if (keepaliveDueAt !== null) candidates.push(keepaliveDueAt);
+  }
+  const future = candidates.filter((t) => t > now);
+  const wakeAt = future.length ? Math.min(...future) : null;
+  return { state: s, effects, wakeAt };
+}
