@@ -1,0 +1,26 @@
+// `npm run demo`: the demo on Node, on the embedded memory store unless SESSION_STORE says otherwise.
+import { readFile } from 'node:fs/promises';
+import { serve } from '@hono/node-server';
+import { createDemoApp } from './app.ts';
+import { demoConfigFrom } from './config.ts';
+
+const config = demoConfigFrom(process.env);
+const clientScriptPath = new URL('../dist/idle-logout.iife.js', import.meta.url);
+
+const { app, idle } = createDemoApp({
+  idleTimeoutMs: config.idleTimeoutMs,
+  warningMs: config.warningMs,
+  readClientScript: () => readFile(clientScriptPath, 'utf8').catch(() => undefined),
+  onSessionEnd: (ended) => console.log(`session of ${ended.subject} ended: ${ended.reason}`),
+});
+
+const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  console.log(`idle-logout demo on http://localhost:${info.port} (store: ${config.sessionStore}, idle ${config.idleTimeoutMs} ms, warning ${config.warningMs} ms)`);
+});
+
+function shutDown(): void {
+  idle.close();
+  server.close(() => process.exit(0));
+}
+process.on('SIGINT', shutDown);
+process.on('SIGTERM', shutDown);
