@@ -1,0 +1,325 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { type WarningDialog, type WarningDialogOptions, createWarningDialog, spokenRemainingMs } from './dialog';
+
+let dialogs: WarningDialog[] = [];
+
+function open(options: Partial<WarningDialogOptions> = {}, remainingMs = 120_000) {
+  const onStay = vi.fn();
+  const onSignOut = vi.fn();
+  const dialog = createWarningDialog({ document, onStay, onSignOut, ...options });
+  dialogs.push(dialog);
+  dialog.show(remainingMs);
+  return { dialog, onStay, onSignOut, ...parts() };
+}
+
+function parts() {
+  const host = document.querySelector<HTMLElement>('[data-idle-logout-dialog]')!;
+  const root = host.shadowRoot!;
+  const modal = root.querySelector<HTMLElement>('[role="alertdialog"]')!;
+  const [stay, signOut] = Array.from(root.querySelectorAll('button'));
+  const byId = (attribute: string) => root.getElementById(modal.getAttribute(attribute)!)!;
+  return {
+    host,
+    root,
+    modal,
+    stay: stay!,
+    signOut: signOut!,
+    heading: byId('aria-labelledby'),
+    message: byId('aria-describedby'),
+    countdown: root.querySelector<HTMLElement>('[aria-hidden="true"]')!,
+  };
+}
+
+/** The element that really has focus, looking through shadow roots. */
+function focused(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
+function press(key: string, shiftKey = false): KeyboardEvent {
+  const event = new KeyboardEvent('keydown', { key, shiftKey, bubbles: true, composed: true, cancelable: true });
+  (focused() ?? document.body).dispatchEvent(event);
+  return event;
+}
+
+const page = '<main id="app"><button id="edit">Edit</button></main><aside id="chat" inert>Chat</aside><footer id="foot">f</footer>';
+
+let pageHtml: string; // as the DOM serialises `page`
+
+beforeEach(() => {
+  document.head.innerHTML = '';
+  document.body.innerHTML = page;
+  pageHtml = document.body.innerHTML;
+});
+
+afterEach(() => {
+  for (const dialog of dialogs) dialog.destroy();
+  dialogs = [];
+});
+
+describe('spokenRemainingMs', () => {
+  test.each([
+    [600_000, 600_000],
+    [120_000, 120_000],
+    [95_000, 120_000],
+    [60_001, 120_000],
+    [60_000, 60_000],
+    [41_000, 60_000],
+    [40_000, 40_000],
+    [21_000, 40_000],
+    [20_000, 20_000],
+    [11_000, 20_000],
+    [10_000, 10_000],
+    [1, 10_000],
+    [0, 10_000],
+    [-3_000, 10_000],
+  ])('%i ms remaining → speak %i ms', (remainingMs, spokenMs) => {
+    expect(spokenRemainingMs(remainingMs)).toBe(spokenMs);
+  });
+
+  test('over a two-minute countdown, only minutes, then every 20 s, then 10 s once', () => {
+    const steps: number[] = [];
+    for (let remainingMs = 120_000; remainingMs >= -2_000; remainingMs -= 250) {
+      const step = spokenRemainingMs(remainingMs);
+      if (steps.at(-1) !== step) steps.push(step);
+    }
+    expect(steps).toEqual([120_000, 60_000, 40_000, 20_000, 10_000]);
+  });
+});
+
+describe('createWarningDialog', () => {
+  test('adds nothing to the page until shown', () => {
+    const dialog = createWarningDialog({ document, onStay() {}, onSignOut() {} });
+    dialogs.push(dialog);
+    dialog.update(60_000);
+    expect(document.body.innerHTML).toBe(pageHtml);
+    expect(document.head.innerHTML).toBe('');
+    expect(dialog.isOpen).toBe(false);
+  });
+
+  test('is a modal alertdialog labelled by its heading and described by its message', () => {
+    const { dialog, modal, heading, message } = open();
+    expect(dialog.isOpen).toBe(true);
+    expect(modal.getAttribute('aria-modal')).toBe('true');
+    expect(heading.tagName).toBe('H2');
+    expect(heading.textContent).toBe("You're about to be signed out");
+    expect(message.textContent).toBe('For your security, we will sign you out in 2 minutes.');
+    expect(modal.getAttribute('lang')).toBe('en');
+  });
+
+  test('buttons are named "Stay signed in" and "Sign out", and focus moves to the first', () => {
+    const { host, stay, signOut, root } = open();
+    expect(stay.textContent).toBe('Stay signed in');
+    expect(signOut.textContent).toBe('Sign out');
+    expect(stay.type).toBe('button');
+    expect(signOut.type).toBe('button');
+    expect(document.activeElement).toBe(host);
+    expect(root.activeElement).toBe(stay);
+  });
+
+  test('Tab and Shift+Tab wrap between the two buttons', () => {
+    const { stay, signOut } = open();
+    const tab = press('Tab');
+    expect(tab.defaultPrevented).toBe(true);
+    expect(focused()).toBe(signOut);
+    press('Tab');
+    expect(focused()).toBe(stay);
+    press('Tab', true);
+    expect(focused()).toBe(signOut);
+    press('Tab', true);
+    expect(focused()).toBe(stay);
+  });
+
+  test('Tab brings focus back in after a click moved it to <body>', () => {
+    const { stay, signOut } = open();
+    stay.blur();
+    expect(focused()).toBe(document.body);
+    press('Tab');
+    expect(focused()).toBe(stay);
+    stay.blur();
+    press('Tab', true);
+    expect(focused()).toBe(signOut);
+  });
+
+  test('Escape means stay signed in, wherever focus is', () => {
+    const { onStay, onSignOut, stay, signOut } = open();
+    signOut.focus();
+    expect(press('Escape').defaultPrevented).toBe(true);
+    expect(onStay).toHaveBeenCalledTimes(1);
+    stay.blur();
+    press('Escape');
+    expect(onStay).toHaveBeenCalledTimes(2);
+    expect(onSignOut).not.toHaveBeenCalled();
+  });
+
+  test('other keys are left alone', () => {
+    const { onStay } = open();
+    expect(press('Enter').defaultPrevented).toBe(false);
+    expect(onStay).not.toHaveBeenCalled();
+  });
+
+  test('the buttons call onStay and onSignOut, and the caller decides when to hide', () => {
+    const { dialog, onStay, onSignOut, stay, signOut } = open();
+    stay.click();
+    expect(onStay).toHaveBeenCalledTimes(1);
+    expect(onSignOut).not.toHaveBeenCalled();
+    signOut.click();
+    expect(onSignOut).toHaveBeenCalledTimes(1);
+    expect(dialog.isOpen).toBe(true);
+  });
+
+  test('focus returns to the element focused before, on hide', () => {
+    const edit = document.getElementById('edit')!;
+    edit.focus();
+    const { dialog } = open();
+    expect(focused()).not.toBe(edit);
+    dialog.hide();
+    expect(document.activeElement).toBe(edit);
+  });
+
+  test('focus returns into a web component that had it', () => {
+    const widget = document.createElement('div');
+    document.getElementById('app')!.appendChild(widget);
+    const inner = document.createElement('input');
+    widget.attachShadow({ mode: 'open' }).appendChild(inner);
+    inner.focus();
+    const { dialog } = open();
+    dialog.hide();
+    expect(focused()).toBe(inner);
+  });
+
+  test('the page behind is inert while open, and restored exactly after', () => {
+    const { dialog, host } = open();
+    expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);
+    expect(document.getElementById('foot')!.hasAttribute('inert')).toBe(true);
+    expect(host.hasAttribute('inert')).toBe(false);
+    dialog.hide();
+    expect(document.getElementById('app')!.hasAttribute('inert')).toBe(false);
+    expect(document.getElementById('foot')!.hasAttribute('inert')).toBe(false);
+    // The app had made this one inert itself: it stays so.
+    expect(document.getElementById('chat')!.hasAttribute('inert')).toBe(true);
+    expect(document.body.innerHTML).toBe(pageHtml);
+  });
+
+  test('hide removes the dialog and its key handling; show again reopens it', () => {
+    const { dialog, onStay } = open();
+    dialog.hide();
+    expect(dialog.isOpen).toBe(false);
+    expect(document.querySelector('[data-idle-logout-dialog]')).toBeNull();
+    press('Escape');
+    expect(onStay).not.toHaveBeenCalled();
+    dialog.show(30_000);
+    const { countdown, message, root, stay } = parts();
+    expect(countdown.textContent).toBe('0:30');
+    expect(message.textContent).toContain('40 seconds');
+    expect(root.activeElement).toBe(stay);
+    expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);
+  });
+
+  test('show while open only updates: one dialog, focus and inert state kept', () => {
+    const edit = document.getElementById('edit')!;
+    edit.focus();
+    const { dialog, signOut } = open();
+    signOut.focus();
+    dialog.show(90_000);
+    expect(document.querySelectorAll('[data-idle-logout-dialog]')).toHaveLength(1);
+    expect(focused()).toBe(signOut);
+    expect(parts().countdown.textContent).toBe('1:30');
+    dialog.hide();
+    expect(document.activeElement).toBe(edit);
+    expect(document.body.innerHTML).toBe(pageHtml);
+  });
+
+  test('destroy leaves nothing behind', () => {
+    const { dialog, onStay } = open();
+    dialog.destroy();
+    expect(document.body.innerHTML).toBe(pageHtml);
+    expect(document.head.innerHTML).toBe('');
+    press('Escape');
+    press('Tab');
+    expect(onStay).not.toHaveBeenCalled();
+    expect(dialog.isOpen).toBe(false);
+  });
+
+  test('the visible m:ss countdown is aria-hidden and follows update()', () => {
+    const { dialog, countdown } = open({}, 120_000);
+    expect(countdown.getAttribute('aria-hidden')).toBe('true');
+    expect(countdown.textContent).toBe('2:00');
+    dialog.update(119_000);
+    expect(countdown.textContent).toBe('1:59');
+    dialog.update(5_000);
+    expect(countdown.textContent).toBe('0:05');
+  });
+
+  test('the polite live region changes only at coarse steps and never repeats itself', async () => {
+    const { dialog, message } = open({}, 120_000);
+    expect(message.getAttribute('role')).toBe('status');
+    expect(message.getAttribute('aria-live')).toBe('polite');
+    const writes: string[] = [];
+    const observer = new MutationObserver(() => writes.push(message.textContent!));
+    observer.observe(message, { childList: true, characterData: true, subtree: true });
+    for (let remainingMs = 119_000; remainingMs >= 0; remainingMs -= 1000) {
+      dialog.update(remainingMs);
+      await Promise.resolve(); // let the observer report each write separately
+    }
+    observer.disconnect();
+    expect(writes.map((text) => text.replace('For your security, we will sign you out in ', ''))).toEqual([
+      '1 minute.',
+      '40 seconds.',
+      '20 seconds.',
+      '10 seconds.',
+    ]);
+  });
+
+  test('every string can be replaced', () => {
+    const { heading, message, stay, signOut } = open({
+      strings: {
+        heading: 'Still there?',
+        message: 'Session ends in {time}',
+        staySignedIn: 'Keep working',
+        signOut: 'Log out',
+        minute: { one: 'a minute', other: '{n} mins' },
+      },
+    });
+    expect(heading.textContent).toBe('Still there?');
+    expect(message.textContent).toBe('Session ends in 2 mins');
+    expect(stay.textContent).toBe('Keep working');
+    expect(signOut.textContent).toBe('Log out');
+  });
+
+  test('Welsh: strings, plural units and the lang attribute', () => {
+    const { dialog, modal, heading, message, stay, signOut } = open({ locale: 'cy' }, 120_000);
+    expect(modal.getAttribute('lang')).toBe('cy');
+    expect(heading.textContent).toBe('Rydych ar fin cael eich allgofnodi');
+    expect(stay.textContent).toBe('Parhau i fod wedi’ch mewngofnodi');
+    expect(signOut.textContent).toBe('Allgofnodi');
+    expect(message.textContent).toBe('Er eich diogelwch, byddwn yn eich allgofnodi cyn pen 2 funud.');
+    dialog.hide();
+    dialog.show(180_000);
+    expect(message.textContent).toContain('cyn pen 3 munud.');
+    dialog.update(60_000);
+    expect(message.textContent).toContain('cyn pen 1 funud.');
+  });
+
+  test('styles live in the shadow root and use the documented custom properties', () => {
+    const { root } = open();
+    expect(document.querySelectorAll('style, link')).toHaveLength(0);
+    const css = root.adoptedStyleSheets.flatMap((sheet) => Array.from(sheet.cssRules, (rule) => rule.cssText)).join('');
+    for (const name of ['accent', 'accent-fg', 'bg', 'fg', 'focus', 'backdrop', 'radius', 'font']) {
+      expect(css).toContain(`--idle-logout-${name}`);
+    }
+  });
+
+  test('animates only when the user has not asked for reduced motion', () => {
+    const { root } = open();
+    const rules = root.adoptedStyleSheets.flatMap((sheet) => Array.from(sheet.cssRules));
+    const animated = rules.filter((rule) => /animation\s*:/.test(rule.cssText));
+    expect(animated.length).toBeGreaterThan(0);
+    for (const rule of animated) {
+      expect(rule).toBeInstanceOf(CSSMediaRule);
+      expect((rule as CSSMediaRule).conditionText ?? rule.cssText).toMatch(/prefers-reduced-motion:\s*no-preference/);
+    }
+  });
+});
