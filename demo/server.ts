@@ -3,11 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { createDemoApp } from './app.ts';
 import { demoConfigFrom } from './config.ts';
+import { createDemoStore } from './store.ts';
 
 const config = demoConfigFrom(process.env);
 const clientScriptPath = new URL('../dist/idle-logout.iife.js', import.meta.url);
 
+const sessions = await createDemoStore(config);
 const { app, idle } = createDemoApp({
+  store: sessions.store,
   idleTimeoutMs: config.idleTimeoutMs,
   warningMs: config.warningMs,
   readClientScript: () => readFile(clientScriptPath, 'utf8').catch(() => undefined),
@@ -20,7 +23,9 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
 
 function shutDown(): void {
   idle.close();
-  server.close(() => process.exit(0));
+  server.close(() => {
+    sessions.close().finally(() => process.exit(0));
+  });
 }
 process.on('SIGINT', shutDown);
 process.on('SIGTERM', shutDown);
