@@ -1,0 +1,69 @@
+/**
+ * Bytes per session in the embedded memory store: heap delta / count after creating
+ * `count` sessions directly through the store. Run by `bench/server.ts` as
+ *   node --expose-gc --import tsx bench/session-memory.ts [count]
+ * and reports `{ count, bytesPerSession, ... }` over IPC (or prints it when run by hand).
+ */
+import { randomBytes } from 'node:crypto';
+import { MemorySessionStore } from '../server/index.ts';
+
+const idleTimeoutMs = 300_000;
+const absoluteTimeoutMs = 43_200_000;
+
+function collectGarbage(): void {
+  if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+  // Two passes: the first can leave weak/finalizable objects for the second.
+  globalThis.gc();
+  globalThis.gc();
+}
+
+export async function measureSessionMemory(count: number) {
+  const store = new MemorySessionStore({ maxSessions: count * 2 });
+  // One 32-byte buffer reused for every key: a fresh counter in its first 4 bytes keeps the keys
+  // distinct, the rest is random like a SHA-256. No keys array is kept, so only what the store
+  // holds (its own reference to each key string) is counted.
+  const keyBytes = randomBytes(32);
+  const startedAt = Date.now();
+
+  collectGarbage();
+  const heapBefore = process.memoryUsage().heapUsed;
+  for (let i = 0; i < count; i++) {
+    keyBytes.writeUInt32BE(i, 0);
+    const key = keyBytes.toString('base64url'); // 43 characters, no padding
+    const createdAt = startedAt + (i >>> 10); // a realistic spread of sign-in times
+    await store.create(key, {
+      subject: 'user-1',
+      createdAt,
+      idleDeadlineAt: createdAt + idleTimeoutMs,
+      absoluteDeadlineAt: createdAt + absoluteTimeoutMs,
+    });
+  }
+  const fillMs = Date.now() - startedAt;
+  collectGarbage();
+  const heapAfter = process.memoryUsage().heapUsed;
+  const size = store.size;
+  if (size !== count) throw new Error(`store holds ${size} sessions, expected ${count}`);
+  return {
+    count,
+    heapBeforeBytes: heapBefore,
+    heapAfterBytes: heapAfter,
+    bytesPerSession: Math.round((heapAfter - heapBefore) / count),
+    fillMs,
+    // keep the store reachable until after the second reading
+    storeSize: size,
+  };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isMain) {
+  const count = Number(process.argv[2] ?? 1_000_000);
+  measureSessionMemory(count).then(
+    (result) => (process.send ? process.send(result) : console.log(JSON.stringify(result))),
+    (error: unknown) => {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      if (process.send) process.send({ error: message });
+      else console.error(message);
+      process.exitCode = 1;
+    },
+  );
+}
