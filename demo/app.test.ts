@@ -2,11 +2,28 @@ import { describe, expect, it, vi } from 'vitest';
 import { createDemoApp } from './app.ts';
 import { demoConfigFrom } from './config.ts';
 
-function demo(script: string | null = 'window.IdleLogout = {};') {
-  return createDemoApp({ sweepIntervalMs: 0, logger: { warn: vi.fn(), error: vi.fn() }, readClientScript: async () => script ?? undefined }).app;
+const built: Record<string, string> = {
+  'idle-logout.iife.js': 'window.IdleLogout = {};',
+  'demo/index.html': '<form action="/login">',
+  'demo/app.html': '<script src="/idle-logout.iife.js" data-endpoint="/session"></script>',
+  'demo/signed-out.html': '<h1>You were signed out</h1>',
+  'demo/assets/app-1.js': 'console.log(1)',
+};
+
+function demo(files: Record<string, string> = built) {
+  return createDemoApp({ sweepIntervalMs: 0, logger: { warn: vi.fn(), error: vi.fn() }, readBuiltFile: async (path) => files[path] }).app;
 }
 
 const sameOrigin = { 'Sec-Fetch-Site': 'same-origin' };
+
+async function signIn(app: ReturnType<typeof demo>, username: string) {
+  const login = await app.request('/login', {
+    method: 'POST',
+    headers: { ...sameOrigin, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `username=${encodeURIComponent(username)}`,
+  });
+  return { login, cookie: login.headers.getSetCookie()[0]?.split(';')[0] ?? '' };
+}
 
 describe('demo app', () => {
   it('signs in from JSON and answers the session protocol', async () => {
@@ -23,43 +40,43 @@ describe('demo app', () => {
     expect(await status.json()).toMatchObject({ state: 'active', idleTimeoutMs: 300_000, warningMs: 60_000 });
   });
 
-  it('signs in from the HTML form and sends the browser to /app, which loads the SDK by script tag', async () => {
+  it('signs in from the HTML form, sends the browser to /app and tells the page who is signed in', async () => {
     const app = demo();
-    const login = await app.request('/login', {
-      method: 'POST',
-      headers: { ...sameOrigin, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'username=bob',
-    });
+    const { login, cookie } = await signIn(app, 'bob');
     expect(login.status).toBe(303);
     expect(login.headers.get('Location')).toBe('/app');
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-    const page = await (await app.request('/app', { headers: { Cookie: cookie } })).text();
-    expect(page).toContain('Hello, bob');
-    expect(page).toContain('<script src="/idle-logout.iife.js" data-endpoint="/session" data-signed-out-url="/signed-out"');
-    expect(page).toContain('You will be signed out after 5 minutes of inactivity');
+    const page = await app.request('/app', { headers: { Cookie: cookie } });
+    expect(page.headers.get('Cache-Control')).toBe('no-store');
+    expect(await page.text()).toBe(built['demo/app.html']);
+    const me = await app.request('/api/me', { headers: { Cookie: cookie, 'Idle-Logout-Background': '1' } });
+    expect(await me.json()).toEqual({ subject: 'bob', idleTimeoutMs: 300_000, warningMs: 60_000, absoluteTimeoutMs: 43_200_000 });
+    expect((await app.request('/', { headers: { Cookie: cookie } })).headers.get('Location')).toBe('/app');
   });
 
-  it('refuses a bad username with 400 and a reason, in JSON and in the form', async () => {
+  it('refuses a bad username: 400 with a reason for JSON, back to the form with the reason for HTML', async () => {
     const app = demo();
     for (const body of ['{}', '{"username":""}', '{"username":42}', '{"username":"<script>"}', 'not json']) {
       const response = await app.request('/login', { method: 'POST', headers: { ...sameOrigin, 'Content-Type': 'application/json' }, body });
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ error: 'invalid-username', message: expect.any(String) });
     }
-    const form = await app.request('/login', { method: 'POST', headers: { ...sameOrigin, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'username=' });
-    expect(form.status).toBe(400);
-    expect(await form.text()).toContain('role="alert"');
+    const { login } = await signIn(app, '');
+    expect(login.status).toBe(303);
+    expect(login.headers.get('Location')).toBe('/?error=invalid-username');
   });
 
-  it('sends a signed-out visitor from /app to /signed-out and serves the script tag file', async () => {
+  it('sends a signed-out visitor from /app to /signed-out, and serves the built files with their types', async () => {
     const app = demo();
     const page = await app.request('/app');
     expect(page.status).toBe(303);
     expect(page.headers.get('Location')).toBe('/signed-out?reason=server');
-    expect(await (await app.request('/signed-out?reason=idle')).text()).toContain('after a period of inactivity');
+    expect((await app.request('/api/me')).status).toBe(401);
+    expect(await (await app.request('/signed-out?reason=idle')).text()).toContain('You were signed out');
     const script = await app.request('/idle-logout.iife.js');
     expect(script.headers.get('Content-Type')).toMatch(/^text\/javascript/);
-    expect((await demo(null).request('/idle-logout.iife.js')).status).toBe(503);
+    expect((await app.request('/assets/app-1.js')).status).toBe(200);
+    expect((await app.request('/assets/.env')).status).toBe(404);
+    expect((await demo({}).request('/idle-logout.iife.js')).status).toBe(503);
   });
 });
 

@@ -1,20 +1,24 @@
 // The demo app: a sign-in form, a signed-in page that runs the client SDK from its script tag,
-// and a signed-out page. Built on the same public server API an app would use.
+// and a signed-out page. Built on the same public server API an app would use; the pages are
+// built by Vite from demo/web into dist/demo.
 import { Hono } from 'hono';
 import { createIdleSession, type IdleSessionEnv, type IdleSessionOptions } from '../server/index.ts';
-import { pages } from './pages.ts';
 
 export interface DemoAppOptions extends IdleSessionOptions {
-  /** The built script-tag file, or undefined when it has not been built. */
-  readClientScript: () => Promise<string | undefined>;
+  /** A built file under dist/ (`idle-logout.iife.js`, `demo/app.html`, …), or undefined when missing. */
+  readBuiltFile: (path: string) => Promise<string | undefined>;
 }
 
 const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=UTF-8',
+  js: 'text/javascript; charset=UTF-8',
+  css: 'text/css; charset=UTF-8',
+};
 
-async function usernameFrom(request: Request): Promise<string | undefined> {
-  const type = request.headers.get('content-type') ?? '';
+async function usernameFrom(request: Request, isJson: boolean): Promise<string | undefined> {
   let value: unknown;
-  if (type.startsWith('application/json')) {
+  if (isJson) {
     const body: unknown = await request.json().catch(() => undefined);
     value = typeof body === 'object' && body !== null ? (body as { username?: unknown }).username : undefined;
   } else {
@@ -24,40 +28,45 @@ async function usernameFrom(request: Request): Promise<string | undefined> {
 }
 
 export function createDemoApp(options: DemoAppOptions) {
-  const { readClientScript, ...sessionOptions } = options;
+  const { readBuiltFile, ...sessionOptions } = options;
   const idle = createIdleSession(sessionOptions);
   const app = new Hono<IdleSessionEnv>();
   app.use(idle.middleware);
   app.route('/', idle.routes);
 
-  app.get('/', (c) => (c.var.session ? c.redirect('/app', 303) : c.html(pages.signIn())));
+  async function serveBuilt(path: string, status: 200 | 404 = 200): Promise<Response> {
+    const body = await readBuiltFile(path);
+    const extension = path.slice(path.lastIndexOf('.') + 1);
+    if (body === undefined) {
+      return new Response(`${path} is not built: run \`npm run build\`.`, { status: 503, headers: { 'Content-Type': 'text/plain; charset=UTF-8' } });
+    }
+    return new Response(body, { status, headers: { 'Content-Type': CONTENT_TYPES[extension] ?? 'application/octet-stream' } });
+  }
+
+  app.get('/', async (c) => (c.var.session ? c.redirect('/app', 303) : serveBuilt('demo/index.html')));
 
   app.post('/login', async (c) => {
-    const wantsJson = (c.req.header('content-type') ?? '').startsWith('application/json');
-    const username = await usernameFrom(c.req.raw);
+    const isJson = (c.req.header('content-type') ?? '').startsWith('application/json');
+    const username = await usernameFrom(c.req.raw, isJson);
     if (!username) {
       const message = 'username must be 1 to 64 letters, digits or _ . @ -';
-      return wantsJson ? c.json({ error: 'invalid-username', message }, 400) : c.html(pages.signIn(message), 400);
+      return isJson ? c.json({ error: 'invalid-username', message }, 400) : c.redirect('/?error=invalid-username', 303);
     }
     await idle.signIn(c, username);
-    return wantsJson ? c.json({ state: 'active', subject: username }) : c.redirect('/app', 303);
+    return isJson ? c.json({ state: 'active', subject: username }) : c.redirect('/app', 303);
   });
 
-  app.get('/app', (c) => {
-    c.header('Cache-Control', 'no-store');
-    const session = c.var.session;
-    if (!session) return c.redirect('/signed-out?reason=server', 303);
-    return c.html(pages.app({ subject: session.subject, ...idle.schedule, basePath: idle.basePath }));
+  app.get('/app', async (c) => {
+    if (!c.var.session) return c.redirect('/signed-out?reason=server', 303);
+    const response = await serveBuilt('demo/app.html');
+    response.headers.set('Cache-Control', 'no-store');
+    return response;
   });
 
-  app.get('/signed-out', (c) => c.html(pages.signedOut(c.req.query('reason'))));
-
-  app.get('/idle-logout.iife.js', async (c) => {
-    const script = await readClientScript();
-    if (script === undefined) return c.text('// The client is not built: run `npm run build`.', 503);
-    c.header('Content-Type', 'text/javascript; charset=UTF-8');
-    return c.body(script);
-  });
+  app.get('/api/me', idle.requireSession, (c) => c.json({ subject: c.var.session!.subject, ...idle.schedule }));
+  app.get('/signed-out', () => serveBuilt('demo/signed-out.html'));
+  app.get('/idle-logout.iife.js', () => serveBuilt('idle-logout.iife.js'));
+  app.get('/assets/:file{[A-Za-z0-9_-][A-Za-z0-9_.-]*}', (c) => serveBuilt(`demo/assets/${c.req.param('file')}`));
 
   return { app, idle };
 }

@@ -6,14 +6,14 @@ import { demoConfigFrom } from './config.ts';
 import { createDemoStore } from './store.ts';
 
 const config = demoConfigFrom(process.env);
-const clientScriptPath = new URL('../dist/idle-logout.iife.js', import.meta.url);
+const dist = new URL('../dist/', import.meta.url);
 
 const sessions = await createDemoStore(config);
 const { app, idle } = createDemoApp({
   store: sessions.store,
   idleTimeoutMs: config.idleTimeoutMs,
   warningMs: config.warningMs,
-  readClientScript: () => readFile(clientScriptPath, 'utf8').catch(() => undefined),
+  readBuiltFile: (path) => readFile(new URL(path, dist), 'utf8').catch(() => undefined),
   onSessionEnd: (ended) => console.log(`session of ${ended.subject} ended: ${ended.reason}`),
 });
 
