@@ -394,6 +394,26 @@ describe('keepalive', () => {
     expect(origin.open_('keepalive')).toHaveLength(1);
   });
 
+  it('a tab whose claim was refused (another tab claimed first) sends nothing', () => {
+    const origin = new Origin();
+    const a = startedTab(origin);
+    a.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(I);
+    // Another tab claims between a's decision and a's write landing.
+    const claimAt = origin.now;
+    const realCarryOut = origin.carryOut.bind(origin);
+    origin.carryOut = (tab, effect) => {
+      if (effect.type === 'write' && effect.patch.kind === 'claim-keepalive') {
+        origin.record = applyPatch(origin.record, { kind: 'claim-keepalive', at: claimAt, minGapMs: 0 }).record;
+      }
+      realCarryOut(tab, effect);
+    };
+    a.dispatch({ type: 'activity', at: origin.now });
+    expect(a.of('write').some((w) => w.patch.kind === 'claim-keepalive')).toBe(true);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    expect(a.state.awaitingClaim).toBe(false);
+  });
+
   it('no automatic keepalive while the warning shows (activity does not dismiss it)', () => {
     const origin = new Origin();
     const tab = startedTab(origin);
@@ -635,6 +655,12 @@ describe('applyPatch (merging concurrent tabs)', () => {
     const b = applyPatch(a, { kind: 'activity', at: T0 + 9_000 }).record;
     expect(b).toMatchObject({ lastActivityAt: T0 + 9_000, pendingSince: T0 + 1_000 });
     expect(applyPatch(b, { kind: 'activity', at: T0 + 5_000 }).applied).toBe(false);
+  });
+
+  it('a keepalive claim is refused within the gap of the last one', () => {
+    const claimed = applyPatch(base, { kind: 'claim-keepalive', at: T0 + 1_000, minGapMs: I }).record;
+    expect(applyPatch(claimed, { kind: 'claim-keepalive', at: T0 + 1_000 + I - 1, minGapMs: I }).applied).toBe(false);
+    expect(applyPatch(claimed, { kind: 'claim-keepalive', at: T0 + 1_000 + I, minGapMs: I }).applied).toBe(true);
   });
 
   it('ignores stored values of another shape', () => {

@@ -1,0 +1,64 @@
+// One one-shot timer to the next moment the core said something can change, plus the wake-up events
+// after which a tab must look again. Chrome runs chained timers in a tab hidden for more than 5
+// minutes once a minute (intensive throttling, Chrome 88) and a timer does not count time asleep
+// (it fires late), so we never keep an interval: we arm one timer and re-check on every wake-up.
+import type { Timers } from './timers.ts';
+
+/** Browsers run a delay above 2^31 − 1 ms (24.8 days) at once; a longer wait is re-armed on wake. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * Page events after which the tab may have missed time or messages. `resume` ends a Page Lifecycle
+ * freeze; `pageshow` a return from the back/forward cache (we listen to no `unload`/`beforeunload`,
+ * which would keep pages out of it). None of these is user activity.
+ */
+export const WAKE_UP_EVENTS = {
+  document: ['visibilitychange', 'resume'],
+  window: ['pageshow', 'focus', 'online'],
+} as const;
+
+export interface Scheduler {
+  /** Arms the one timer for `wakeAt` (epoch ms), replacing any earlier one; null disarms it. */
+  wakeAt(wakeAt: number | null): void;
+  stop(): void;
+}
+
+/**
+ * @example
+ * const scheduler = createScheduler({ now: Date.now, timers: hostTimers, onWake: () => check() });
+ * scheduler.wakeAt(Date.now() + 60_000);
+ */
+export function createScheduler(options: { now(): number; timers: Timers; onWake(): void }): Scheduler {
+  const { now, timers, onWake } = options;
+  let timer: unknown = null;
+  const fire = (): void => {
+    timer = null;
+    onWake();
+  };
+  return {
+    wakeAt(wakeAt) {
+      if (timer !== null) timers.clearTimeout(timer);
+      timer = wakeAt === null ? null : timers.setTimeout(fire, Math.min(MAX_DELAY_MS, Math.max(0, wakeAt - now())));
+    },
+    stop() {
+      if (timer !== null) timers.clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+/**
+ * Calls `onWake` on every wake-up event; returns a function that removes the listeners.
+ *
+ * @example
+ * const stop = listenForWakeUps(window, document, (type) => recheck(type));
+ */
+export function listenForWakeUps(win: EventTarget, doc: EventTarget, onWake: (type: string) => void): () => void {
+  const listener = (event: Event): void => onWake(event.type);
+  for (const name of WAKE_UP_EVENTS.document) doc.addEventListener(name, listener);
+  for (const name of WAKE_UP_EVENTS.window) win.addEventListener(name, listener);
+  return () => {
+    for (const name of WAKE_UP_EVENTS.document) doc.removeEventListener(name, listener);
+    for (const name of WAKE_UP_EVENTS.window) win.removeEventListener(name, listener);
+  };
+}

@@ -1,0 +1,49 @@
+// The entry of dist/idle-logout.iife.js: everything in one classic script exposing `window.IdleLogout`
+// (this module's exports), started from the data attributes of its own <script> element:
+//
+//   <script src="/idle-logout.iife.js" data-endpoint="/session" data-signed-out-url="/signed-out"></script>
+//
+//   data-endpoint                     base path of the protocol routes (default "/session")
+//   data-signed-out-url               where to go after sign-out; ?reason=idle|user|server is added
+//   data-channel-name                 BroadcastChannel / storage name (default "idle-logout")
+//   data-locale                       dialog language, e.g. "en", "cy" (default: <html lang>, else "en")
+//   data-dialog="false"               no built-in dialog (use IdleLogout.handle.on('warning', …))
+//   data-countdown-in-title="false"   leave document.title alone during the warning
+//   data-activity-events="keydown pointerdown"   input that counts as activity (space or comma separated)
+//   data-activity-dismisses-warning   input alone closes the warning (as "stay signed in")
+//   data-autostart="false"            do not start; call IdleLogout.startIdleLogout({...}) yourself
+//
+// `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on).
+import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
+
+export { startIdleLogout };
+export { DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
+export { inactivityNotice } from './strings.ts';
+
+/** Reads the options from a <script> element's data attributes. */
+export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOptions {
+  const data = script.dataset;
+  const flag = (value: string | undefined): boolean | undefined => (value === undefined ? undefined : value !== 'false');
+  const options: IdleLogoutOptions = {};
+  if (data.endpoint) options.endpoint = data.endpoint;
+  if (data.signedOutUrl) options.signedOutUrl = data.signedOutUrl;
+  if (data.channelName) options.channelName = data.channelName;
+  if (data.dialog === 'false') options.dialog = false;
+  else if (data.locale) options.dialog = { locale: data.locale };
+  const countdownInTitle = flag(data.countdownInTitle);
+  if (countdownInTitle !== undefined) options.countdownInTitle = countdownInTitle;
+  const dismisses = flag(data.activityDismissesWarning);
+  if (dismisses !== undefined) options.activityDismissesWarning = dismisses;
+  if (data.activityEvents) options.activityEvents = data.activityEvents.split(/[\s,]+/).filter(Boolean);
+  return options;
+}
+
+function autostart(): IdleLogoutHandle | undefined {
+  // currentScript is this <script> only while it first runs (classic scripts, async or defer too).
+  const script = typeof document === 'undefined' ? null : document.currentScript;
+  if (!script || script.dataset.autostart === 'false') return undefined;
+  return startIdleLogout(optionsFromScript(script));
+}
+
+/** The handle started from the data attributes (undefined with data-autostart="false"). */
+export const handle: IdleLogoutHandle | undefined = autostart();

@@ -1,0 +1,413 @@
+// @vitest-environment happy-dom
+// The shells wired to the core, against happy-dom: several simulated tabs share one clock, one
+// channel hub, one store and one fake server (see test-tabs.ts).
+import { afterEach, describe, expect, it } from 'vitest';
+import { keepaliveIntervalMs } from './core.ts';
+import { startIdleLogout } from './start.ts';
+import { FakeServer, SimOrigin, T0, settle } from './test-tabs.ts';
+
+const T = 300_000;
+const W = 60_000;
+const I = keepaliveIntervalMs(T, W);
+
+let origins: SimOrigin[] = [];
+function origin(...args: ConstructorParameters<typeof SimOrigin>): SimOrigin {
+  const o = new SimOrigin(...args);
+  origins.push(o);
+  return o;
+}
+afterEach(() => {
+  for (const o of origins) o.closeAll();
+  origins = [];
+});
+
+describe('start', () => {
+  it('asks the server for the status and shows active', async () => {
+    const o = origin();
+    const tab = await o.open();
+    expect(o.server.calls[0]).toMatchObject({ method: 'GET', path: '/session' });
+    expect(o.server.calls[0]!.init.credentials).toBe('same-origin');
+    expect(tab.handle.getPhase()).toBe('active');
+    expect(tab.handle.getRemainingMs()).toBe(T);
+    expect(tab.named('active')).toEqual([{ remainingMs: T }]);
+  });
+
+  it('401 at start → signed out (server): callback and signed-out URL with the reason', async () => {
+    const o = origin();
+    o.server.signedOut = true;
+    const tab = await o.open({ signedOutUrl: '/signed-out' });
+    expect(tab.handle.getPhase()).toBe('signed-out');
+    expect(tab.signedOut).toEqual(['server']);
+    expect(tab.navigations).toEqual(['https://app.test/signed-out?reason=server']);
+    expect(o.server.count('/session/logout')).toBe(0);
+  });
+
+  it('uses the configured endpoint', async () => {
+    const o = origin();
+    const paths: string[] = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      paths.push(String(input));
+      return o.server.fetch(String(input).replace('/api/idle', '/session'), init);
+    }) as typeof globalThis.fetch;
+    await o.open({ endpoint: '/api/idle/', fetch });
+    expect(paths).toEqual(['/api/idle']);
+  });
+
+  it('rejects invalid options with a message that says what to change', () => {
+    expect(() => startIdleLogout({ window: window as unknown as Window, endpoint: '' })).toThrow(/endpoint/);
+    expect(() => startIdleLogout({ window: window as unknown as Window, activityThrottleMs: -1 })).toThrow(/activityThrottleMs/);
+  });
+});
+
+describe('warning in every tab', () => {
+  it('every tab shows the dialog and the countdown in its title; ticks once a second while visible', async () => {
+    const o = origin();
+    const tabs = [await o.open(), await o.open(), await o.open()];
+    await o.clock.advance(T - W);
+    for (const tab of tabs) {
+      expect(tab.handle.getPhase()).toBe('warning');
+      expect(tab.named('warning')).toEqual([{ remainingMs: W }]);
+      expect(tab.dialogOpen()).toBe(true);
+      expect(tab.document.title).toMatch(/^1:00/);
+    }
+    await o.clock.advance(3_000);
+    expect(tabs[0]!.named('tick')).toEqual([{ remainingMs: W }, { remainingMs: 59_000 }, { remainingMs: 58_000 }, { remainingMs: 57_000 }]);
+    expect(tabs[0]!.document.title).toMatch(/^0:57/);
+  });
+
+  it('a hidden tab emits no tick and sets no per-second timer, but keeps a coarse title', async () => {
+    const o = origin();
+    const tab = await o.open();
+    tab.setVisible(false);
+    await settle();
+    await o.clock.advance(T - W);
+    const ticksBefore = tab.named('tick').length;
+    await o.clock.advance(20_000);
+    expect(tab.named('tick').length).toBe(ticksBefore);
+    expect(tab.document.title).toMatch(/^0:40/);
+    tab.setVisible(true);
+    await settle();
+    expect(tab.named('tick').at(-1)).toEqual({ remainingMs: 40_000 });
+  });
+
+  it('"stay" in one tab closes the warning everywhere with one keepalive, and restores the titles', async () => {
+    const o = origin();
+    const tabs = [await o.open(), await o.open(), await o.open()];
+    await o.clock.advance(T - W + 5_000);
+    tabs[1]!.handle.staySignedIn();
+    await settle();
+    expect(o.server.count('/session/keepalive')).toBe(1);
+    for (const tab of tabs) {
+      expect(tab.handle.getPhase()).toBe('active');
+      expect(tab.dialogOpen()).toBe(false);
+      expect(tab.document.title).toBe('App');
+      expect(tab.named('stay')).toHaveLength(1);
+    }
+    expect(o.server.deadlineAt).toBe(o.clock.now + T);
+  });
+
+  it('the dialog\'s own "Stay signed in" button works the same', async () => {
+    const o = origin();
+    const tabs = [await o.open(), await o.open()];
+    await o.clock.advance(T - W);
+    const buttons = [...tabs[0]!.dialogRoot()!.querySelectorAll('button')];
+    const stay = buttons.find((b) => /stay/i.test(b.textContent ?? ''))!;
+    stay.click();
+    await settle();
+    expect(tabs.map((t) => t.handle.getPhase())).toEqual(['active', 'active']);
+  });
+
+  it('input alone does not dismiss the warning; visibilitychange and focus are never activity', async () => {
+    const o = origin();
+    const tab = await o.open();
+    // Looking at the tab and waking the laptop, over and over, for the whole session.
+    for (let t = 0; t < T - W; t += 10_000) {
+      tab.setVisible(true);
+      tab.window.dispatchEvent(new tab.window.Event('focus') as unknown as Event);
+      tab.window.dispatchEvent(new tab.window.Event('pageshow') as unknown as Event);
+      await o.clock.advance(10_000);
+    }
+    expect(o.server.count('/session/keepalive')).toBe(0);
+    expect(tab.handle.getPhase()).toBe('warning');
+    tab.input();
+    tab.input('keydown');
+    await o.clock.advance(1_000);
+    expect(tab.handle.getPhase()).toBe('warning');
+    expect(o.server.count('/session/keepalive')).toBe(0);
+  });
+
+  it('with activityDismissesWarning, input closes the warning as "stay"', async () => {
+    const o = origin();
+    const tab = await o.open({ activityDismissesWarning: true });
+    await o.clock.advance(T - W + 1_000);
+    tab.input();
+    await settle();
+    expect(tab.handle.getPhase()).toBe('active');
+    expect(o.server.count('/session/keepalive')).toBe(1);
+  });
+
+  it('a tab opened during the warning shows the same countdown at once', async () => {
+    const o = origin();
+    const first = await o.open();
+    await o.clock.advance(T - 42_000);
+    // The app marks its page loads as background here, so opening the tab does not extend.
+    const late = await o.open();
+    expect(late.named('warning')).toEqual([{ remainingMs: 42_000 }]);
+    expect(late.handle.getRemainingMs()).toBe(first.handle.getRemainingMs());
+    expect(late.dialogOpen()).toBe(true);
+  });
+});
+
+describe('sign-out', () => {
+  it('"sign out" in one tab signs out every tab (reason user), one logout POST with keepalive: true', async () => {
+    const o = origin();
+    const tabs = [await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' })];
+    tabs[2]!.handle.signOut();
+    await settle();
+    expect(o.server.count('/session/logout')).toBe(1);
+    const logout = o.server.calls.find((c) => c.path === '/session/logout')!;
+    expect(logout.init).toMatchObject({ method: 'POST', keepalive: true, credentials: 'same-origin' });
+    for (const tab of tabs) {
+      expect(tab.signedOut).toEqual(['user']);
+      expect(tab.navigations).toEqual(['https://app.test/bye?reason=user']);
+      expect(tab.named('signed-out')).toEqual([{ reason: 'user' }]);
+    }
+  });
+
+  it('at the deadline every tab signs out (idle), with one logout for the origin', async () => {
+    const o = origin();
+    const tabs = [await o.open(), await o.open(), await o.open()];
+    await o.clock.advance(T);
+    expect(tabs.map((t) => t.signedOut)).toEqual([['idle'], ['idle'], ['idle']]);
+    expect(o.server.count('/session/logout')).toBe(1);
+    expect(tabs.every((t) => !t.dialogOpen() && t.document.title === 'App')).toBe(true);
+  });
+
+  it('beforeSignOut runs first and may take its time, up to the timeout', async () => {
+    const o = origin();
+    const order: string[] = [];
+    const tab = await o.open({
+      beforeSignOut: (reason) => {
+        order.push(`save:${reason}`);
+        return new Promise<void>(() => {}); // never settles: the timeout bounds it
+      },
+      beforeSignOutTimeoutMs: 2_000,
+      onSignedOut: () => order.push('signed-out'),
+    });
+    tab.handle.signOut();
+    await settle();
+    expect(order).toEqual(['save:user']);
+    expect(o.server.count('/session/logout')).toBe(0);
+    await o.clock.advance(2_000);
+    expect(order).toEqual(['save:user', 'signed-out']);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+
+  it('after sleep past the deadline, goes straight to signed out on wake without showing active or warning', async () => {
+    const o = origin();
+    const tab = await o.open();
+    const eventsBefore = tab.events.length;
+    o.clock.sleep(T + 3_600_000);
+    tab.setVisible(true); // the lid opens: visibilitychange
+    await settle();
+    expect(tab.events.slice(eventsBefore).map(([name]) => name)).toEqual(['signed-out']);
+    expect(tab.signedOut).toEqual(['idle']);
+  });
+});
+
+describe('keepalive', () => {
+  async function keepalivesOverTenMinutes(tabCount: number): Promise<number> {
+    const o = origin();
+    const tabs = [];
+    for (let i = 0; i < tabCount; i++) tabs.push(await o.open());
+    for (let t = 0; t < 600_000; t += 2_000) {
+      for (const tab of tabs) tab.input();
+      await o.clock.advance(2_000);
+    }
+    expect(tabs.every((t) => t.handle.getPhase() === 'active' && t.named('warning').length === 0)).toBe(true);
+    return o.server.count('/session/keepalive');
+  }
+
+  it('the count is independent of the number of tabs (one per interval for the origin)', async () => {
+    const one = await keepalivesOverTenMinutes(1);
+    const five = await keepalivesOverTenMinutes(5);
+    expect(one).toBe(Math.floor(600_000 / I));
+    expect(five).toBe(one);
+  });
+
+  it('is never sent without input, and carries idleMs from the last input', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - W - 1);
+    expect(o.server.count('/session/keepalive')).toBe(0);
+    const o2 = origin();
+    const busy = await o2.open();
+    await o2.clock.advance(100_000);
+    busy.input();
+    await o2.clock.advance(I - 100_000 + 1_000);
+    const [call] = o2.server.calls.filter((c) => c.path === '/session/keepalive');
+    expect(call?.body).toEqual({ idleMs: I - 100_000 });
+    expect(busy.named('keepalive')).toHaveLength(1);
+    expect(tab.named('keepalive')).toHaveLength(0);
+  });
+
+  it('is sent at once when the user acts while the remaining time is short', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - W - 3_000);
+    tab.input();
+    await settle();
+    expect(o.server.calls.filter((c) => c.path === '/session/keepalive').map((c) => c.body)).toEqual([{ idleMs: 0 }]);
+  });
+
+  it('the active user in one tab keeps an idle other tab signed in', async () => {
+    const o = origin();
+    const idle = await o.open();
+    const busy = await o.open();
+    for (let t = 0; t < 3 * T; t += 5_000) {
+      busy.input();
+      await o.clock.advance(5_000);
+    }
+    expect(idle.named('warning')).toHaveLength(0);
+    expect(idle.handle.getPhase()).toBe('active');
+  });
+});
+
+describe('failures', () => {
+  for (const mode of ['503', 'down'] as const) {
+    it(`${mode === '503' ? '503' : 'network error'}: unreachable, retried with backoff, no sign-out before the deadline`, async () => {
+      const o = origin();
+      const tab = await o.open();
+      await o.clock.advance(T - W);
+      o.server.mode = mode;
+      tab.handle.staySignedIn();
+      await settle();
+      expect(tab.named('unreachable')).toHaveLength(1);
+      expect(tab.named('keepalive')).toHaveLength(0);
+      await o.clock.advance(1_000 + 2_000 + 4_000);
+      expect(o.server.count('/session/keepalive')).toBe(4);
+      expect(tab.handle.getPhase()).not.toBe('signed-out');
+      o.server.mode = 'up';
+      await o.clock.advance(8_000);
+      expect(tab.named('reachable')).toHaveLength(1);
+      expect(tab.named('keepalive')).toHaveLength(1);
+      expect(tab.handle.getPhase()).toBe('active');
+    });
+  }
+
+  it('an unreachable server: signs out at the deadline, not before', async () => {
+    const o = origin();
+    const tab = await o.open();
+    o.server.mode = 'down';
+    await o.clock.advance(T - W);
+    tab.handle.staySignedIn();
+    await o.clock.advance(W - 1);
+    expect(tab.signedOut).toEqual([]);
+    await o.clock.advance(1);
+    expect(tab.signedOut).toEqual(['idle']);
+  });
+
+  it('401 from a keepalive signs out every tab (reason server)', async () => {
+    const o = origin();
+    const tabs = [await o.open(), await o.open()];
+    o.server.signedOut = true; // e.g. signed out from another device
+    tabs[0]!.handle.staySignedIn();
+    await settle();
+    expect(tabs.map((t) => t.signedOut)).toEqual([['server'], ['server']]);
+  });
+});
+
+describe('stop and restart', () => {
+  it('stop() removes every listener, timer and channel', async () => {
+    const o = origin();
+    const tab = await o.open();
+    const counts = { window: 0, document: 0 };
+    // Count listeners by wrapping add/remove on a fresh tab.
+    const o2 = origin();
+    const { Window } = await import('happy-dom');
+    const win = new Window({ url: 'https://app.test/' });
+    for (const [name, target] of [['window', win], ['document', win.document]] as const) {
+      const add = target.addEventListener.bind(target);
+      const remove = target.removeEventListener.bind(target);
+      target.addEventListener = ((...args: Parameters<typeof add>) => {
+        counts[name]++;
+        add(...args);
+      }) as typeof add;
+      target.removeEventListener = ((...args: Parameters<typeof remove>) => {
+        counts[name]--;
+        remove(...args);
+      }) as typeof remove;
+    }
+    const { createIdleLogout } = await import('./start.ts');
+    const handle = createIdleLogout({
+      window: win as unknown as Window,
+      document: win.document as unknown as Document,
+      now: () => o2.clock.now,
+      fetch: o2.server.fetch as typeof fetch,
+      storage: o2.store,
+      tabSync: o2.hub.factory,
+      timers: o2.clock,
+      navigate: () => {},
+    });
+    await settle();
+    await o2.clock.advance(T - W + 500); // warning: dialog, title, countdown timer
+    expect(counts.window + counts.document).toBeGreaterThan(0);
+    expect(o2.clock.pending.size).toBeGreaterThan(0);
+    expect(o2.hub.opened - o2.hub.closed).toBe(1);
+    expect(win.document.querySelector('[data-idle-logout-dialog]')).not.toBeNull();
+    handle.stop();
+    await settle();
+    expect(counts).toEqual({ window: 0, document: 0 });
+    expect(o2.clock.pending.size).toBe(0);
+    expect(o2.hub.opened - o2.hub.closed).toBe(0);
+    expect(win.document.querySelector('[data-idle-logout-dialog]')).toBeNull();
+    expect(win.document.title).not.toMatch(/^0:/);
+    // Nothing happens afterwards either.
+    await o2.clock.advance(T);
+    expect(o2.server.count('/session/logout')).toBe(0);
+    void win.happyDOM.abort();
+    expect(tab.handle.getPhase()).toBe('active');
+  });
+
+  it('a second start replaces the first instead of stacking', async () => {
+    const o = origin();
+    const options = {
+      window: window as unknown as Window,
+      now: () => o.clock.now,
+      fetch: o.server.fetch as typeof fetch,
+      storage: o.store,
+      tabSync: o.hub.factory,
+      timers: o.clock,
+    };
+    const first = startIdleLogout(options);
+    const second = startIdleLogout(options);
+    await settle();
+    expect(o.hub.opened - o.hub.closed).toBe(1);
+    expect(first.getPhase()).toBe('starting'); // stopped before any answer
+    expect(second.getPhase()).toBe('active');
+    second.stop();
+  });
+
+  it('an app listener can unsubscribe', async () => {
+    const o = origin();
+    const tab = await o.open();
+    const seen: unknown[] = [];
+    const off = tab.handle.on('tick', (d) => seen.push(d));
+    await o.clock.advance(T - W + 1_000);
+    off();
+    const count = seen.length;
+    await o.clock.advance(3_000);
+    expect(count).toBeGreaterThan(0);
+    expect(seen.length).toBe(count);
+  });
+});
+
+describe('custom server schedule', () => {
+  it('follows idleTimeoutMs and warningMs from the server, not from client config', async () => {
+    const o = origin(undefined, (clock) => new FakeServer(clock, 120_000, 30_000));
+    const tab = await o.open();
+    await o.clock.advance(90_000);
+    expect(tab.named('warning')).toEqual([{ remainingMs: 30_000 }]);
+    expect(T0).toBeLessThan(o.clock.now);
+  });
+});

@@ -1,0 +1,347 @@
+// Wires the shells to the core: events in, effects out. It holds no rules of its own — every
+// decision is `step()` in core.ts — only the translation to DOM, timers, storage, channel and fetch.
+import { initialState, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
+import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
+import { createWarningDialog, type WarningDialog } from './dialog.ts';
+import { createScheduler, listenForWakeUps } from './scheduler.ts';
+import { idbSharedStore, memorySharedStore, type SharedStore } from './shared-state.ts';
+import { countdownTitle, type DialogStrings } from './strings.ts';
+import { broadcastTabSync, type TabSync, type TabSyncFactory } from './tab-sync.ts';
+import { hostTimers, type Timers } from './timers.ts';
+import { fetchTransport, type Transport } from './transport.ts';
+
+export type { Phase, SignedOutReason };
+
+/** Options of the default warning dialog. */
+export interface DialogOptions {
+  /** BCP 47 tag for the built-in strings and plural rules ("en", "cy"). Default: the page's `lang`, else "en". */
+  locale?: string;
+  /** Replaces any built-in string. */
+  strings?: Partial<DialogStrings>;
+}
+
+export interface IdleLogoutOptions {
+  /** Base path of the protocol routes. Default '/session'. */
+  endpoint?: string;
+  /** Where to send the user after sign-out; `?reason=idle|user|server` is added. Default: none. */
+  signedOutUrl?: string;
+  /** Runs in every tab once signed out (before navigating to `signedOutUrl`). */
+  onSignedOut?: (reason: SignedOutReason) => void;
+  /** Runs before a sign-out this tab carries out (idle or user), to save work; bounded by `beforeSignOutTimeoutMs`. */
+  beforeSignOut?: (reason: SignedOutReason) => void | Promise<void>;
+  /** The longest `beforeSignOut` may hold up the sign-out. Default 2000. */
+  beforeSignOutTimeoutMs?: number;
+  /** The default warning dialog, or false to build your own UI from the events. Default: shown. */
+  dialog?: false | DialogOptions;
+  /** Show the countdown in `document.title` during the warning. Default true. */
+  countdownInTitle?: boolean;
+  /** DOM events that count as activity. Default pointerdown, pointermove, keydown, wheel, touchstart, scroll. */
+  activityEvents?: readonly string[];
+  /** At most one activity report per this many ms per tab. Default 500. */
+  activityThrottleMs?: number;
+  /** Whether input alone closes an open warning (as "stay signed in"). Default false. */
+  activityDismissesWarning?: boolean;
+  /** Name of the BroadcastChannel, the leader election and the stored record. Default 'idle-logout'. */
+  channelName?: string;
+
+  // Injectables, for tests and unusual hosts.
+  window?: Window;
+  document?: Document;
+  now?: () => number;
+  fetch?: typeof fetch;
+  transport?: Transport;
+  storage?: SharedStore;
+  tabSync?: TabSyncFactory;
+  timers?: Timers;
+  /** How to go to the signed-out URL. Default `location.assign`. */
+  navigate?: (url: string) => void;
+}
+
+export interface IdleLogoutEvents {
+  /** The warning started in this tab. */
+  warning: { remainingMs: number };
+  /** Once a second while the warning shows and the page is visible. */
+  tick: { remainingMs: number };
+  /** Someone (in any tab) chose to stay signed in; the warning closed. */
+  stay: { remainingMs: number };
+  /** The session is active (after start, or after a warning closed). */
+  active: { remainingMs: number };
+  'signed-out': { reason: SignedOutReason };
+  /** This tab sent a keepalive and the server extended the session. */
+  keepalive: { remainingMs: number };
+  /** The server cannot be reached (network error, 503); retrying with backoff. */
+  unreachable: Record<string, never>;
+  /** The server answers again. */
+  reachable: Record<string, never>;
+}
+
+export type IdleLogoutEvent = keyof IdleLogoutEvents;
+
+export interface IdleLogoutHandle {
+  /** Removes every listener, timer, channel and the dialog. */
+  stop(): void;
+  /** As the "Stay signed in" button: sends a keepalive now and closes the warning in every tab. */
+  staySignedIn(): void;
+  /** Signs out in every tab now (reason 'user'). */
+  signOut(): void;
+  /** Time left until the shared deadline; null until known. */
+  getRemainingMs(): number | null;
+  getPhase(): Phase;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends IdleLogoutEvent>(event: E, listener: (detail: IdleLogoutEvents[E]) => void): () => void;
+}
+
+let current: IdleLogoutHandle | undefined;
+
+/**
+ * Starts idle logout in this tab. A second call stops the first handle and returns a new one.
+ *
+ * @example
+ * import { startIdleLogout } from 'idle-logout/client';
+ * const idle = startIdleLogout({ endpoint: '/session', signedOutUrl: '/signed-out' });
+ * idle.on('warning', ({ remainingMs }) => console.log(`signing out in ${remainingMs} ms`));
+ */
+export function startIdleLogout(options: IdleLogoutOptions = {}): IdleLogoutHandle {
+  current?.stop();
+  const handle = createIdleLogout(options);
+  current = handle;
+  return handle;
+}
+
+type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'transport'>> &
+  Pick<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut'> & { transport: Transport };
+
+/** Defaults in one place, with messages that say what to change. */
+function resolveOptions(options: IdleLogoutOptions): Resolved {
+  const win = options.window ?? (typeof window === 'undefined' ? undefined : window);
+  if (!win) throw new TypeError('idle-logout: startIdleLogout() needs a browser window; call it on the client, not during server-side rendering.');
+  const doc = options.document ?? win.document;
+  const endpoint = options.endpoint ?? '/session';
+  if (typeof endpoint !== 'string' || !endpoint) throw new TypeError('idle-logout: `endpoint` must be a non-empty path such as "/session".');
+  const channelName = options.channelName ?? 'idle-logout';
+  const number = (name: string, value: number | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`idle-logout: \`${name}\` must be a finite number of ms ≥ 0, got ${value}.`);
+    return value;
+  };
+  const fetchImpl = options.fetch ?? win.fetch.bind(win);
+  return {
+    endpoint,
+    signedOutUrl: options.signedOutUrl,
+    onSignedOut: options.onSignedOut,
+    beforeSignOut: options.beforeSignOut,
+    beforeSignOutTimeoutMs: number('beforeSignOutTimeoutMs', options.beforeSignOutTimeoutMs, 2_000),
+    dialog: options.dialog ?? {},
+    countdownInTitle: options.countdownInTitle ?? true,
+    activityEvents: options.activityEvents ?? DEFAULT_ACTIVITY_EVENTS,
+    activityThrottleMs: number('activityThrottleMs', options.activityThrottleMs, 500),
+    activityDismissesWarning: options.activityDismissesWarning ?? false,
+    channelName,
+    window: win,
+    document: doc,
+    now: options.now ?? Date.now,
+    transport: options.transport ?? fetchTransport(endpoint, fetchImpl),
+    // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
+    storage: options.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(channelName) : memorySharedStore()),
+    tabSync: options.tabSync ?? broadcastTabSync,
+    timers: options.timers ?? hostTimers,
+    navigate: options.navigate ?? ((url) => win.location.assign(url)),
+  };
+}
+
+/** Input this long after the last read of the shared record also re-reads it (the "next input" check). */
+const REREAD_ON_INPUT_AFTER_MS = 5_000;
+
+/** Starts one instance without replacing another (tests run several simulated tabs in one realm). */
+export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
+  const o = resolveOptions(options);
+  const { document: doc, now, storage, transport } = o;
+  const listeners = new Map<IdleLogoutEvent, Set<(detail: never) => void>>();
+  let state: CoreState = initialState({ activityDismissesWarning: o.activityDismissesWarning, hasBeforeSignOut: !!o.beforeSignOut });
+  let stopped = false;
+  let dialog: WarningDialog | undefined;
+  let titleBeforeWarning: string | null = null;
+  let lastReadAt = 0;
+  let tornDown = false;
+
+  const emit = <E extends IdleLogoutEvent>(event: E, detail: IdleLogoutEvents[E]): void => {
+    for (const listener of [...(listeners.get(event) ?? [])]) {
+      try {
+        (listener as (d: IdleLogoutEvents[E]) => void)(detail);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  };
+
+  const dispatch = (event: CoreEvent): void => {
+    if (stopped) return;
+    const result = step(state, event, now());
+    state = result.state;
+    if (!tornDown) scheduler.wakeAt(result.wakeAt);
+    for (const effect of result.effects) carryOut(effect);
+  };
+
+  const read = (): void => {
+    lastReadAt = now();
+    storage.read().then(
+      (record) => dispatch({ type: 'shared', record }),
+      reportError,
+    );
+  };
+
+  const carryOut = (effect: Effect): void => {
+    switch (effect.type) {
+      case 'read':
+        return read();
+      case 'write':
+        storage.write(effect.patch).then(({ record, applied }) => {
+          dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } });
+          if (applied && !stopped) sync.notify();
+        }, reportError);
+        return;
+      case 'request': {
+        const requestedAt = now();
+        const request =
+          effect.kind === 'status' ? transport.status() : effect.kind === 'keepalive' ? transport.keepalive(effect.idleMs) : transport.logout();
+        request.then((result) => dispatch({ type: 'response', kind: effect.kind, requestedAt, result }), reportError);
+        return;
+      }
+      case 'run-hook': {
+        let done = false;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          o.timers.clearTimeout(timer);
+          dispatch({ type: 'hook-done' });
+        };
+        const timer = o.timers.setTimeout(finish, o.beforeSignOutTimeoutMs);
+        Promise.resolve()
+          .then(() => o.beforeSignOut?.(effect.reason))
+          .catch(reportError)
+          .finally(finish);
+        return;
+      }
+      case 'phase':
+        return showPhase(effect);
+      case 'countdown':
+        dialog?.update(effect.remainingMs);
+        if (o.countdownInTitle && titleBeforeWarning !== null) doc.title = countdownTitle(effect.remainingMs, dialogLocale(), dialogStrings());
+        if (effect.visible) emit('tick', { remainingMs: effect.remainingMs });
+        return;
+      case 'keepalive-sent':
+        return emit('keepalive', { remainingMs: effect.remainingMs });
+      case 'reachable':
+        return effect.reachable ? emit('reachable', {}) : emit('unreachable', {});
+    }
+  };
+
+  const dialogLocale = (): string => (o.dialog && o.dialog.locale) || doc.documentElement.lang || 'en';
+  const dialogStrings = (): Partial<DialogStrings> | undefined => (o.dialog ? o.dialog.strings : undefined);
+
+  const closeWarning = (): void => {
+    dialog?.hide();
+    if (titleBeforeWarning !== null) doc.title = titleBeforeWarning;
+    titleBeforeWarning = null;
+  };
+
+  const showPhase = (effect: Extract<Effect, { type: 'phase' }>): void => {
+    const { remainingMs } = effect;
+    if (effect.phase === 'warning') {
+      if (o.dialog) {
+        dialog ??= createWarningDialog({
+          document: doc,
+          locale: dialogLocale(),
+          strings: o.dialog.strings,
+          onStay: () => handle.staySignedIn(),
+          onSignOut: () => handle.signOut(),
+        });
+        dialog.show(remainingMs);
+      }
+      if (o.countdownInTitle && titleBeforeWarning === null) titleBeforeWarning = doc.title;
+      emit('warning', { remainingMs });
+    } else if (effect.phase === 'active') {
+      closeWarning();
+      if (effect.stayed) emit('stay', { remainingMs });
+      emit('active', { remainingMs });
+    } else if (effect.phase === 'signed-out') {
+      const reason = effect.reason ?? 'idle';
+      closeWarning();
+      // Nothing is left to do in this tab: drop listeners, timers and the channel, keep the phase.
+      teardown();
+      emit('signed-out', { reason });
+      try {
+        o.onSignedOut?.(reason);
+      } catch (error) {
+        reportError(error);
+      }
+      if (o.signedOutUrl) {
+        const url = new URL(o.signedOutUrl, doc.baseURI);
+        url.searchParams.set('reason', reason);
+        o.navigate(url.href);
+      }
+    }
+  };
+
+  const scheduler = createScheduler({ now, timers: o.timers, onWake: read });
+  const stopActivity = listenForActivity({
+    target: o.window,
+    eventNames: o.activityEvents,
+    throttleMs: o.activityThrottleMs,
+    now,
+    timers: o.timers,
+    onActivity: (at) => {
+      dispatch({ type: 'activity', at });
+      if (now() - lastReadAt >= REREAD_ON_INPUT_AFTER_MS) read();
+    },
+  });
+  const stopWakeUps = listenForWakeUps(o.window, doc, (type) => {
+    if (type === 'visibilitychange') dispatch({ type: 'visibility', visible: doc.visibilityState !== 'hidden' });
+    read();
+  });
+  const sync: TabSync = o.tabSync(o.channelName, {
+    onNotify: read,
+    onLeadership: () => dispatch({ type: 'leader', isLeader: true }),
+  });
+
+  const teardown = (): void => {
+    if (tornDown) return;
+    tornDown = true;
+    scheduler.stop();
+    stopActivity();
+    stopWakeUps();
+    sync.close();
+  };
+
+  const handle: IdleLogoutHandle = {
+    stop() {
+      if (stopped) return;
+      closeWarning();
+      stopped = true;
+      teardown();
+      dialog?.destroy();
+      dialog = undefined;
+      listeners.clear();
+      if (current === handle) current = undefined;
+    },
+    staySignedIn: () => dispatch({ type: 'stay' }),
+    signOut: () => dispatch({ type: 'sign-out' }),
+    getRemainingMs: () => remainingMsAt(state, now()),
+    getPhase: () => state.shownPhase,
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (detail: never) => void);
+      return () => set.delete(listener as (detail: never) => void);
+    },
+  };
+
+  dispatch({ type: 'start', visible: doc.visibilityState !== 'hidden' });
+  return handle;
+}
+
+/** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */
+function reportError(error: unknown): void {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
+}

@@ -1,0 +1,51 @@
+// The wire protocol (docs/protocol.md) over fetch, reduced to what the core needs: live (with the
+// schedule), signed out (401), or unreachable (network error, 503, anything else: retry later).
+import type { ServerResult } from './core.ts';
+
+export interface Transport {
+  status(): Promise<ServerResult>;
+  keepalive(idleMs: number): Promise<ServerResult>;
+  logout(): Promise<ServerResult>;
+}
+
+/**
+ * @example
+ * const transport = fetchTransport('/session', fetch);
+ * const result = await transport.keepalive(1250);
+ */
+export function fetchTransport(endpoint: string, fetchImpl: typeof fetch): Transport {
+  const base = endpoint.replace(/\/+$/, '');
+  const call = async (path: string, init: RequestInit): Promise<ServerResult> => {
+    try {
+      const response = await fetchImpl(base + path, {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        ...init,
+      });
+      if (response.status === 401) return { type: 'signed-out' };
+      if (!response.ok) return { type: 'unreachable', status: response.status };
+      if (path === '/logout') return { type: 'signed-out' };
+      const body = (await response.json()) as Record<string, unknown>;
+      const { remainingMs, idleTimeoutMs, warningMs, absoluteRemainingMs } = body;
+      if (typeof remainingMs !== 'number' || typeof idleTimeoutMs !== 'number' || typeof warningMs !== 'number') {
+        return { type: 'unreachable', status: response.status }; // not our protocol: never success
+      }
+      return {
+        type: 'live',
+        remainingMs,
+        idleTimeoutMs,
+        warningMs,
+        absoluteRemainingMs: typeof absoluteRemainingMs === 'number' ? absoluteRemainingMs : Number.MAX_SAFE_INTEGER,
+      };
+    } catch {
+      return { type: 'unreachable', status: 0 };
+    }
+  };
+  return {
+    status: () => call('', { method: 'GET' }),
+    keepalive: (idleMs) => call('/keepalive', { method: 'POST', body: JSON.stringify({ idleMs: Math.max(0, Math.floor(idleMs)) }) }),
+    // keepalive: true lets the request finish if the page is navigating away or closing.
+    logout: () => call('/logout', { method: 'POST', body: '{}', keepalive: true }),
+  };
+}
