@@ -123,8 +123,8 @@ describe('warning in every tab', () => {
     // Looking at the tab and waking the laptop, over and over, for the whole session.
     for (let t = 0; t < T - W; t += 10_000) {
       tab.setVisible(true);
-      tab.window.dispatchEvent(new tab.window.Event('focus') as unknown as Event);
-      tab.window.dispatchEvent(new tab.window.Event('pageshow') as unknown as Event);
+      tab.window.dispatchEvent(new tab.window.Event('focus'));
+      tab.window.dispatchEvent(new tab.window.Event('pageshow'));
       await o.clock.advance(10_000);
     }
     expect(o.server.count('/session/keepalive')).toBe(0);
