@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { type WarningDialog, type WarningDialogOptions, createWarningDialog, spokenRemainingMs } from './dialog';
+import { type WarningDialog, type WarningDialogOptions, createWarningDialog, spokenRemainingMs } from './dialog.ts';
 
 let dialogs: WarningDialog[] = [];
 

@@ -19,7 +19,7 @@
  *   --idle-logout-radius     dialog and button corners                  (default .5rem)
  *   --idle-logout-font       font family                                (default system-ui, sans-serif)
  */
-import { type DialogStrings, fill, formatCountdown, formatDuration, resolveStrings } from './strings';
+import { type DialogStrings, fill, formatCountdown, formatDuration, resolveStrings } from './strings.ts';
 
 export interface WarningDialogOptions {
   /** The document to show the dialog in. */

@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { clear, createStore, get, keys, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { type WorkKeeperOptions, createWorkKeeper } from './keep-work';
+import { type WorkKeeperOptions, createWorkKeeper } from './keep-work.ts';
 
 const form = `
   <form data-idle-logout-keep>

@@ -9,7 +9,7 @@ import {
   formatDuration,
   inactivityNotice,
   resolveStrings,
-} from './strings';
+} from './strings.ts';
 
 describe('formatCountdown', () => {
   test('m:ss with padded seconds', () => {
