@@ -303,6 +303,16 @@ describe('createWarningDialog', () => {
     expect(message.textContent).toContain('cyn pen 1 funud.');
   });
 
+  test('a language without built-in strings is shown, and marked, as English', () => {
+    const { dialog, modal, signOut } = open({ locale: 'fr' });
+    expect(modal.getAttribute('lang')).toBe('en');
+    expect(signOut.textContent).toBe('Sign out');
+    dialog.destroy();
+    const french = open({ locale: 'fr', strings: { signOut: 'Se déconnecter' } });
+    expect(french.modal.getAttribute('lang')).toBe('fr');
+    expect(french.signOut.textContent).toBe('Se déconnecter');
+  });
+
   test('styles live in the shadow root and use the documented custom properties', () => {
     const { root } = open();
     expect(document.querySelectorAll('style, link')).toHaveLength(0);

@@ -19,14 +19,17 @@
  *   --idle-logout-radius     dialog and button corners                  (default .5rem)
  *   --idle-logout-font       font family                                (default system-ui, sans-serif)
  */
-import { type DialogStrings, fill, formatCountdown, formatDuration, resolveStrings } from './strings.ts';
+import { type DialogStrings, fill, formatCountdown, formatDuration, resolveStrings, textLocale } from './strings.ts';
 
 export interface WarningDialogOptions {
   /** The document to show the dialog in. */
   document: Document;
   /** Replaces any of the built-in strings for `locale`. */
   strings?: Partial<DialogStrings>;
-  /** BCP 47 tag; picks the built-in strings ("en", "cy"), plural rules and the dialog's `lang`. Default "en". */
+  /**
+   * BCP 47 tag; picks the built-in strings ("en", "cy"), plural rules and the dialog's `lang`.
+   * A language with no built-in strings falls back to English (and `lang="en"`) unless `strings` is given. Default "en".
+   */
   locale?: string;
   /** "Stay signed in" was pressed, or Escape. The dialog stays open until `hide()`. */
   onStay(): void;
@@ -104,8 +107,8 @@ const css =
  */
 export function createWarningDialog(options: WarningDialogOptions): WarningDialog {
   const { document: doc, onStay, onSignOut } = options;
-  const locale = options.locale || 'en';
-  const strings = resolveStrings(locale, options.strings);
+  const strings = resolveStrings(options.locale, options.strings);
+  const locale = textLocale(options.locale, options.strings);
 
   let host: HTMLElement | undefined;
   let root: ShadowRoot;

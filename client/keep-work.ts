@@ -63,7 +63,7 @@ const SECRET_AUTOCOMPLETE = /password|one-time-code|cc-/;
  * @example
  * // <textarea data-idle-logout-keep="message"></textarea>
  * const keeper = createWorkKeeper({ document, userKey: currentUser.id });
- * start({ ..., beforeSignOut: () => keeper.save() });
+ * startIdleLogout({ ..., beforeSignOut: async () => { await keeper.save(); } });
  * await keeper.restore();
  */
 export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {

@@ -9,6 +9,7 @@ import {
   formatDuration,
   inactivityNotice,
   resolveStrings,
+  textLocale,
 } from './strings.ts';
 
 describe('formatCountdown', () => {
@@ -65,6 +66,12 @@ describe('formatDuration', () => {
     ]);
   });
 
+  test('English text gets English plural rules, even on a page in another language', () => {
+    // French counts 0 as singular; "0 second" would be wrong English.
+    expect(formatDuration(0, 'fr')).toBe('0 seconds');
+    expect(formatDuration(0, 'fr', { second: { one: '{n} seconde', other: '{n} secondes' } })).toBe('0 seconde');
+  });
+
   test('falls back to `other` when a category has no template', () => {
     expect(formatDuration(2_000, 'cy', { second: { other: '{n} s' } })).toBe('2 s');
   });
@@ -96,6 +103,15 @@ describe('resolveStrings', () => {
     expect(resolveStrings('cy', overrides)).toEqual(overrides);
     // Only what is given is replaced.
     expect(resolveStrings('en', { signOut: 'Log out' })).toEqual({ ...en, signOut: 'Log out' });
+  });
+});
+
+describe('textLocale', () => {
+  test('is the locale when its text is built in or supplied, else English', () => {
+    expect(textLocale()).toBe('en');
+    expect(textLocale('cy-GB')).toBe('cy-GB');
+    expect(textLocale('fr')).toBe('en');
+    expect(textLocale('fr', { signOut: 'Se déconnecter' })).toBe('fr');
   });
 });
 

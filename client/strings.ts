@@ -68,6 +68,19 @@ export function resolveStrings(locale = 'en', overrides?: Partial<DialogStrings>
   return { ...(builtIn[locale.split('-')[0]!.toLowerCase()] ?? en), ...overrides };
 }
 
+/**
+ * The language the text is really in, for `lang` and plural rules: `locale` when it has built-in
+ * strings or the app gave its own, else "en" — a French page without French strings shows English,
+ * which must not be read with a French voice or French plurals ("0 minute").
+ *
+ * @example
+ * textLocale('fr') // "en"
+ * textLocale('fr', { signOut: 'Se déconnecter' }) // "fr"
+ */
+export function textLocale(locale = 'en', overrides?: Partial<DialogStrings>): string {
+  return overrides || builtIn[locale.split('-')[0]!.toLowerCase()] ? locale : 'en';
+}
+
 /** Replaces each `{name}` in `template` with `values[name]`; unknown names are left as they are. */
 export function fill(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (match, name: string) =>
@@ -110,7 +123,7 @@ export function formatDuration(
       : seconds && seconds % 60 === 0
         ? [seconds / 60, strings.minute]
         : [seconds, strings.second];
-  return fill(forms[new Intl.PluralRules(locale).select(n)] ?? forms.other, { n });
+  return fill(forms[new Intl.PluralRules(textLocale(locale, overrides)).select(n)] ?? forms.other, { n });
 }
 
 /**
