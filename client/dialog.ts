@@ -68,18 +68,19 @@ export function spokenRemainingMs(remainingMs: number): number {
 
 // Layout works at 320 px wide and 200% zoom: relative units, a max-width instead of a width, buttons
 // that wrap, and a scrolling overlay with `margin: auto` centring (flex centring would clip the top
-// of a dialog taller than the viewport). Transparent borders become visible in forced-colours mode.
+// of a dialog taller than the viewport); long words (Welsh "mewngofnodi") may break rather than
+// overflow. Transparent borders become visible in forced-colours mode.
 const css =
-  ':host{all:initial;position:fixed;inset:0;z-index:2147483647;display:flex;padding:1rem;overflow:auto;' +
+  ':host{all:initial;position:fixed;inset:0;z-index:2147483647;display:flex;padding:min(1rem,3vw);overflow:auto;' +
   'background:var(--idle-logout-backdrop,rgb(0 0 0/.6));color:var(--idle-logout-fg,#0b0c0c);' +
   'font:1rem/1.5 var(--idle-logout-font,system-ui,sans-serif)}' +
-  '.d{box-sizing:border-box;margin:auto;width:100%;max-width:32rem;padding:1.5rem;overflow-wrap:break-word;' +
+  '.d{box-sizing:border-box;margin:auto;width:100%;max-width:32rem;padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
   'background:var(--idle-logout-bg,#fff);border:2px solid transparent;border-radius:var(--idle-logout-radius,.5rem);outline:0}' +
   'h2{margin:0 0 1rem;font-size:1.5rem;line-height:1.25}' +
   'p{margin:0 0 1rem}' +
   '.c{font-size:2.5rem;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}' +
   '.b{display:flex;flex-wrap:wrap;gap:.75rem}' +
-  'button{flex:1 1 auto;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;cursor:pointer;' +
+  'button{flex:1 1 auto;min-width:0;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;cursor:pointer;' +
   'border:2px solid var(--idle-logout-accent,#1d70b8);border-radius:var(--idle-logout-radius,.5rem);' +
   'background:var(--idle-logout-bg,#fff);color:var(--idle-logout-accent,#1d70b8)}' +
   '.p{background:var(--idle-logout-accent,#1d70b8);color:var(--idle-logout-accent-fg,#fff)}' +
