@@ -13,6 +13,8 @@ export type {
 export { DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 export { inactivityNotice } from './strings.ts';
 export type { DialogStrings } from './strings.ts';
+export { createWorkKeeper } from './keep-work.ts';
+export type { WorkKeeper, WorkKeeperOptions } from './keep-work.ts';
 // Types of the injectables, for tests and unusual hosts.
 export type { SharedStore } from './shared-state.ts';
 export type { TabSync, TabSyncFactory, TabSyncHandlers } from './tab-sync.ts';

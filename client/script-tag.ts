@@ -19,6 +19,7 @@ import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from '
 export { startIdleLogout };
 export { DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 export { inactivityNotice } from './strings.ts';
+export { createWorkKeeper } from './keep-work.ts';
 
 /** Reads the options from a <script> element's data attributes. */
 export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOptions {

@@ -6,7 +6,7 @@ import { createWarningDialog, type WarningDialog } from './dialog.ts';
 import { createScheduler, listenForWakeUps } from './scheduler.ts';
 import { idbSharedStore, memorySharedStore, type SharedStore } from './shared-state.ts';
 import { countdownTitle, type DialogStrings } from './strings.ts';
-import { broadcastTabSync, type TabSync, type TabSyncFactory } from './tab-sync.ts';
+import { browserTabSync, type TabSync, type TabSyncFactory } from './tab-sync.ts';
 import { hostTimers, type Timers } from './timers.ts';
 import { fetchTransport, type Transport } from './transport.ts';
 
@@ -41,7 +41,7 @@ export interface IdleLogoutOptions {
   activityThrottleMs?: number;
   /** Whether input alone closes an open warning (as "stay signed in"). Default false. */
   activityDismissesWarning?: boolean;
-  /** Name of the BroadcastChannel, the leader election and the stored record. Default 'idle-logout'. */
+  /** Name of the BroadcastChannel, the leader lock and the stored record. Default 'idle-logout'. */
   channelName?: string;
 
   // Injectables, for tests and unusual hosts.
@@ -143,7 +143,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     transport: options.transport ?? fetchTransport(endpoint, fetchImpl),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
     storage: options.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(channelName) : memorySharedStore()),
-    tabSync: options.tabSync ?? broadcastTabSync,
+    tabSync: options.tabSync ?? browserTabSync(win),
     timers: options.timers ?? hostTimers,
     navigate: options.navigate ?? ((url) => win.location.assign(url)),
   };
@@ -301,7 +301,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   });
   const sync: TabSync = o.tabSync(o.channelName, {
     onNotify: read,
-    onLeadership: () => dispatch({ type: 'leader', isLeader: true }),
+    onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
   });
 
   const teardown = (): void => {

@@ -55,7 +55,7 @@ export class ChannelHub {
     const endpoint = { handlers, frozen: false };
     this.endpoints.push(endpoint);
     this.opened++;
-    if (this.endpoints.length === 1) queueMicrotask(() => handlers.onLeadership());
+    if (this.endpoints.length === 1) queueMicrotask(() => handlers.onLeadership(true));
     let isClosed = false;
     return {
       notify: () => {
@@ -68,7 +68,7 @@ export class ChannelHub {
         const index = this.endpoints.indexOf(endpoint);
         this.endpoints.splice(index, 1);
         const next = this.endpoints[0];
-        if (index === 0 && next) queueMicrotask(() => next.handlers.onLeadership());
+        if (index === 0 && next) queueMicrotask(() => next.handlers.onLeadership(true));
       },
     };
   };

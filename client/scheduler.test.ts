@@ -1,0 +1,47 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import { WAKE_UP_EVENTS, createScheduler, listenForWakeUps } from './scheduler.ts';
+import { FakeClock } from './test-tabs.ts';
+
+describe('createScheduler', () => {
+  it('keeps exactly one one-shot timer, replaced by each wakeAt()', async () => {
+    const clock = new FakeClock();
+    const woken: number[] = [];
+    const scheduler = createScheduler({ now: () => clock.now, timers: clock, onWake: () => woken.push(clock.now) });
+    scheduler.wakeAt(clock.now + 5_000);
+    scheduler.wakeAt(clock.now + 2_000);
+    expect(clock.pending.size).toBe(1);
+    await clock.advance(10_000);
+    expect(woken).toEqual([clock.now - 8_000]);
+    scheduler.wakeAt(clock.now + 1_000);
+    scheduler.wakeAt(null);
+    expect(clock.pending.size).toBe(0);
+  });
+
+  it('fires at once for a time already passed, and caps delays browsers would overflow', () => {
+    const clock = new FakeClock();
+    const scheduler = createScheduler({ now: () => clock.now, timers: clock, onWake: () => {} });
+    scheduler.wakeAt(clock.now - 1_000);
+    expect([...clock.pending.values()][0]?.at).toBe(clock.now);
+    scheduler.wakeAt(clock.now + 40 * 86_400_000);
+    expect([...clock.pending.values()][0]?.at).toBe(clock.now + 2 ** 31 - 1);
+    scheduler.stop();
+    expect(clock.pending.size).toBe(0);
+  });
+});
+
+describe('listenForWakeUps', () => {
+  it('reports visibilitychange, resume, pageshow, focus and online; stop removes them', () => {
+    const win = new EventTarget();
+    const doc = new EventTarget();
+    const seen: string[] = [];
+    const stop = listenForWakeUps(win, doc, (type) => seen.push(type));
+    for (const type of WAKE_UP_EVENTS.document) doc.dispatchEvent(new Event(type));
+    for (const type of WAKE_UP_EVENTS.window) win.dispatchEvent(new Event(type));
+    expect(seen).toEqual(['visibilitychange', 'resume', 'pageshow', 'focus', 'online']);
+    stop();
+    doc.dispatchEvent(new Event('visibilitychange'));
+    win.dispatchEvent(new Event('focus'));
+    expect(seen).toHaveLength(5);
+  });
+});

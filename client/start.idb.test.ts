@@ -1,0 +1,38 @@
+// @vitest-environment happy-dom
+// Two tabs on the real idb-keyval store (fake-indexeddb), not the in-memory double.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { idbSharedStore } from './shared-state.ts';
+import { SimOrigin, settle } from './test-tabs.ts';
+
+const T = 300_000;
+const W = 60_000;
+
+let o: SimOrigin | undefined;
+afterEach(() => o?.closeAll());
+
+describe('with IndexedDB as the shared state', () => {
+  it('warning in both tabs, stay in one closes both, a reloaded tab keeps the deadline, sign-out reaches all', async () => {
+    o = new SimOrigin(idbSharedStore('idb-e2e'));
+    const a = await o.open();
+    const b = await o.open();
+    await settle(20);
+    await o.clock.advance(T - W);
+    await settle(20);
+    expect([a.handle.getPhase(), b.handle.getPhase()]).toEqual(['warning', 'warning']);
+    b.handle.staySignedIn();
+    await settle(20);
+    expect([a.handle.getPhase(), b.handle.getPhase()]).toEqual(['active', 'active']);
+    expect(a.named('stay')).toHaveLength(1);
+    // A third tab reads the stored deadline at once (before its own status answer).
+    o.server.mode = 'down';
+    const c = await o.open();
+    await settle(20);
+    expect(c.handle.getRemainingMs()).toBe(a.handle.getRemainingMs());
+    o.server.mode = 'up';
+    a.handle.signOut();
+    await settle(20);
+    expect([a.signedOut, b.signedOut, c.signedOut]).toEqual([['user'], ['user'], ['user']]);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+});

@@ -1,0 +1,145 @@
+// The default tab sync against Node's native BroadcastChannel and a Web Locks double.
+import { afterEach, describe, expect, it } from 'vitest';
+import { browserTabSync, type TabSync, type TabSyncHost } from './tab-sync.ts';
+
+/** An in-memory LockManager: exclusive locks granted in request order, released when the callback's promise settles. */
+class FakeLocks {
+  private readonly queues = new Map<string, { grant(): void; signal?: AbortSignal }[]>();
+  private readonly held = new Set<string>();
+  request(name: string, options: { signal?: AbortSignal }, callback: () => unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const queue = this.queues.get(name) ?? [];
+      this.queues.set(name, queue);
+      const entry = {
+        signal: options.signal,
+        grant: () => {
+          this.held.add(name);
+          Promise.resolve(callback())
+            .then(resolve, reject)
+            .finally(() => {
+              this.held.delete(name);
+              this.next(name);
+            });
+        },
+      };
+      options.signal?.addEventListener('abort', () => {
+        const index = queue.indexOf(entry);
+        if (index >= 0) {
+          queue.splice(index, 1);
+          reject(new DOMException('aborted', 'AbortError'));
+        }
+      });
+      queue.push(entry);
+      this.next(name);
+    });
+  }
+  private next(name: string): void {
+    if (this.held.has(name)) return;
+    this.queues.get(name)?.shift()?.grant();
+  }
+}
+
+class FakeHost extends EventTarget {
+  listeners = 0;
+  constructor(
+    readonly navigator: { locks: LockManager | null },
+    readonly BroadcastChannel: typeof globalThis.BroadcastChannel | undefined = globalThis.BroadcastChannel,
+  ) {
+    super();
+  }
+  override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+    this.listeners++;
+    super.addEventListener(...args);
+  }
+  override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void {
+    this.listeners--;
+    super.removeEventListener(...args);
+  }
+  pageTransition(type: 'pagehide' | 'pageshow', persisted: boolean): void {
+    this.dispatchEvent(Object.assign(new Event(type), { persisted }));
+  }
+}
+
+const wait = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let opened: TabSync[] = [];
+afterEach(() => {
+  for (const sync of opened) sync.close();
+  opened = [];
+});
+
+function tab(host: FakeHost, name = 'test-channel') {
+  const log = { notified: 0, leader: [] as boolean[] };
+  const sync = browserTabSync(host as unknown as TabSyncHost)(name, {
+    onNotify: () => log.notified++,
+    onLeadership: (isLeader) => log.leader.push(isLeader),
+  });
+  opened.push(sync);
+  return { sync, log };
+}
+
+describe('browserTabSync', () => {
+  it('elects one leader; when it closes, the next tab leads', async () => {
+    const locks = new FakeLocks() as unknown as LockManager;
+    const a = tab(new FakeHost({ locks }));
+    const b = tab(new FakeHost({ locks }));
+    await wait();
+    expect(a.log.leader).toEqual([true]);
+    expect(b.log.leader).toEqual([]);
+    a.sync.close();
+    await wait();
+    expect(b.log.leader).toEqual([true]);
+    expect(a.log.leader).toEqual([true]); // close() does not report, the tab is gone
+  });
+
+  it('notifies the other tabs, not itself', async () => {
+    const locks = new FakeLocks() as unknown as LockManager;
+    const a = tab(new FakeHost({ locks }));
+    const b = tab(new FakeHost({ locks }));
+    const c = tab(new FakeHost({ locks }));
+    a.sync.notify();
+    await wait(20);
+    expect([a.log.notified, b.log.notified, c.log.notified]).toEqual([0, 1, 1]);
+  });
+
+  it('lets go of lock and channel on pagehide into the bfcache, and takes them back on pageshow', async () => {
+    const locks = new FakeLocks() as unknown as LockManager;
+    const hostA = new FakeHost({ locks });
+    const a = tab(hostA);
+    const b = tab(new FakeHost({ locks }));
+    await wait();
+    hostA.pageTransition('pagehide', false); // a real unload: nothing to do, the browser cleans up
+    await wait();
+    expect(b.log.leader).toEqual([]);
+    hostA.pageTransition('pagehide', true);
+    await wait();
+    expect(a.log.leader).toEqual([true, false]);
+    expect(b.log.leader).toEqual([true]);
+    b.sync.notify();
+    await wait(20);
+    expect(a.log.notified).toBe(0); // in the bfcache: the channel is closed
+    hostA.pageTransition('pageshow', true);
+    b.sync.notify();
+    await wait(20);
+    expect(a.log.notified).toBe(1);
+  });
+
+  it('close() removes its listeners and stops notifications', async () => {
+    const host = new FakeHost({ locks: new FakeLocks() as unknown as LockManager });
+    const a = tab(host);
+    const b = tab(new FakeHost({ locks: null }));
+    expect(host.listeners).toBe(2);
+    a.sync.close();
+    expect(host.listeners).toBe(0);
+    b.sync.notify();
+    await wait(20);
+    expect(a.log.notified).toBe(0);
+  });
+
+  it('without BroadcastChannel and Web Locks it does nothing, and throws nothing', async () => {
+    const { sync, log } = tab(new FakeHost({ locks: null }, undefined));
+    sync.notify();
+    await wait();
+    expect(log).toEqual({ notified: 0, leader: [] });
+  });
+});

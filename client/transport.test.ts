@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { fetchTransport } from './transport.ts';
+
+function fakeFetch(status: number, body: unknown, fail = false) {
+  const calls: [string, RequestInit][] = [];
+  const fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    calls.push([String(input), init]);
+    if (fail) throw new TypeError('Failed to fetch');
+    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  }) as typeof globalThis.fetch;
+  return { calls, fetch };
+}
+
+const liveBody = { state: 'active', remainingMs: 287_512, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_187_512 };
+
+describe('fetchTransport', () => {
+  it('GET {base} for the status, same-origin credentials, no cache', async () => {
+    const { calls, fetch } = fakeFetch(200, liveBody);
+    expect(await fetchTransport('/session', fetch).status()).toEqual({ type: 'live', ...{ remainingMs: 287_512, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_187_512 } });
+    expect(calls[0]).toEqual(['/session', expect.objectContaining({ method: 'GET', credentials: 'same-origin', cache: 'no-store' })]);
+    expect(calls[0]![1].body).toBeUndefined();
+  });
+
+  it('POST {base}/keepalive with a whole, non-negative idleMs', async () => {
+    const { calls, fetch } = fakeFetch(200, liveBody);
+    await fetchTransport('/api/session/', fetch).keepalive(1250.7);
+    await fetchTransport('/api/session', fetch).keepalive(-3);
+    expect(calls.map(([url, init]) => [url, init.method, init.body])).toEqual([
+      ['/api/session/keepalive', 'POST', '{"idleMs":1250}'],
+      ['/api/session/keepalive', 'POST', '{"idleMs":0}'],
+    ]);
+    expect(new Headers(calls[0]![1].headers).get('content-type')).toBe('application/json');
+  });
+
+  it('POST {base}/logout with keepalive: true, so it survives navigation', async () => {
+    const { calls, fetch } = fakeFetch(200, { state: 'signed-out' });
+    expect(await fetchTransport('/session', fetch).logout()).toEqual({ type: 'signed-out' });
+    expect(calls[0]).toEqual(['/session/logout', expect.objectContaining({ method: 'POST', keepalive: true, credentials: 'same-origin' })]);
+  });
+
+  it('401 → signed out; 503, 403, a network error or a body that is not the protocol → unreachable', async () => {
+    expect(await fetchTransport('/s', fakeFetch(401, { state: 'signed-out', error: 'unknown-session' }).fetch).keepalive(0)).toEqual({ type: 'signed-out' });
+    expect(await fetchTransport('/s', fakeFetch(503, { state: 'unavailable' }).fetch).keepalive(0)).toEqual({ type: 'unreachable', status: 503 });
+    expect(await fetchTransport('/s', fakeFetch(403, { error: 'csrf' }).fetch).keepalive(0)).toEqual({ type: 'unreachable', status: 403 });
+    expect(await fetchTransport('/s', fakeFetch(0, null, true).fetch).status()).toEqual({ type: 'unreachable', status: 0 });
+    expect(await fetchTransport('/s', fakeFetch(200, '<html>').fetch).status()).toEqual({ type: 'unreachable', status: 200 });
+  });
+});
