@@ -242,6 +242,8 @@ async function measureThroughput(names: readonly BenchTargetName[]): Promise<Thr
 interface MemoryResult {
   count: number;
   bytesPerSession: number;
+  heapBytesPerSession: number;
+  arrayBufferBytesPerSession: number;
   heapBeforeBytes: number;
   heapAfterBytes: number;
   fillMs: number;
@@ -274,6 +276,10 @@ function formatNumber(value: number | null | undefined, digits = 0): string {
   return value === null || value === undefined || Number.isNaN(value)
     ? 'n/a'
     : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function roundTo(value: number | null, digits: number): number | null {
+  return value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
 }
 
 function verdict(ok: boolean | null): string {
@@ -356,8 +362,9 @@ async function main(): Promise<void> {
     memoryRows.push([
       'bytes per session',
       formatNumber(memory.bytesPerSession),
-      `heapUsed ${formatNumber(memory.heapBeforeBytes / 2 ** 20, 1)} → ${formatNumber(memory.heapAfterBytes / 2 ** 20, 1)} MiB ` +
-        `for ${formatNumber(memory.count)} sessions (created in ${formatNumber(memory.fillMs)} ms)`,
+      `${formatNumber(memory.heapBytesPerSession)} on the V8 heap (heapUsed ${formatNumber(memory.heapBeforeBytes / 2 ** 20, 1)} → ` +
+        `${formatNumber(memory.heapAfterBytes / 2 ** 20, 1)} MiB) + ${formatNumber(memory.arrayBufferBytesPerSession)} in typed arrays ` +
+        `(arrayBuffers) for ${formatNumber(memory.count)} sessions, created in ${formatNumber(memory.fillMs)} ms`,
     ]);
   }
   if ('problem' in expiry) {
@@ -414,11 +421,12 @@ async function main(): Promise<void> {
       keepaliveVsExpress,
       keepaliveVsHonoSessions,
       bytesPerSession,
+      heapBytesPerSession: 'problem' in memory ? null : memory.heapBytesPerSession,
       expiryStallMs,
       expiryEnded: 'problem' in expiry ? null : expiry.ended,
       expiryControlStallMs: 'problem' in expiry ? null : expiry.controlStallMs,
-      keepaliveCpuMicrosPerRequest: cpuPerRequest(rowByName('keepalive')),
-      bareCpuMicrosPerRequest: cpuPerRequest(bareRow),
+      keepaliveCpuMicrosPerRequest: roundTo(cpuPerRequest(rowByName('keepalive')), 1),
+      bareCpuMicrosPerRequest: roundTo(cpuPerRequest(bareRow), 1),
       cpuRatio: divide(cpuPerRequest(bareRow), cpuPerRequest(rowByName('keepalive'))),
       loadAverage: [loadBefore, loadAfter],
       keepaliveNon2xx: totals(rowByName('keepalive')).non2xx,

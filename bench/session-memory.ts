@@ -1,6 +1,8 @@
 /**
- * Bytes per session in the embedded memory store: heap delta / count after creating
- * `count` sessions directly through the store. Run by `bench/server.ts` as
+ * Bytes per session in the embedded memory store: memory delta / count after creating
+ * `count` sessions directly through the store. The delta is heapUsed plus arrayBuffers:
+ * typed arrays (which the memory store and its deadline heap use) keep their contents outside
+ * the V8 heap, so heapUsed alone would leave them out. Run by `bench/server.ts` as
  *   node --expose-gc --import tsx bench/session-memory.ts [count]
  * and reports `{ count, bytesPerSession, ... }` over IPC (or prints it when run by hand).
  */
@@ -26,7 +28,7 @@ export async function measureSessionMemory(count: number) {
   const startedAt = Date.now();
 
   collectGarbage();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const before = process.memoryUsage();
   for (let i = 0; i < count; i++) {
     keyBytes.writeUInt32BE(i, 0);
     const key = keyBytes.toString('base64url'); // 43 characters, no padding
@@ -40,14 +42,18 @@ export async function measureSessionMemory(count: number) {
   }
   const fillMs = Date.now() - startedAt;
   collectGarbage();
-  const heapAfter = process.memoryUsage().heapUsed;
+  const after = process.memoryUsage();
   const size = store.size;
   if (size !== count) throw new Error(`store holds ${size} sessions, expected ${count}`);
+  const heapDelta = after.heapUsed - before.heapUsed;
+  const arrayBuffersDelta = after.arrayBuffers - before.arrayBuffers;
   return {
     count,
-    heapBeforeBytes: heapBefore,
-    heapAfterBytes: heapAfter,
-    bytesPerSession: Math.round((heapAfter - heapBefore) / count),
+    heapBeforeBytes: before.heapUsed,
+    heapAfterBytes: after.heapUsed,
+    heapBytesPerSession: Math.round(heapDelta / count),
+    arrayBufferBytesPerSession: Math.round(arrayBuffersDelta / count),
+    bytesPerSession: Math.round((heapDelta + arrayBuffersDelta) / count),
     fillMs,
     // keep the store reachable until after the second reading
     storeSize: size,
