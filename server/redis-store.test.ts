@@ -1,0 +1,387 @@
+// The Redis store against a real Redis (REDIS_URL, default 127.0.0.1:6379): the shared contract,
+// what only Redis does (TTLs, scripts, several clients), and an outage through a TCP proxy.
+// Under CI=true a missing Redis fails the run; elsewhere the suite is skipped with the reason.
+import { randomUUID } from 'node:crypto';
+import { createServer, Socket, type Server } from 'node:net';
+import { Hono } from 'hono';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
+import type { EndedSession } from './options.ts';
+import { RedisSessionStore } from './redis-store.ts';
+import { SessionStoreFullError, type SessionRecord } from './store.ts';
+import { describeSessionStoreContract } from './testing/store-contract.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
+
+async function whyRedisIsDown(): Promise<string | undefined> {
+  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1_000, reconnectStrategy: false } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    await probe.close();
+    return undefined;
+  } catch (error) {
+    probe.destroy();
+    return error instanceof Error ? error.message || error.name : String(error);
+  }
+}
+
+const redisDown = await whyRedisIsDown();
+if (redisDown && IN_CI) throw new Error(`CI=true: the Redis store suite must run, but ${REDIS_URL} did not answer: ${redisDown}`);
+if (redisDown) console.warn(`Skipping the Redis store suite: ${REDIS_URL} did not answer (${redisDown}). Start redis-server (or set REDIS_URL) to run it.`);
+
+type Client = ReturnType<typeof createClient>;
+const clients: Client[] = [];
+/** Each test file, and each contract test, under its own prefix; all dropped at the end. */
+const FILE_PREFIX = `idle-logout-test:${randomUUID()}`;
+let prefixCounter = 0;
+function freshPrefix(): string {
+  prefixCounter += 1;
+  return `${FILE_PREFIX}:{t${prefixCounter}}:`;
+}
+
+async function connect(options: Parameters<typeof createClient>[0] = {}): Promise<Client> {
+  const client = createClient({ url: REDIS_URL, ...options });
+  client.on('error', () => {}); // expected while the outage tests cut the connection
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+async function dropKeys(client: Client, prefix: string): Promise<void> {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1_000 })) {
+    if (keys.length > 0) await client.unlink(keys);
+  }
+}
+
+let admin: Client;
+beforeAll(async () => {
+  if (!redisDown) admin = await connect();
+});
+afterAll(async () => {
+  if (redisDown) return;
+  await dropKeys(admin, FILE_PREFIX);
+  await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
+});
+
+const T0 = 1_700_000_000_000;
+const IDLE = 300_000;
+const ABSOLUTE = 43_200_000;
+const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+  subject: 'alice',
+  createdAt: T0,
+  idleDeadlineAt: T0 + IDLE,
+  absoluteDeadlineAt: T0 + ABSOLUTE,
+  ...overrides,
+});
+const digest = (n: number) => `d${String(n).padStart(42, '0')}`;
+
+describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
+  describeSessionStoreContract('RedisSessionStore', async () => {
+    const prefix = freshPrefix();
+    return { store: new RedisSessionStore({ client: admin, prefix }), cleanup: () => dropKeys(admin, prefix) };
+  });
+
+  describe('keys and TTLs', () => {
+    it('keeps a hash under prefix + digest, indexed by its end, with a TTL of the time left plus the grace', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix, expiryGraceMs: 60_000 });
+      await store.create(digest(1), record({ data: { role: 'admin' } }));
+      expect(await admin.hGetAll(`${prefix}${digest(1)}`)).toEqual({
+        s: 'alice',
+        d: '{"role":"admin"}',
+        c: String(T0),
+        i: String(T0 + IDLE),
+        a: String(T0 + ABSOLUTE),
+      });
+      expect(await admin.zScore(`${prefix}#deadlines`, digest(1))).toBe(T0 + IDLE);
+      const ttl = await admin.pTTL(`${prefix}${digest(1)}`);
+      expect(ttl).toBeGreaterThan(IDLE + 60_000 - 5_000);
+      expect(ttl).toBeLessThanOrEqual(IDLE + 60_000);
+    });
+
+    it('moves the TTL with the deadline on extend, capped by the absolute deadline', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix, expiryGraceMs: 1_000 });
+      await store.create(digest(1), record({ absoluteDeadlineAt: T0 + 2 * IDLE }));
+      await store.extend(digest(1), T0 + 100_000 + IDLE, T0 + 100_000);
+      expect(await admin.pTTL(`${prefix}${digest(1)}`)).toBeGreaterThan(IDLE + 1_000 - 5_000);
+      await store.extend(digest(1), T0 + 10 * IDLE, T0 + 200_000);
+      const ttl = await admin.pTTL(`${prefix}${digest(1)}`);
+      expect(ttl).toBeLessThanOrEqual(2 * IDLE - 200_000 + 1_000);
+      expect(ttl).toBeGreaterThan(2 * IDLE - 200_000 + 1_000 - 5_000);
+    });
+
+    it('lets Redis drop a session nobody collected once the grace has passed', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix, expiryGraceMs: 50 });
+      await store.create(digest(1), record({ idleDeadlineAt: T0 + 10 }));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await admin.exists(`${prefix}${digest(1)}`)).toBe(0);
+      // The index entry is cleaned up by the next claim; there is no record left to hand out.
+      expect(await store.takeExpired(T0 + 10, 10)).toEqual([]);
+      expect(await admin.zCard(`${prefix}#deadlines`)).toBe(0);
+    });
+
+    it('works through a client with its own keyPrefix', async () => {
+      const prefix = freshPrefix();
+      const prefixed = await connect({ keyPrefix: `${FILE_PREFIX}:app:` });
+      const store = new RedisSessionStore({ client: prefixed, prefix });
+      await store.create(digest(1), record({ idleDeadlineAt: T0 + 1_000 }));
+      expect(await admin.exists(`${FILE_PREFIX}:app:${prefix}${digest(1)}`)).toBe(1);
+      expect(await store.get(digest(1), T0)).toEqual(record({ idleDeadlineAt: T0 + 1_000 }));
+      expect((await store.takeExpired(T0 + 1_000, 10)).map((e) => e.key)).toEqual([digest(1)]);
+      expect(await admin.exists(`${FILE_PREFIX}:app:${prefix}${digest(1)}`)).toBe(0);
+    });
+  });
+
+  describe('data and scripts', () => {
+    it('keeps app data byte for byte: empty arrays stay arrays, text stays text', async () => {
+      const store = new RedisSessionStore({ client: admin, prefix: freshPrefix() });
+      const data = { roles: [], nested: { list: [[], {}] }, name: 'Siân 🐉', n: 0.1, flag: false, none: null };
+      await store.create(digest(1), record({ data, subject: 'łukasz' }));
+      const extended = await store.extend(digest(1), T0 + IDLE + 5, T0 + 5);
+      expect(extended).toEqual(record({ data, subject: 'łukasz', idleDeadlineAt: T0 + IDLE + 5 }));
+      expect(await store.delete(digest(1))).toEqual(extended);
+    });
+
+    it('keeps fractional times exactly', async () => {
+      const store = new RedisSessionStore({ client: admin, prefix: freshPrefix() });
+      await store.create(digest(1), record({ createdAt: T0 + 0.25, idleDeadlineAt: T0 + 1_000.5 }));
+      expect((await store.extend(digest(1), T0 + 2_000.75, T0 + 1))?.idleDeadlineAt).toBe(T0 + 2_000.75);
+      expect(await store.get(digest(1), T0 + 1)).toEqual(record({ createdAt: T0 + 0.25, idleDeadlineAt: T0 + 2_000.75 }));
+    });
+
+    it('reloads its scripts when Redis has forgotten them (restart, SCRIPT FLUSH)', async () => {
+      const store = new RedisSessionStore({ client: admin, prefix: freshPrefix() });
+      await store.create(digest(1), record());
+      await admin.scriptFlush();
+      expect((await store.extend(digest(1), T0 + IDLE + 1, T0 + 1))?.idleDeadlineAt).toBe(T0 + IDLE + 1);
+      await admin.scriptFlush();
+      expect(await store.delete(digest(1))).toBeDefined();
+    });
+
+    it('refuses a second session under the same key', async () => {
+      const store = new RedisSessionStore({ client: admin, prefix: freshPrefix() });
+      await store.create(digest(1), record());
+      await expect(store.create(digest(1), record({ subject: 'mallory' }))).rejects.toThrow(/exists/);
+      expect((await store.get(digest(1), T0))?.subject).toBe('alice');
+    });
+
+    it('refuses new sessions at maxSessions instead of evicting live ones', async () => {
+      const store = new RedisSessionStore({ client: admin, prefix: freshPrefix(), maxSessions: 2 });
+      await store.create(digest(1), record({ idleDeadlineAt: T0 + 1_000 }));
+      await store.create(digest(2), record());
+      await expect(store.create(digest(3), record())).rejects.toBeInstanceOf(SessionStoreFullError);
+      await store.takeExpired(T0 + 1_000, 10);
+      await store.create(digest(3), record());
+      expect(await store.get(digest(2), T0)).toBeDefined();
+    });
+
+    it('rejects options it cannot use, saying what to change', () => {
+      expect(() => new RedisSessionStore({ client: {} as never })).toThrow(/node-redis client/);
+      expect(() => new RedisSessionStore({ client: admin, expiryGraceMs: -1 })).toThrow(/expiryGraceMs must be a non-negative integer/);
+      expect(() => new RedisSessionStore({ client: admin, maxSessions: 0 })).toThrow(/maxSessions must be a positive integer/);
+    });
+  });
+
+  describe('expiry claims', () => {
+    it('gets past a backlog of extended sessions larger than one script examines', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix });
+      const live = 2_500;
+      await Promise.all(Array.from({ length: live }, (_, i) => store.create(digest(i), record({ idleDeadlineAt: T0 + 1_000 }))));
+      await Promise.all(Array.from({ length: live }, (_, i) => store.extend(digest(i), T0 + 9_000, T0 + 500)));
+      await Promise.all([1, 2, 3].map((i) => store.create(digest(live + i), record({ idleDeadlineAt: T0 + 2_000 }))));
+      const ended = await store.takeExpired(T0 + 5_000, 500);
+      expect(ended.map((e) => e.key).sort()).toEqual([digest(live + 1), digest(live + 2), digest(live + 3)]);
+      expect(await admin.zCount(`${prefix}#deadlines`, T0 + 9_000, T0 + 9_000)).toBe(live);
+    });
+
+    it('hands each ended session to exactly one of several clients claiming at once', async () => {
+      const prefix = freshPrefix();
+      const stores = await Promise.all([1, 2, 3].map(async () => new RedisSessionStore({ client: await connect(), prefix })));
+      const count = 1_200;
+      await Promise.all(Array.from({ length: count }, (_, i) => stores[0]!.create(digest(i), record({ idleDeadlineAt: T0 + i }))));
+      const claimed: string[] = [];
+      await Promise.all(
+        stores.map(async (store) => {
+          for (;;) {
+            const batch = await store.takeExpired(T0 + count, 100);
+            claimed.push(...batch.map((e) => e.key));
+            if (batch.length === 0) return;
+          }
+        }),
+      );
+      expect(claimed).toHaveLength(count);
+      expect(new Set(claimed).size).toBe(count);
+    });
+  });
+
+  describe('outage', () => {
+    const quiet = { warn: vi.fn(), error: vi.fn() };
+    let proxy: CuttableProxy;
+    beforeAll(async () => {
+      proxy = await startProxy(new URL(REDIS_URL));
+    });
+    afterAll(() => proxy.close());
+
+    async function setupApp() {
+      let clock = T0;
+      const ended: EndedSession[] = [];
+      // The client as docs/redis.md recommends, except that the offline queue stays on (the
+      // default): the store's own command timeout must keep queued commands from running late.
+      const client = await connect({ url: proxy.url, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
+      const store = new RedisSessionStore({ client, prefix: freshPrefix(), commandTimeoutMs: 200 });
+      const idle = createIdleSession({ store, now: () => clock, sweepIntervalMs: 0, storeTimeoutMs: 500, logger: quiet, onSessionEnd: (e) => void ended.push(e) });
+      const app = new Hono<IdleSessionEnv>();
+      app.use(idle.middleware);
+      app.route('/', idle.routes);
+      app.post('/login', async (c) => {
+        await idle.signIn(c, 'alice');
+        return c.json({ ok: true });
+      });
+      app.get('/app', (c) => c.json({ subject: c.var.session?.subject ?? null }));
+      const send = async (method: string, path: string, cookie?: string): Promise<Response> =>
+        app.request(`http://localhost${path}`, {
+          method,
+          headers: { 'Sec-Fetch-Site': 'same-origin', ...(cookie ? { Cookie: cookie } : {}) },
+        });
+      async function signIn() {
+        const response = await send('POST', '/login');
+        expect(response.status).toBe(200);
+        return response.headers.getSetCookie()[0]!.split(';')[0]!;
+      }
+      async function untilAnswered(cookie: string): Promise<Response> {
+        const deadline = Date.now() + 5_000;
+        for (;;) {
+          const response = await send('GET', '/session', cookie);
+          if (response.status !== 503 || Date.now() > deadline) return response;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      return { idle, ended, send, signIn, untilAnswered, advance: (ms: number) => void (clock += ms) };
+    }
+
+    async function expectUnavailable(...pending: Promise<Response>[]) {
+      for (const response of await Promise.all(pending)) {
+        expect(response.status).toBe(503);
+        expect(await response.json()).toMatchObject({ state: 'unavailable', error: 'store-unavailable' });
+        expect(response.headers.get('Set-Cookie')).toBeNull();
+      }
+    }
+
+    for (const mode of ['refuse', 'stall'] as const) {
+      it(`answers 503 only while Redis ${mode === 'refuse' ? 'refuses connections' : 'stops answering'}, then again by itself`, async () => {
+        const { idle, ended, send, signIn, untilAnswered, advance } = await setupApp();
+        const cookie = await signIn();
+        proxy.cut(mode);
+        for (let round = 0; round < 2; round++) {
+          advance(1_000);
+          await expectUnavailable(send('GET', '/session', cookie), send('POST', '/session/keepalive', cookie), send('GET', '/app', cookie));
+        }
+        proxy.restore();
+        const back = await untilAnswered(cookie);
+        expect(back.status).toBe(200);
+        // Refused connections: the keepalives were never sent. A stall: they were, and Redis ran
+        // them when the bytes arrived (still only within the session's life, never a revival).
+        expect(await back.json()).toMatchObject({ state: 'active', remainingMs: mode === 'refuse' ? IDLE - 2_000 : IDLE });
+        expect((await send('POST', '/session/keepalive', cookie)).status).toBe(200);
+
+        // Signing in and out fail as plainly; a sign-out Redis receives late still lands, and
+        // its onSessionEnd fires once, from the next sweep.
+        proxy.cut(mode);
+        await expectUnavailable(send('POST', '/session/logout', cookie), send('POST', '/login', cookie));
+        expect(await idle.sweepExpired().catch(() => 'unavailable')).toBe('unavailable');
+        proxy.restore();
+        expect((await untilAnswered(cookie)).status).toBe(401);
+        expect(await idle.sweepExpired()).toBe(1);
+        expect(ended.map((e) => e.reason)).toEqual(['signed-out']);
+        expect((await send('GET', '/session', await signIn())).status).toBe(200);
+      });
+    }
+
+    it('does not let a keepalive refused during the outage revive the session once Redis is back', async () => {
+      const { idle, ended, send, signIn, untilAnswered, advance } = await setupApp();
+      const cookie = await signIn();
+      proxy.cut('refuse');
+      advance(IDLE - 1);
+      expect((await send('POST', '/session/keepalive', cookie)).status).toBe(503);
+      advance(2); // the session ends while Redis is away
+      await new Promise((resolve) => setTimeout(resolve, 250)); // past the store's command timeout
+      proxy.restore();
+      expect((await untilAnswered(cookie)).status).toBe(401);
+      expect(await idle.sweepExpired()).toBe(1);
+      expect(ended.map((e) => e.reason)).toEqual(['idle']);
+    });
+  });
+});
+
+interface CuttableProxy {
+  url: string;
+  /** 'refuse': connections are reset (Redis stopped); 'stall': bytes stop flowing both ways (a partition). */
+  cut(mode: 'refuse' | 'stall'): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy in front of Redis that a test can cut and restore. */
+async function startProxy(target: URL): Promise<CuttableProxy> {
+  let state: 'open' | 'refuse' | 'stall' = 'open';
+  const pairs = new Set<{ downstream: Socket; upstream: Socket | undefined; toRedis: Buffer[]; toClient: Buffer[]; connect(): void; flush(): void }>();
+
+  const server: Server = createServer((downstream) => {
+    if (state === 'refuse') {
+      downstream.resetAndDestroy();
+      return;
+    }
+    const pair = {
+      downstream,
+      upstream: undefined as Socket | undefined,
+      toRedis: [] as Buffer[],
+      toClient: [] as Buffer[],
+      connect() {
+        const upstream = new Socket();
+        pair.upstream = upstream;
+        upstream.connect(Number(target.port || 6379), target.hostname);
+        upstream.on('data', (chunk) => (state === 'open' ? downstream.write(chunk) : pair.toClient.push(chunk)));
+        upstream.on('error', () => downstream.destroy());
+        upstream.on('close', () => downstream.destroy());
+        pair.flush();
+      },
+      flush() {
+        for (const chunk of pair.toRedis.splice(0)) pair.upstream?.write(chunk);
+        for (const chunk of pair.toClient.splice(0)) downstream.write(chunk);
+      },
+    };
+    pairs.add(pair);
+    downstream.on('data', (chunk) => (state === 'open' && pair.upstream ? pair.upstream.write(chunk) : pair.toRedis.push(chunk)));
+    downstream.on('error', () => pair.upstream?.destroy());
+    downstream.on('close', () => {
+      pair.upstream?.destroy();
+      pairs.delete(pair);
+    });
+    if (state === 'open') pair.connect();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut(mode) {
+      state = mode;
+      if (mode === 'refuse') for (const pair of pairs) pair.downstream.resetAndDestroy();
+    },
+    restore() {
+      state = 'open';
+      for (const pair of pairs) (pair.upstream ? pair.flush() : pair.connect());
+    },
+    close() {
+      for (const pair of pairs) pair.downstream.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
