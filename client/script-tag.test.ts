@@ -1,0 +1,77 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { optionsFromScript } from './script-tag.ts';
+import { settle } from './test-tabs.ts';
+
+function script(attributes: Record<string, string>): HTMLScriptElement {
+  const element = document.createElement('script');
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  return element;
+}
+
+describe('optionsFromScript', () => {
+  it('reads every documented data attribute', () => {
+    expect(
+      optionsFromScript(
+        script({
+          'data-endpoint': '/api/session',
+          'data-signed-out-url': '/signed-out',
+          'data-channel-name': 'my-app',
+          'data-locale': 'cy',
+          'data-countdown-in-title': 'false',
+          'data-activity-events': 'keydown, pointerdown  wheel',
+          'data-activity-dismisses-warning': '',
+        }),
+      ),
+    ).toEqual({
+      endpoint: '/api/session',
+      signedOutUrl: '/signed-out',
+      channelName: 'my-app',
+      dialog: { locale: 'cy' },
+      countdownInTitle: false,
+      activityEvents: ['keydown', 'pointerdown', 'wheel'],
+      activityDismissesWarning: true,
+    });
+  });
+
+  it('data-dialog="false" turns the dialog off; nothing set means the defaults', () => {
+    expect(optionsFromScript(script({ 'data-dialog': 'false', 'data-locale': 'cy' }))).toEqual({ dialog: false });
+    expect(optionsFromScript(script({}))).toEqual({});
+  });
+});
+
+describe('the script-tag entry', () => {
+  afterEach(() => {
+    vi.resetModules();
+    vi.restoreAllMocks();
+    Reflect.deleteProperty(document, 'currentScript');
+  });
+
+  async function load(attributes: Record<string, string>) {
+    vi.resetModules(); // the module starts when first evaluated: evaluate it afresh
+    const calls: string[] = [];
+    vi.spyOn(window, 'fetch').mockImplementation(async (input: RequestInfo | URL) => {
+      calls.push(String(input));
+      const body = { state: 'active', remainingMs: 300_000, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 4e7 };
+      return new Response(JSON.stringify(body), { status: 200 }) as never;
+    });
+    Object.defineProperty(document, 'currentScript', { value: script(attributes), configurable: true });
+    const module = await import('./script-tag.ts');
+    await settle();
+    return { module, calls };
+  }
+
+  it('starts from its own data attributes with no other code, and exposes the handle and the API', async () => {
+    const { module, calls } = await load({ 'data-endpoint': '/api/session', 'data-signed-out-url': '/bye' });
+    expect(calls).toEqual(['/api/session']);
+    expect(module.handle?.getPhase()).toBe('active');
+    expect(typeof module.startIdleLogout).toBe('function');
+    module.handle?.stop();
+  });
+
+  it('data-autostart="false" only exposes the API', async () => {
+    const { module, calls } = await load({ 'data-autostart': 'false' });
+    expect(module.handle).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+});
