@@ -533,6 +533,33 @@ describe('warning, stay and sign-out across tabs', () => {
     expect(origin.open_('logout')).toHaveLength(1);
   });
 
+  it('every other tab runs its own hook before it announces a sign-out made elsewhere (also after a 401)', () => {
+    const hooked = { ...config, hasBeforeSignOut: true };
+    for (const via of ['user', 'server'] as const) {
+      const origin = new Origin();
+      const a = origin.open('a', hooked);
+      origin.answer('status', live(T));
+      const b = origin.open('b', hooked);
+      origin.answer('status', live(T));
+      if (via === 'user') {
+        a.dispatch({ type: 'sign-out' });
+        a.dispatch({ type: 'hook-done' });
+      } else {
+        a.dispatch({ type: 'stay' });
+        origin.answer('keepalive', { type: 'signed-out' });
+        expect(a.of('run-hook')).toEqual([{ type: 'run-hook', reason: 'server' }]);
+        a.dispatch({ type: 'hook-done' });
+      }
+      expect(a.shown()).toBe('signed-out');
+      expect(b.of('run-hook')).toEqual([{ type: 'run-hook', reason: via }]);
+      expect(b.shown()).toBe('active');
+      b.dispatch({ type: 'hook-done' });
+      expect(b.shown()).toBe('signed-out');
+      expect(b.of('run-hook')).toHaveLength(1);
+      expect(b.of('write').filter((w) => w.patch.kind === 'sign-out')).toHaveLength(0);
+    }
+  });
+
   it('if another tab extends the deadline while the hook runs, the idle sign-out is dropped', () => {
     const origin = new Origin();
     const a = origin.open('a', { ...config, hasBeforeSignOut: true });

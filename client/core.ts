@@ -104,7 +104,12 @@ export type Effect =
 export interface CoreConfig {
   /** Whether input while the warning shows counts as "stay signed in". Default false. */
   activityDismissesWarning: boolean;
-  /** Whether the app gave a `beforeSignOut` hook (the shell then runs it before signing out). */
+  /**
+   * Whether the app gave a `beforeSignOut` hook. Every tab runs it once per sign-out before it
+   * announces "signed out": the tab that carries out an idle or user sign-out runs it before
+   * recording it (and before the logout request); every other tab, and after a 401, when it sees
+   * the record signed out. So each tab can save its own work.
+   */
   hasBeforeSignOut: boolean;
 }
 
@@ -129,6 +134,9 @@ export interface CoreState {
   reachable: boolean;
   /** A sign-out this tab is carrying out (hook running or write pending). */
   signingOut: SignedOutReason | null;
+  /** This tab's `beforeSignOut` hook was started for the current sign-out / is still running. */
+  hookStarted: boolean;
+  hookRunning: boolean;
   /** What this tab has shown so far, so each change is announced once. */
   shownPhase: Phase;
   /** Warning start (deadline − warningMs) of the warning this tab shows, to recognise a "stay". */
@@ -291,6 +299,8 @@ export function initialState(config: CoreConfig): CoreState {
     retryKind: null,
     reachable: true,
     signingOut: null,
+    hookStarted: false,
+    hookRunning: false,
     shownPhase: 'starting',
     shownWarningAt: 0,
   };
@@ -349,6 +359,7 @@ export function step(state: CoreState, event: CoreEvent, now: number): StepResul
           effects.push({ type: 'request', kind: 'logout' });
         }
         s.signingOut = null;
+        if (!r?.signedOutAt) s.hookStarted = false; // refused: a later sign-out runs the hook again
       }
       if (written?.kind === 'claim-keepalive') {
         s.awaitingClaim = false;
@@ -391,7 +402,8 @@ export function step(state: CoreState, event: CoreEvent, now: number): StepResul
       if (phaseAt(s, now) !== 'signed-out' && !s.signingOut) s = beginSignOut(s, 'user', effects, now);
       break;
     case 'hook-done':
-      if (s.signingOut) {
+      s.hookRunning = false;
+      if (s.signingOut && !s.record?.signedOutAt) {
         effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: s.signingOut } });
       }
       break;
@@ -421,8 +433,11 @@ function stay(s: CoreState, now: number, effects: Effect[]): CoreState {
 
 function beginSignOut(s: CoreState, reason: SignedOutReason, effects: Effect[], now: number): CoreState {
   s.signingOut = reason;
-  if (s.config.hasBeforeSignOut && reason !== 'server') effects.push({ type: 'run-hook', reason });
-  else effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason } });
+  if (s.config.hasBeforeSignOut && !s.hookStarted) {
+    s.hookStarted = true;
+    s.hookRunning = true;
+    effects.push({ type: 'run-hook', reason });
+  } else effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason } });
   return s;
 }
 
@@ -457,7 +472,7 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     s.failures = 0;
     s.retryAt = 0;
     s.retryKind = null;
-    s.signingOut = 'server';
+    s.signingOut = 'server'; // no hook first: the server has already ended the session
     effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: 'server', requestedAt: event.requestedAt } });
     return s;
   }
@@ -515,8 +530,15 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     if (now >= keepaliveDueAt) keepaliveDueAt = null; // the claim's answer runs decide again
   }
 
-  // Announce a phase change once. `signed-out` only once it is recorded (after the hook and write).
-  const shown = phase === 'signed-out' && !r?.signedOutAt ? s.shownPhase : phase;
+  // Signed out by another tab (or a 401): this tab saves its own work first.
+  if (r?.signedOutAt && s.config.hasBeforeSignOut && !s.hookStarted) {
+    s.hookStarted = true;
+    s.hookRunning = true;
+    effects.push({ type: 'run-hook', reason: r.signedOutReason ?? 'idle' });
+  }
+
+  // Announce a phase change once. `signed-out` only once it is recorded and this tab's hook is done.
+  const shown = phase === 'signed-out' && (!r?.signedOutAt || s.hookRunning) ? s.shownPhase : phase;
   if (shown !== s.shownPhase) {
     const remainingMs = remainingMsAt(s, now) ?? 0;
     const stayed = s.shownPhase === 'warning' && shown === 'active' && !!r && r.stayAt >= s.shownWarningAt;

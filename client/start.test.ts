@@ -203,6 +203,18 @@ describe('sign-out', () => {
     expect(o.server.count('/session/logout')).toBe(1);
   });
 
+  it('beforeSignOut runs in every tab (each saves its own work) before that tab signs out', async () => {
+    const o = origin();
+    const saved: string[] = [];
+    const tabs = [];
+    for (const name of ['a', 'b', 'c']) tabs.push(await o.open({ beforeSignOut: (reason) => void saved.push(`${name}:${reason}`) }));
+    tabs[0]!.handle.signOut();
+    await settle();
+    expect(saved.sort()).toEqual(['a:user', 'b:user', 'c:user']);
+    expect(tabs.map((t) => t.signedOut)).toEqual([['user'], ['user'], ['user']]);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+
   it('after sleep past the deadline, goes straight to signed out on wake without showing active or warning', async () => {
     const o = origin();
     const tab = await o.open();

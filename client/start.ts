@@ -27,7 +27,7 @@ export interface IdleLogoutOptions {
   signedOutUrl?: string;
   /** Runs in every tab once signed out (before navigating to `signedOutUrl`). */
   onSignedOut?: (reason: SignedOutReason) => void;
-  /** Runs before a sign-out this tab carries out (idle or user), to save work; bounded by `beforeSignOutTimeoutMs`. */
+  /** Runs in every tab before it signs out (and, in the tab that signs out, before the logout request), to save work; bounded by `beforeSignOutTimeoutMs`. */
   beforeSignOut?: (reason: SignedOutReason) => void | Promise<void>;
   /** The longest `beforeSignOut` may hold up the sign-out. Default 2000. */
   beforeSignOutTimeoutMs?: number;
