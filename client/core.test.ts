@@ -432,8 +432,9 @@ describe('keepalive', () => {
     origin.answer('status', live(T));
     origin.advance(T - W + 1_000);
     tab.dispatch({ type: 'activity', at: origin.now });
-    expect(tab.shown()).toBe('active');
     expect(origin.open_('keepalive')).toHaveLength(1);
+    origin.answer('keepalive', live(T));
+    expect(tab.shown()).toBe('active');
   });
 
   it('does not try to extend past the absolute lifetime', () => {
@@ -455,10 +456,12 @@ describe('warning, stay and sign-out across tabs', () => {
     origin.advance(T - W);
     expect(tabs.map((t) => t.shown())).toEqual(['warning', 'warning', 'warning']);
     tabs[1]!.dispatch({ type: 'stay' });
+    expect(origin.open_('keepalive')).toEqual([expect.objectContaining({ tab: tabs[1], idleMs: 0 })]);
+    // The warning closes when the server has moved the deadline, not before.
+    expect(tabs.map((t) => t.shown())).toEqual(['warning', 'warning', 'warning']);
+    origin.answer('keepalive', live(T));
     expect(tabs.map((t) => t.shown())).toEqual(['active', 'active', 'active']);
     expect(tabs.every((t) => t.of('phase').at(-1)?.stayed)).toBe(true);
-    expect(origin.open_('keepalive')).toEqual([expect.objectContaining({ tab: tabs[1], idleMs: 0 })]);
-    origin.answer('keepalive', live(T));
     expect(origin.record?.deadlineAt).toBe(origin.now + T);
     origin.advance(T - W - 1);
     expect(tabs.every((t) => t.shown() === 'active')).toBe(true);
@@ -596,6 +599,32 @@ describe('failures', () => {
     expect(tab.of('reachable').at(-1)).toEqual({ type: 'reachable', reachable: true });
     expect(tab.shown()).toBe('active');
     expect(tab.state.failures).toBe(0);
+  });
+
+  it('"stay" while the server is unreachable keeps the warning open and retries until it answers', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', { type: 'unreachable', status: 503 });
+    expect(tab.shown()).toBe('warning');
+    origin.advance(1_000);
+    expect(origin.open_('keepalive')).toHaveLength(1);
+    origin.answer('keepalive', live(T));
+    expect(tab.shown()).toBe('active');
+    expect(tab.of('phase').at(-1)?.stayed).toBe(true);
+  });
+
+  it('"stay" at the absolute lifetime: the server cannot extend, so the warning stays', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    origin.answer('status', live(T, T));
+    origin.advance(T - W);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', live(W, W));
+    expect(tab.shown()).toBe('warning');
+    origin.advance(W);
+    expect(tab.shown()).toBe('signed-out');
   });
 
   it('an unreachable server never signs out before the deadline, and does at the deadline', () => {

@@ -313,8 +313,9 @@ export function phaseAt(s: CoreState, now: number): Phase {
   if (r.signedOutAt) return 'signed-out';
   if (r.deadlineAt === 0) return 'starting';
   if (now >= r.deadlineAt) return 'signed-out';
-  const warningAt = r.deadlineAt - r.warningMs;
-  if (now >= warningAt && !(r.stayAt >= warningAt)) return 'warning';
+  // "Stay" closes the warning only once the server has moved the deadline: a keepalive that failed
+  // must not look like success (and at the absolute lifetime the warning rightly stays).
+  if (now >= r.deadlineAt - r.warningMs) return 'warning';
   return 'active';
 }
 
@@ -424,6 +425,7 @@ function stay(s: CoreState, now: number, effects: Effect[]): CoreState {
   s.localActivityAt = Math.max(s.localActivityAt, now);
   effects.push({ type: 'write', patch: { kind: 'stay', at: now } });
   // An explicit "stay" is sent at once from this tab, whatever the spacing: the user asked for it.
+  // The shared `stayAt` lets every tab say, when its warning closes, that someone chose to stay.
   if (s.inflight !== 'keepalive') {
     s.inflight = 'keepalive';
     effects.push({ type: 'request', kind: 'keepalive', idleMs: 0 });
@@ -508,6 +510,9 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     if (kind === 'status') {
       s.inflight = 'status';
       effects.push({ type: 'request', kind: 'status' });
+    } else if (phase === 'warning' && r && r.stayAt >= r.deadlineAt - r.warningMs) {
+      s.inflight = 'keepalive'; // "stay" was chosen during this warning: keep trying
+      effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });
     } else if (phase === 'active' && r && hasPendingActivity(r, s.localActivityAt)) {
       s.inflight = 'keepalive';
       effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });

@@ -298,7 +298,8 @@ describe('failures', () => {
       expect(tab.named('keepalive')).toHaveLength(0);
       await o.clock.advance(1_000 + 2_000 + 4_000);
       expect(o.server.count('/session/keepalive')).toBe(4);
-      expect(tab.handle.getPhase()).not.toBe('signed-out');
+      expect(tab.handle.getPhase()).toBe('warning'); // a failed "stay" never looks like success
+      expect(tab.dialogOpen()).toBe(true);
       o.server.mode = 'up';
       await o.clock.advance(8_000);
       expect(tab.named('reachable')).toHaveLength(1);

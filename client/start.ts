@@ -80,7 +80,7 @@ export type IdleLogoutEvent = keyof IdleLogoutEvents;
 export interface IdleLogoutHandle {
   /** Removes every listener, timer, channel and the dialog. */
   stop(): void;
-  /** As the "Stay signed in" button: sends a keepalive now and closes the warning in every tab. */
+  /** As the "Stay signed in" button: sends a keepalive now; the warning closes in every tab once the server extends the session (retried while unreachable). */
   staySignedIn(): void;
   /** Signs out in every tab now (reason 'user'). */
   signOut(): void;
