@@ -1,7 +1,7 @@
 /**
  * `npm run bench:server` — idle-logout's server against a bare Hono route and two popular
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
- * stops by itself (about a minute and a half on 2 cores).
+ * stops by itself (about two minutes on 2 cores).
  *
  * Each server runs in its own child process (bench/server-targets.ts) so autocannon, here,
  * never shares its event loop. Every row gets the same request (POST /session/keepalive,
@@ -18,8 +18,8 @@ import type { BenchTargetName } from './server-targets.ts';
 
 const connections = 32;
 const warmupSeconds = 2;
-const durationSeconds = 5;
-const rounds = 3;
+const durationSeconds = 4;
+const rounds = 5;
 const memorySessionCount = 1_000_000;
 const expirySessionCount = 100_000;
 const keepaliveBody = JSON.stringify({ idleMs: 0 });
