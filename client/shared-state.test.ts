@@ -1,7 +1,7 @@
 // The IndexedDB store (idb-keyval on fake-indexeddb): atomic patches from concurrent "tabs".
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { idbSharedStore } from './shared-state.ts';
+import { idbSharedStore, withMemoryFallback, type SharedStore } from './shared-state.ts';
 
 describe('idbSharedStore', () => {
   it('reads nothing at first, then what was written', async () => {
@@ -33,5 +33,25 @@ describe('idbSharedStore', () => {
     const { createStore, set } = await import('idb-keyval');
     await set('bad-shape', { v: 99 }, createStore('other-db', 'state'));
     expect(await store.read()).toBeUndefined();
+  });
+});
+
+describe('withMemoryFallback', () => {
+  it('keeps working from memory, seeded with the last record, once the store fails', async () => {
+    let broken = false;
+    const inner = idbSharedStore('fallback');
+    const flaky: SharedStore = {
+      read: () => (broken ? Promise.reject(new Error('closed')) : inner.read()),
+      write: (patch) => (broken ? Promise.reject(new Error('quota')) : inner.write(patch)),
+    };
+    const failures: unknown[] = [];
+    const store = withMemoryFallback(flaky, (error) => failures.push(error));
+    await store.write({ kind: 'activity', at: 1_000 });
+    broken = true;
+    const { record, applied } = await store.write({ kind: 'activity', at: 2_000 });
+    expect(applied).toBe(true);
+    expect(record.pendingSince).toBe(1_000); // continued from the last record seen
+    expect((await store.read())?.lastActivityAt).toBe(2_000);
+    expect(failures).toHaveLength(1);
   });
 });

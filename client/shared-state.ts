@@ -41,14 +41,54 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
  * @example
  * const store = memorySharedStore();
  */
-export function memorySharedStore(): SharedStore {
-  let record: SharedRecord | undefined;
+export function memorySharedStore(initial?: SharedRecord): SharedStore {
+  let record = initial;
   return {
     read: async () => record,
     async write(patch) {
       const result = applyPatch(record, patch);
       record = result.record;
       return result;
+    },
+  };
+}
+
+/**
+ * Uses `store` until it fails once (IndexedDB can throw: quota, a closed connection, storage
+ * disabled by policy), then keeps this tab working from memory, seeded with the last record seen.
+ * Other tabs then no longer share this tab's view; the server's deadline still holds for all.
+ *
+ * @example
+ * const store = withMemoryFallback(idbSharedStore('idle-logout'), console.warn);
+ */
+export function withMemoryFallback(store: SharedStore, onFailure: (error: unknown) => void): SharedStore {
+  let lastSeen: SharedRecord | undefined;
+  let fallback: SharedStore | undefined;
+  const useFallback = async (error: unknown): Promise<SharedStore> => {
+    if (!fallback) {
+      onFailure(error);
+      fallback = memorySharedStore(lastSeen);
+    }
+    return fallback;
+  };
+  return {
+    async read() {
+      if (fallback) return fallback.read();
+      try {
+        return (lastSeen = await store.read());
+      } catch (error) {
+        return (await useFallback(error)).read();
+      }
+    },
+    async write(patch) {
+      if (fallback) return fallback.write(patch);
+      try {
+        const result = await store.write(patch);
+        lastSeen = result.record;
+        return result;
+      } catch (error) {
+        return (await useFallback(error)).write(patch);
+      }
     },
   };
 }

@@ -4,7 +4,7 @@ import { initialState, remainingMsAt, step, type CoreEvent, type CoreState, type
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
 import { createScheduler, listenForWakeUps } from './scheduler.ts';
-import { idbSharedStore, memorySharedStore, type SharedStore } from './shared-state.ts';
+import { idbSharedStore, memorySharedStore, withMemoryFallback, type SharedStore } from './shared-state.ts';
 import { countdownTitle, type DialogStrings } from './strings.ts';
 import { browserTabSync, type TabSync, type TabSyncFactory } from './tab-sync.ts';
 import { hostTimers, type Timers } from './timers.ts';
@@ -142,7 +142,9 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     now: options.now ?? Date.now,
     transport: options.transport ?? fetchTransport(endpoint, fetchImpl),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
-    storage: options.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(channelName) : memorySharedStore()),
+    storage:
+      options.storage ??
+      ('indexedDB' in win && win.indexedDB ? withMemoryFallback(idbSharedStore(channelName), reportError) : memorySharedStore()),
     tabSync: options.tabSync ?? browserTabSync(win),
     timers: options.timers ?? hostTimers,
     navigate: options.navigate ?? ((url) => win.location.assign(url)),
