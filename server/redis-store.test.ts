@@ -304,6 +304,19 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       });
     }
 
+    it('hands out sessions claimed by a sweep whose answer came too late, once, on the next sweep', async () => {
+      const { idle, ended, signIn, untilAnswered, advance } = await setupApp();
+      await signIn();
+      advance(IDLE);
+      proxy.cut('stall');
+      await expect(idle.sweepExpired()).rejects.toThrow(/session store/);
+      proxy.restore(); // Redis now runs the claim; its answer arrives after the store gave up
+      expect((await untilAnswered('idle_session=x'.padEnd(56, 'x'))).status).toBe(401);
+      expect(await idle.sweepExpired()).toBe(1);
+      expect(await idle.sweepExpired()).toBe(0);
+      expect(ended.map((e) => e.reason)).toEqual(['idle']);
+    });
+
     it('does not let a keepalive refused during the outage revive the session once Redis is back', async () => {
       const { idle, ended, send, signIn, untilAnswered, advance } = await setupApp();
       const cookie = await signIn();

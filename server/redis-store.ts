@@ -239,7 +239,8 @@ export class RedisSessionStore implements SessionStore {
   #indexKey: string;
   /** Records removed by a delete or claim whose answer came after the caller had given up. */
   #lateRecords: ExpiredSession[] = [];
-  #claimsInFlight = 0;
+  /** Expiry claims that timed out and have not been answered yet. */
+  #lateClaims = 0;
   #scripts = { create: script(CREATE), extend: script(EXTEND), delete: script(DELETE), takeExpired: script(TAKE_EXPIRED) };
 
   constructor(options: RedisSessionStoreOptions) {
@@ -305,18 +306,24 @@ export class RedisSessionStore implements SessionStore {
 
   async takeExpired(now: number, limit: number): Promise<ExpiredSession[]> {
     const expired = this.#lateRecords.splice(0, limit);
-    // A claim Redis has not answered yet may still be handing records out: do not queue another
-    // behind it (every sweep would add one while Redis is away).
-    if (this.#claimsInFlight > 0) return expired;
+    // A claim that timed out but that Redis may still run: do not queue another behind it (every
+    // sweep would add one while Redis is away).
+    if (this.#lateClaims > 0) return expired;
     // One round trip unless a backlog of re-scores used up a script's budget; then go on, each
     // script short enough not to stall Redis.
     while (expired.length < limit) {
       const args = [String(now), String(limit - expired.length), String(EXAMINE_BUDGET), INDEX_SUFFIX];
-      this.#claimsInFlight += 1;
+      let late = false;
       const claim = this.#run(this.#scripts.takeExpired, [this.#indexKey], args, this.#patientClient)
         .then(claimedFrom)
-        .finally(() => (this.#claimsInFlight -= 1));
-      const { sessions, more } = await this.#within(claim, (late) => this.#lateRecords.push(...late.sessions));
+        .finally(() => {
+          if (late) this.#lateClaims -= 1;
+        });
+      const onTimeout = () => {
+        late = true;
+        this.#lateClaims += 1;
+      };
+      const { sessions, more } = await this.#within(claim, (answer) => this.#lateRecords.push(...answer.sessions), onTimeout);
       expired.push(...sessions);
       if (!more) break;
     }
@@ -329,12 +336,13 @@ export class RedisSessionStore implements SessionStore {
    * keeps what arrives. The promise settles in the end either way: node-redis answers or rejects
    * every command it sent once the reply arrives or the connection drops.
    */
-  #within<T>(pending: Promise<T>, onLate: (value: T) => void): Promise<T> {
+  #within<T>(pending: Promise<T>, onLate: (value: T) => void, onTimeout?: () => void): Promise<T> {
     if (this.commandTimeoutMs === 0) return pending;
     return new Promise<T>((resolve, reject) => {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
+        onTimeout?.();
         reject(new Error(`RedisSessionStore: Redis did not answer within ${this.commandTimeoutMs} ms`));
       }, this.commandTimeoutMs);
       pending.then(
