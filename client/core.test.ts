@@ -268,7 +268,7 @@ describe('phases and wake-ups', () => {
     const tab = startedTab(origin);
     tab.effects = [];
     origin.sleep(T + 3_600_000);
-    tab.dispatch({ type: 'wake' });
+    tab.dispatch({ type: 'shared', record: origin.record }); // the wake-up re-read
     expect(tab.of('phase').map((e) => e.phase)).toEqual(['signed-out']);
     expect(tab.of('countdown')).toHaveLength(0);
     expect(origin.open_('logout')).toHaveLength(1);
@@ -278,7 +278,7 @@ describe('phases and wake-ups', () => {
     const origin = new Origin();
     const tab = startedTab(origin);
     origin.sleep(T - 20_000);
-    tab.dispatch({ type: 'wake' });
+    tab.dispatch({ type: 'shared', record: origin.record }); // the wake-up re-read
     expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'warning', remainingMs: 20_000 });
   });
 });

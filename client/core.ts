@@ -71,10 +71,13 @@ export type RequestKind = 'status' | 'keepalive' | 'logout';
 
 export type CoreEvent =
   | { type: 'start'; visible: boolean }
-  /** The shared record as just read, or as left by this tab's write of a patch of `written.kind`. */
+  /**
+   * The shared record as just read, or as left by this tab's write of a patch of `written.kind`.
+   * The shells read it again whenever the timer fires or a wake-up event arrives (visibilitychange,
+   * pageshow, resume, focus, online, another tab's notification, input after a quiet spell), so
+   * this is also the "look again now" event.
+   */
   | { type: 'shared'; record: SharedRecord | undefined; written?: { kind: Patch['kind']; applied: boolean } }
-  /** A timer fired or a wake-up event (visibilitychange, pageshow, resume, focus, online) arrived. */
-  | { type: 'wake' }
   | { type: 'visibility'; visible: boolean }
   | { type: 'leader'; isLeader: boolean }
   /** Real user input in this tab (already throttled by the activity shell). */
@@ -372,8 +375,6 @@ export function step(state: CoreState, event: CoreEvent, now: number): StepResul
       if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
       break;
     }
-    case 'wake':
-      break;
     case 'visibility':
       s.visible = event.visible;
       break;
