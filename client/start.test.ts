@@ -82,8 +82,10 @@ describe('warning in every tab', () => {
     await settle();
     await o.clock.advance(T - W);
     const ticksBefore = tab.named('tick').length;
+    const firedBefore = o.clock.fired;
     await o.clock.advance(20_000);
     expect(tab.named('tick').length).toBe(ticksBefore);
+    expect(o.clock.fired - firedBefore).toBe(2); // at 0:50 and 0:40, not 20 times
     expect(tab.document.title).toMatch(/^0:40/);
     tab.setVisible(true);
     await settle();

@@ -16,6 +16,8 @@ export async function settle(rounds = 6): Promise<void> {
 /** One clock for every tab and the server; timers fire in time order as it advances. */
 export class FakeClock implements Timers {
   now = T0;
+  /** How many timers have fired so far. */
+  fired = 0;
   private nextId = 1;
   readonly pending = new Map<number, { at: number; callback: () => void }>();
   setTimeout = (callback: () => void, delayMs: number): number => {
@@ -35,6 +37,7 @@ export class FakeClock implements Timers {
       if (!next) break;
       this.pending.delete(next[0]);
       this.now = Math.max(this.now, next[1].at);
+      this.fired++;
       next[1].callback();
     }
     this.now = end;
