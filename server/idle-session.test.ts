@@ -456,6 +456,17 @@ describe('a failing store means 503, never signed in and never signed out', () =
     }
   });
 
+  it('logs an outage once per window, not once per request', async () => {
+    const { send, advance } = setup({ store: failingStore('throw') });
+    const cookie = `idle_session=${'a'.repeat(43)}`;
+    for (let i = 0; i < 5; i++) await send('GET', '/session', { cookie });
+    expect(quiet.error).toHaveBeenCalledTimes(1);
+    expect(quiet.error.mock.calls[0]![0]).toMatch(/session store unavailable .*answering 503/);
+    advance(10_000);
+    await send('GET', '/session', { cookie });
+    expect(quiet.error).toHaveBeenCalledTimes(2);
+  });
+
   it('sign-in at the memory store cap gets 503 store-full and live sessions stay', async () => {
     const { signIn, send, status } = setup({ store: new MemorySessionStore({ maxSessions: 2 }) });
     const a = await signIn('a');
@@ -558,13 +569,15 @@ describe('expiry notifications', () => {
     expect(ended).toEqual([{ subject: 'admin', data: { role: 'admin' }, reason: 'absolute', createdAt: T0, endedAt: T0 + 400_000 }]);
   });
 
-  it('run from the sweeper timer by themselves, without any request', async () => {
+  it('run from the sweeper timer by themselves, on an instance that never served a request', async () => {
     vi.useFakeTimers();
-    const { signIn, advance, ended, idle } = setup({ sweepIntervalMs: 1_000 });
-    await signIn('quiet');
+    const store = new MemorySessionStore();
+    // Another instance (or a previous run) signed this user in; this one never sees a request.
+    await store.create('k'.repeat(43), { subject: 'quiet', createdAt: T0, idleDeadlineAt: T0 + IDLE, absoluteDeadlineAt: T0 + 2 * IDLE });
+    const { advance, ended, idle } = setup({ store, sweepIntervalMs: 1_000 });
     advance(IDLE);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(ended.map((e) => e.reason)).toEqual(['idle']);
+    expect(ended.map((e) => [e.subject, e.reason])).toEqual([['quiet', 'idle']]);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(ended).toHaveLength(1);
     idle.close();

@@ -46,6 +46,8 @@ export interface IdleSessionEnv {
 
 /** The largest keepalive body accepted (docs/protocol.md). */
 const MAX_KEEPALIVE_BYTES = 1024;
+/** At most one store-outage log line per this many ms. */
+const OUTAGE_REPORT_INTERVAL_MS = 10_000;
 /** Ended sessions collected per store call; the sweeper yields to the event loop between batches. */
 const SWEEP_BATCH = 500;
 
@@ -101,7 +103,6 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   const schedule: SessionSchedule = settings;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let sweeping: Promise<number> | undefined;
-  let closed = false;
 
   // --- store access: every call awaited, bounded in time, failures made explicit -------------
 
@@ -138,8 +139,10 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   // --- the sweeper: one timer for all sessions ----------------------------------------------
 
+  // Started at creation, not at the first request: an instance that gets no traffic (or a fleet
+  // just restarted) must still end the sessions nobody asks about again.
   function startSweeper(): void {
-    if (sweepTimer !== undefined || closed || settings.sweepIntervalMs === 0) return;
+    if (settings.sweepIntervalMs === 0) return;
     sweepTimer = setInterval(() => {
       sweepExpired().catch((error: unknown) => settings.logger.error('idle-logout: sweeping ended sessions failed', error));
     }, settings.sweepIntervalMs);
@@ -222,10 +225,20 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
       return fail(c, 503, 'store-full', 'The server holds as many sessions as it may; try again later.', { state: 'unavailable' });
     }
     if (error instanceof SessionStoreUnavailableError) {
-      settings.logger.error('idle-logout: session store unavailable', error.cause ?? error);
+      reportStoreOutage(error);
       return fail(c, 503, 'store-unavailable', 'The session store cannot be reached; the session was not changed. Retry shortly.', { state: 'unavailable' });
     }
     throw error;
+  }
+
+  // One line per outage window, not a stack trace per request: a store outage under load would
+  // otherwise flood the logs.
+  let lastOutageReportAt = -Infinity;
+  function reportStoreOutage(error: SessionStoreUnavailableError): void {
+    const at = now();
+    if (at - lastOutageReportAt < OUTAGE_REPORT_INTERVAL_MS) return;
+    lastOutageReportAt = at;
+    settings.logger.error(`idle-logout: session store unavailable (${error.message}); answering 503`, error.cause ?? error);
   }
 
   function csrfFailure(c: Context) {
@@ -265,7 +278,6 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   const routes = new Hono<IdleSessionEnv>();
 
   routes.get(basePath, async (c) => {
-    startSweeper();
     try {
       const found = await lookUp(readCookie(c));
       return found.kind === 'live' ? active(c, found.record) : signedOut(c, found.kind);
@@ -275,7 +287,6 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   });
 
   routes.post(`${basePath}/keepalive`, async (c) => {
-    startSweeper();
     const refused = csrfFailure(c);
     if (refused) return refused;
     const idleMs = await readIdleMs(c);
@@ -362,7 +373,6 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
    */
   async function signIn(c: Context, subject: string, data?: unknown): Promise<ActiveSession> {
     if (typeof subject !== 'string' || subject === '') throw new TypeError('idle-logout: signIn needs a non-empty subject string');
-    startSweeper();
     try {
       await endSessionOf(c);
       const id = newSessionId();
@@ -415,7 +425,6 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
    */
   const middleware: MiddlewareHandler<IdleSessionEnv> = async (c, next) => {
     if (isProtocolPath(c.req.path)) return next(); // the routes load the session themselves
-    startSweeper();
     if (settings.csrfOnAllUnsafeRequests && isUnsafeMethod(c.req.method)) {
       const refused = csrfFailure(c);
       if (refused) return refused;
@@ -451,9 +460,10 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     await next();
   };
 
+  startSweeper();
+
   /** Stops the sweeper timer (for tests and graceful shutdown). */
   function close(): void {
-    closed = true;
     if (sweepTimer !== undefined) clearInterval(sweepTimer);
     sweepTimer = undefined;
   }
