@@ -18,7 +18,7 @@ export default defineConfig(({ mode }) => ({
       ? {
           outDir: 'dist',
           emptyOutDir: false,
-          target: 'es2020',
+          target: 'es2022',
           minify: true,
           sourcemap: true,
           lib: {

@@ -1,6 +1,19 @@
 // The default tab sync against Node's native BroadcastChannel and a Web Locks double.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { browserTabSync, type TabSync, type TabSyncHost } from './tab-sync.ts';
+
+// Counts the package channels made, to prove the default goes through broadcast-channel.
+const packageChannels = vi.hoisted(() => [] as string[]);
+vi.mock('broadcast-channel', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('broadcast-channel')>();
+  class CountedChannel<T> extends actual.BroadcastChannel<T> {
+    constructor(name: string) {
+      super(name);
+      packageChannels.push(name);
+    }
+  }
+  return { ...actual, BroadcastChannel: CountedChannel };
+});
 
 /** An in-memory LockManager: exclusive locks granted in request order, released when the callback's promise settles. */
 class FakeLocks {
@@ -70,7 +83,7 @@ afterEach(() => {
 
 function tab(host: FakeHost, name = 'test-channel') {
   const log = { notified: 0, leader: [] as boolean[] };
-  const sync = browserTabSync(host as unknown as TabSyncHost)(name, {
+  const sync = browserTabSync(host as unknown as TabSyncHost, host.BroadcastChannel ?? null)(name, {
     onNotify: () => log.notified++,
     onLeadership: (isLeader) => log.leader.push(isLeader),
   });
@@ -79,6 +92,18 @@ function tab(host: FakeHost, name = 'test-channel') {
 }
 
 describe('browserTabSync', () => {
+  it("carries notifications over the broadcast-channel package's channel by default", async () => {
+    const host = () => new FakeHost({ locks: null });
+    const log = { a: 0, b: 0 };
+    const a = browserTabSync(host() as unknown as TabSyncHost)('default-channel', { onNotify: () => log.a++, onLeadership: () => {} });
+    const b = browserTabSync(host() as unknown as TabSyncHost)('default-channel', { onNotify: () => log.b++, onLeadership: () => {} });
+    opened.push(a, b);
+    a.notify();
+    for (let i = 0; i < 100 && log.b === 0; i++) await wait(10);
+    expect(log).toEqual({ a: 0, b: 1 });
+    expect(packageChannels).toEqual(['default-channel', 'default-channel']);
+  });
+
   it('elects one leader; when it closes, the next tab leads', async () => {
     const locks = new FakeLocks() as unknown as LockManager;
     const a = tab(new FakeHost({ locks }));

@@ -1,18 +1,21 @@
 // Tab-to-tab notifications and the keepalive leader. The channel carries no state — frozen and
 // bfcached pages miss messages — it only says "the shared record changed, read it again".
 //
-// Why not the broadcast-channel package (its `createLeaderElection` is what we first used): when a
-// tab becomes leader it registers `beforeunload` and `unload` listeners through its `unload`
-// dependency (node_modules/unload/dist/es/browser.js) and never removes them. An `unload` listener
-// keeps a page out of the back/forward cache, and `stop()` could not remove them. It also weighs
-// 5.4 KB min+gzip, more than our whole core. Its Web Locks elector (the one modern browsers get) is a
-// lock held until the tab goes away; that is all we need, so we use the platform directly:
-// - leader: `navigator.locks.request(name, …)` held by a never-settling promise; the browser hands
-//   the lock to the next tab when the holder closes, crashes or is discarded.
-// - notifications: the native `BroadcastChannel`.
-// Where either is missing (Safari < 15.4), nothing breaks: every tab still re-reads the shared
-// record on its timer and on wake-ups, and a tab that is not leader still sends an owed keepalive
-// after LEADER_GRACE_MS; the atomic claim in IndexedDB keeps that to one for the origin.
+// Notifications go over the broadcast-channel package's BroadcastChannel: the native one where the
+// browser has it, and its IndexedDB / localStorage fallbacks where it does not (Safari < 15.4), so
+// "stay signed in" closes the warning in every tab at once there too.
+//
+// The leader is NOT the package's `createLeaderElection`: when a tab becomes leader it registers
+// `beforeunload` and `unload` listeners through its `unload` dependency
+// (node_modules/broadcast-channel/dist/esbrowser/leader-election-util.js → unload/browser.js) and
+// never removes them. An `unload` listener keeps a page out of the back/forward cache, and `stop()`
+// could not remove them. Its Web Locks elector (the one modern browsers get) is a lock held until
+// the tab goes away; that is all we need, so we take the lock ourselves:
+// `navigator.locks.request(name, …)` held by a never-settling promise; the browser hands the lock
+// to the next tab when the holder closes, crashes or is discarded.
+// Where Web Locks are missing, nothing breaks: a tab that is not leader still sends an owed
+// keepalive after LEADER_GRACE_MS; the atomic claim in IndexedDB keeps that to one for the origin.
+import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
 
 export interface TabSyncHandlers {
   /** Another tab changed the shared record. */
@@ -30,16 +33,23 @@ export interface TabSync {
 
 export type TabSyncFactory = (channelName: string, handlers: TabSyncHandlers) => TabSync;
 
+/** What the tab sync needs of a channel: the package's BroadcastChannel and the native one both fit. */
+export interface NotifyChannel {
+  onmessage: ((message: never) => void) | null;
+  postMessage(message: number): unknown;
+  close(): unknown;
+}
+export type NotifyChannelConstructor = new (name: string) => NotifyChannel;
+
 /** The parts of a window the default tab sync uses (a real `window` has them all). */
 export interface TabSyncHost {
-  BroadcastChannel?: typeof BroadcastChannel;
   navigator: { locks?: LockManager | null };
   addEventListener(type: 'pagehide' | 'pageshow', listener: (event: PageTransitionEvent) => void): void;
   removeEventListener(type: 'pagehide' | 'pageshow', listener: (event: PageTransitionEvent) => void): void;
 }
 
 /**
- * The default tab sync for a window: native BroadcastChannel plus a Web Locks leader. On `pagehide`
+ * The default tab sync for a window: the broadcast-channel package's channel plus a Web Locks leader. On `pagehide`
  * it lets go of both (an open channel or a held lock can keep a page out of the back/forward cache)
  * and takes them again on `pageshow`.
  *
@@ -47,15 +57,17 @@ export interface TabSyncHost {
  * const sync = browserTabSync(window)('idle-logout', { onNotify: reread, onLeadership: () => (isLeader = true) });
  * sync.notify();
  */
-export function browserTabSync(host: TabSyncHost): TabSyncFactory {
+export function browserTabSync(
+  host: TabSyncHost,
+  Channel: NotifyChannelConstructor | null = PackageBroadcastChannel as unknown as NotifyChannelConstructor,
+): TabSyncFactory {
   return (channelName, handlers) => {
-    let channel: BroadcastChannel | null = null;
+    let channel: NotifyChannel | null = null;
     let leaving: AbortController | null = null;
     let releaseLock: (() => void) | null = null;
     let closed = false;
 
     const join = (): void => {
-      const Channel = host.BroadcastChannel;
       if (Channel && !channel) {
         channel = new Channel(channelName);
         channel.onmessage = () => handlers.onNotify();
@@ -95,7 +107,8 @@ export function browserTabSync(host: TabSyncHost): TabSyncFactory {
     host.addEventListener('pageshow', onPageShow);
     return {
       notify() {
-        channel?.postMessage(1);
+        // The package's postMessage answers with a promise that rejects once the channel is closed.
+        Promise.resolve(channel?.postMessage(1)).catch(() => {});
       },
       close() {
         if (closed) return;
