@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
+import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { optionsFromScript } from './script-tag.ts';
+import { createWorkKeeper } from './keep-work.ts';
+import { keepingWork, optionsFromScript } from './script-tag.ts';
 import { settle } from './test-tabs.ts';
 
 function script(attributes: Record<string, string>): HTMLScriptElement {
@@ -63,8 +65,8 @@ describe('the script-tag entry', () => {
 
   it('starts from its own data attributes with no other code, and exposes the handle and the API', async () => {
     const { module, calls } = await load({ 'data-endpoint': '/api/session', 'data-signed-out-url': '/bye' });
+    await vi.waitFor(() => expect(module.handle?.getPhase()).toBe('active'));
     expect(calls).toEqual(['/api/session']);
-    expect(module.handle?.getPhase()).toBe('active');
     expect(typeof module.startIdleLogout).toBe('function');
     module.handle?.stop();
   });
@@ -73,5 +75,39 @@ describe('the script-tag entry', () => {
     const { module, calls } = await load({ 'data-autostart': 'false' });
     expect(module.handle).toBeUndefined();
     expect(calls).toEqual([]);
+  });
+
+  it('data-keep-work puts kept work back once the session is live', async () => {
+    document.body.innerHTML = '<textarea data-idle-logout-keep="draft"></textarea>';
+    const field = document.querySelector('textarea')!;
+    field.value = 'half a letter';
+    await createWorkKeeper({ document, userKey: 'ann' }).save();
+    field.value = '';
+    const { module } = await load({ 'data-keep-work': '', 'data-keep-work-user': 'ann' });
+    await vi.waitFor(() => expect(field.value).toBe('half a letter'));
+    module.handle?.stop();
+    document.body.innerHTML = '';
+  });
+});
+
+describe('keepingWork', () => {
+  it("saves the fields before the app's own hook and reports how many on the signed-out URL", async () => {
+    const order: string[] = [];
+    const keeper = { save: vi.fn(async () => (order.push('save'), 2)), restore: vi.fn(), clear: vi.fn() };
+    const navigate = vi.fn();
+    const options = keepingWork({ beforeSignOut: () => void order.push('app hook') }, keeper, navigate);
+    await options.beforeSignOut!('idle');
+    options.navigate!('https://app.example/signed-out?reason=idle');
+    expect(order).toEqual(['save', 'app hook']);
+    expect(navigate).toHaveBeenCalledWith('https://app.example/signed-out?reason=idle&kept=2');
+  });
+
+  it('adds nothing to the URL when there was nothing to keep', async () => {
+    const keeper = { save: vi.fn(async () => 0), restore: vi.fn(), clear: vi.fn() };
+    const navigate = vi.fn();
+    const options = keepingWork({}, keeper, navigate);
+    await options.beforeSignOut!('user');
+    options.navigate!('https://app.example/signed-out?reason=user');
+    expect(navigate).toHaveBeenCalledWith('https://app.example/signed-out?reason=user');
   });
 });

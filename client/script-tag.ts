@@ -12,8 +12,13 @@
 //   data-activity-events="keydown pointerdown"   input that counts as activity (space or comma separated)
 //   data-activity-dismisses-warning   input alone closes the warning (as "stay signed in")
 //   data-autostart="false"            do not start; call IdleLogout.startIdleLogout({...}) yourself
+//   data-keep-work                    keep the values of [data-idle-logout-keep] fields across a sign-out
+//                                     (WCAG 2.2.5): saved before any sign-out, back after the next sign-in;
+//                                     a value replaces the selector; the signed-out URL gets &kept=<fields>
+//   data-keep-work-user="<id>"        whose work it is, so one user's draft never shows for another
 //
 // `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on).
+import { createWorkKeeper, type WorkKeeper } from './keep-work.ts';
 import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
 
 export { startIdleLogout };
@@ -39,11 +44,42 @@ export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOpt
   return options;
 }
 
+/**
+ * Adds work keeping to the options: every tab saves its marked fields before it signs out, tells
+ * the signed-out page how many it kept (`&kept=N`, so that page can say the work is safe), and the
+ * next page that starts with a live session puts them back.
+ */
+export function keepingWork(options: IdleLogoutOptions, keeper: WorkKeeper, navigate: (url: string) => void): IdleLogoutOptions {
+  let kept = 0;
+  const { beforeSignOut } = options;
+  return {
+    ...options,
+    beforeSignOut: async (reason) => {
+      kept = await keeper.save();
+      await beforeSignOut?.(reason);
+    },
+    navigate: (url) => {
+      const target = new URL(url);
+      if (kept > 0) target.searchParams.set('kept', String(kept));
+      navigate(target.href);
+    },
+  };
+}
+
 function autostart(): IdleLogoutHandle | undefined {
   // currentScript is this <script> only while it first runs (classic scripts, async or defer too).
   const script = typeof document === 'undefined' ? null : document.currentScript;
   if (!script || script.dataset.autostart === 'false') return undefined;
-  return startIdleLogout(optionsFromScript(script));
+  const options = optionsFromScript(script);
+  const { keepWork, keepWorkUser } = script.dataset;
+  if (keepWork === undefined) return startIdleLogout(options);
+  const keeper = createWorkKeeper({ document, userKey: keepWorkUser ?? '', ...(keepWork ? { selector: keepWork } : {}) });
+  const started = startIdleLogout(keepingWork(options, keeper, (url) => location.assign(url)));
+  const stopListening = started.on('active', () => {
+    stopListening();
+    keeper.restore().catch((error: unknown) => console.error('idle-logout: restoring kept work failed', error));
+  });
+  return started;
 }
 
 /** The handle started from the data attributes (undefined with data-autostart="false"). */
