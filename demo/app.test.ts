@@ -5,7 +5,7 @@ import { demoConfigFrom } from './config.ts';
 const built: Record<string, string> = {
   'idle-logout.iife.js': 'window.IdleLogout = {};',
   'demo/index.html': '<form action="/login">',
-  'demo/app.html': '<script src="/idle-logout.iife.js" data-endpoint="/session"></script>',
+  'demo/app.html': '<script src="/idle-logout.iife.js" data-endpoint="/session" data-keep-work data-keep-work-user=""></script>',
   'demo/signed-out.html': '<h1>You were signed out</h1>',
   'demo/assets/app-1.js': 'console.log(1)',
 };
@@ -47,7 +47,7 @@ describe('demo app', () => {
     expect(login.headers.get('Location')).toBe('/app');
     const page = await app.request('/app', { headers: { Cookie: cookie } });
     expect(page.headers.get('Cache-Control')).toBe('no-store');
-    expect(await page.text()).toBe(built['demo/app.html']);
+    expect(await page.text()).toBe('<script src="/idle-logout.iife.js" data-endpoint="/session" data-keep-work data-keep-work-user="bob"></script>');
     const me = await app.request('/api/me', { headers: { Cookie: cookie, 'Idle-Logout-Background': '1' } });
     expect(await me.json()).toEqual({ subject: 'bob', idleTimeoutMs: 300_000, warningMs: 60_000, absoluteTimeoutMs: 43_200_000 });
     expect((await app.request('/', { headers: { Cookie: cookie } })).headers.get('Location')).toBe('/app');

@@ -16,6 +16,10 @@ const CONTENT_TYPES: Record<string, string> = {
   css: 'text/css; charset=UTF-8',
 };
 
+function escapeAttribute(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
 async function usernameFrom(request: Request, isJson: boolean): Promise<string | undefined> {
   let value: unknown;
   if (isJson) {
@@ -57,10 +61,13 @@ export function createDemoApp(options: DemoAppOptions) {
   });
 
   app.get('/app', async (c) => {
-    if (!c.var.session) return c.redirect('/signed-out?reason=server', 303);
-    const response = await serveBuilt('demo/app.html');
-    response.headers.set('Cache-Control', 'no-store');
-    return response;
+    const session = c.var.session;
+    if (!session) return c.redirect('/signed-out?reason=server', 303);
+    const page = await readBuiltFile('demo/app.html');
+    if (page === undefined) return serveBuilt('demo/app.html');
+    // Kept work is scoped to the user, so one person's draft never shows for another.
+    c.header('Cache-Control', 'no-store');
+    return c.html(page.replace('data-keep-work-user=""', `data-keep-work-user="${escapeAttribute(session.subject)}"`));
   });
 
   app.get('/api/me', idle.requireSession, (c) => c.json({ subject: c.var.session!.subject, ...idle.schedule }));
