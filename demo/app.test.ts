@@ -80,6 +80,20 @@ describe('demo app', () => {
   });
 });
 
+describe('demo activity', () => {
+  it('counts keepalives, not page loads, as activity', async () => {
+    let clock = 1_700_000_000_000;
+    const app = createDemoApp({ now: () => clock, sweepIntervalMs: 0, logger: { warn: vi.fn(), error: vi.fn() }, readBuiltFile: async (path) => built[path] }).app;
+    const { cookie } = await signIn(app, 'carol');
+    clock += 100_000;
+    await app.request('/app', { headers: { Cookie: cookie } });
+    const status = await app.request('/session', { headers: { Cookie: cookie } });
+    expect((await status.json()).remainingMs).toBe(200_000);
+    const keepalive = await app.request('/session/keepalive', { method: 'POST', headers: { Cookie: cookie, ...sameOrigin }, body: '{"idleMs":0}' });
+    expect((await keepalive.json()).remainingMs).toBe(300_000);
+  });
+});
+
 describe('demo config', () => {
   it('reads PORT, IDLE_TIMEOUT_MS, WARNING_MS and SESSION_STORE with defaults', () => {
     expect(demoConfigFrom({})).toEqual({ port: 3000, idleTimeoutMs: 300_000, warningMs: 60_000, sessionStore: 'memory', redisUrl: 'redis://127.0.0.1:6379' });

@@ -33,7 +33,12 @@ async function usernameFrom(request: Request, isJson: boolean): Promise<string |
 
 export function createDemoApp(options: DemoAppOptions) {
   const { readBuiltFile, ...sessionOptions } = options;
-  const idle = createIdleSession(sessionOptions);
+  const idle = createIdleSession({
+    // The page runs the client SDK, which reports real input through keepalives. A page load or a
+    // reload is not proof that someone is there (a restored tab, a prefetch), so reads never extend.
+    isBackgroundRequest: (c) => c.req.method === 'GET' || c.req.method === 'HEAD',
+    ...sessionOptions,
+  });
   const app = new Hono<IdleSessionEnv>();
   app.use(idle.middleware);
   app.route('/', idle.routes);
