@@ -4,12 +4,14 @@ import { browserTabSync, type TabSync, type TabSyncHost } from './tab-sync.ts';
 
 // Counts the package channels made, to prove the default goes through broadcast-channel.
 const packageChannels = vi.hoisted(() => [] as string[]);
+const packageChannelOptions = vi.hoisted(() => [] as unknown[]);
 vi.mock('broadcast-channel', async (importOriginal) => {
   const actual = await importOriginal<typeof import('broadcast-channel')>();
   class CountedChannel<T> extends actual.BroadcastChannel<T> {
-    constructor(name: string) {
-      super(name);
+    constructor(name: string, options?: import('broadcast-channel').BroadcastChannelOptions) {
+      super(name, options);
       packageChannels.push(name);
+      packageChannelOptions.push(options);
     }
   }
   return { ...actual, BroadcastChannel: CountedChannel };
@@ -102,6 +104,8 @@ describe('browserTabSync', () => {
     for (let i = 0; i < 100 && log.b === 0; i++) await wait(10);
     expect(log).toEqual({ a: 0, b: 1 });
     expect(packageChannels).toEqual(['default-channel', 'default-channel']);
+    // Windows only: never the IndexedDB method, which the script-tag build leaves out (vite.config.ts).
+    expect(packageChannelOptions).toEqual([{ webWorkerSupport: false }, { webWorkerSupport: false }]);
   });
 
   it('elects one leader; when it closes, the next tab leads', async () => {

@@ -3,7 +3,10 @@
 //
 // Notifications go over the broadcast-channel package's BroadcastChannel: the native one where the
 // browser has it, and its IndexedDB / localStorage fallbacks where it does not (Safari < 15.4), so
-// "stay signed in" closes the warning in every tab at once there too.
+// "stay signed in" closes the warning in every tab at once there too. Channels are made with
+// `webWorkerSupport: false` (the package's documented option; we only run in windows): without a
+// native channel it then uses localStorage's `storage` event instead of polling IndexedDB every
+// 150 ms. The IndexedDB method is then unreachable, and the script-tag build drops it (vite.config.ts).
 //
 // The leader is NOT the package's `createLeaderElection`: when a tab becomes leader it registers
 // `beforeunload` and `unload` listeners through its `unload` dependency
@@ -39,7 +42,8 @@ export interface NotifyChannel {
   postMessage(message: number): unknown;
   close(): unknown;
 }
-export type NotifyChannelConstructor = new (name: string) => NotifyChannel;
+/** The second argument is the package's options; a native BroadcastChannel ignores it. */
+export type NotifyChannelConstructor = new (name: string, options: { webWorkerSupport: false }) => NotifyChannel;
 
 /** The parts of a window the default tab sync uses (a real `window` has them all). */
 export interface TabSyncHost {
@@ -69,7 +73,7 @@ export function browserTabSync(
 
     const join = (): void => {
       if (Channel && !channel) {
-        channel = new Channel(channelName);
+        channel = new Channel(channelName, { webWorkerSupport: false });
         channel.onmessage = () => handlers.onNotify();
       }
       const locks = host.navigator.locks;
