@@ -17,7 +17,8 @@
 //                                     a value replaces the selector; the signed-out URL gets &kept=<fields>
 //   data-keep-work-user="<id>"        whose work it is, so one user's draft never shows for another
 //
-// `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on).
+// `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on);
+// it follows later `IdleLogout.startIdleLogout()` calls and is undefined once stopped.
 import { createWorkKeeper, type WorkKeeper } from './keep-work.ts';
 import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
 
@@ -82,5 +83,11 @@ function autostart(): IdleLogoutHandle | undefined {
   return started;
 }
 
-/** The handle started from the data attributes (undefined with data-autostart="false"). */
-export const handle: IdleLogoutHandle | undefined = autostart();
+autostart();
+
+/**
+ * The running handle: the one started from the data attributes, then that of the latest
+ * `IdleLogout.startIdleLogout()`; undefined before any start and after `stop()`. A live binding,
+ * so `IdleLogout.handle` is a getter in the script-tag file and never goes stale.
+ */
+export { currentHandle as handle } from './start.ts';

@@ -91,7 +91,11 @@ export interface IdleLogoutHandle {
   on<E extends IdleLogoutEvent>(event: E, listener: (detail: IdleLogoutEvents[E]) => void): () => void;
 }
 
-let current: IdleLogoutHandle | undefined;
+/**
+ * The handle of the latest `startIdleLogout()` until it is stopped. The script-tag entry re-exports
+ * it as `IdleLogout.handle`; being a reassigned `let`, the IIFE build exposes it as a getter.
+ */
+export let currentHandle: IdleLogoutHandle | undefined;
 
 /**
  * Starts idle logout in this tab. A second call stops the first handle and returns a new one.
@@ -102,9 +106,9 @@ let current: IdleLogoutHandle | undefined;
  * idle.on('warning', ({ remainingMs }) => console.log(`signing out in ${remainingMs} ms`));
  */
 export function startIdleLogout(options: IdleLogoutOptions = {}): IdleLogoutHandle {
-  current?.stop();
+  currentHandle?.stop();
   const handle = createIdleLogout(options);
-  current = handle;
+  currentHandle = handle;
   return handle;
 }
 
@@ -324,7 +328,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       dialog?.destroy();
       dialog = undefined;
       listeners.clear();
-      if (current === handle) current = undefined;
+      if (currentHandle === handle) currentHandle = undefined;
     },
     staySignedIn: () => dispatch({ type: 'stay' }),
     signOut: () => dispatch({ type: 'sign-out' }),
