@@ -22,6 +22,7 @@ const durationSeconds = 4;
 const rounds = 5;
 const memorySessionCount = 1_000_000;
 const expirySessionCount = 100_000;
+const expiryTrials = 3;
 const keepaliveBody = JSON.stringify({ idleMs: 0 });
 
 const targets = {
@@ -257,7 +258,11 @@ interface ExpiryResult {
   reasons: Record<string, number>;
   allEndedMs: number;
   maxStallMs: number;
+  maxBusyMs: number;
   controlStallMs: number;
+  controlBusyMs: number;
+  gcCount: number;
+  maxGcPauseMs: number;
   eventLoopDelayMaxMs: number;
 }
 
@@ -305,8 +310,20 @@ async function main(): Promise<void> {
   const rows = await measureThroughput(['bare', 'keepalive', 'express-session', 'hono-sessions']);
   process.stderr.write(`  measuring bytes per session (${formatNumber(memorySessionCount)} sessions)…\n`);
   const memory = await measureInChild<MemoryResult>('session-memory.ts', memorySessionCount);
-  process.stderr.write(`  measuring the stall while ${formatNumber(expirySessionCount)} sessions expire…\n`);
-  const expiry = await measureInChild<ExpiryResult>('expiry-stall.ts', expirySessionCount);
+  // A longest stall is a maximum, so one burst of other work on the machine decides it: run
+  // the trial ${expiryTrials} times in fresh processes and take the median trial (all are shown).
+  const trials: ExpiryResult[] = [];
+  let expiry: ExpiryResult | { problem: string } = { problem: 'not run' };
+  for (let trial = 1; trial <= expiryTrials; trial++) {
+    process.stderr.write(`  measuring the stall while ${formatNumber(expirySessionCount)} sessions expire (${trial}/${expiryTrials})…\n`);
+    const result = await measureInChild<ExpiryResult>('expiry-stall.ts', expirySessionCount);
+    if ('problem' in result) {
+      expiry = result;
+      break;
+    }
+    trials.push(result);
+  }
+  if (trials.length === expiryTrials) expiry = [...trials].sort((a, b) => a.maxStallMs - b.maxStallMs)[expiryTrials >> 1]!;
 
   const rowByName = (name: BenchTargetName) => rows.find((row) => row.name === name)!;
   const bareRps = rowByName('bare').rps;
@@ -373,12 +390,14 @@ async function main(): Promise<void> {
     memoryRows.push([
       'longest stall, mass expiry',
       `${formatNumber(expiry.maxStallMs, 1)} ms`,
-      `${formatNumber(expiry.ended)}/${formatNumber(expiry.count)} onSessionEnd ` +
+      `median of ${expiryTrials} trials: ${trials.map((t) => `${formatNumber(t.maxStallMs, 1)} ms (${formatNumber(t.maxBusyMs, 1)} ms CPU)`).join(', ')}; ` +
+        `in the median trial: ${formatNumber(expiry.ended)}/${formatNumber(expiry.count)} onSessionEnd ` +
         `(${Object.entries(expiry.reasons).map(([reason, n]) => `${reason}×${n}`).join(' ') || 'none'}) in ${formatNumber(expiry.allEndedMs)} ms; ` +
         `store ${formatNumber(expiry.sizeBefore)} → ${formatNumber(expiry.sizeAfter)}; ` +
         `monitorEventLoopDelay max ${formatNumber(expiry.eventLoopDelayMaxMs, 1)} ms; ` +
-        `control (nothing due, same probe) ${formatNumber(expiry.controlStallMs, 1)} ms` +
-        (expiry.ended === expiry.count && expiry.sizeAfter === 0 ? '' : '  ! not all sessions ended exactly once'),
+        `longest GC pause ${formatNumber(expiry.maxGcPauseMs, 1)} ms; ` +
+        `control with nothing due ${formatNumber(expiry.controlStallMs, 1)} ms (${formatNumber(expiry.controlBusyMs, 1)} ms CPU)` +
+        (trials.every((t) => t.ended === t.count && t.sizeAfter === 0) ? '' : '  ! not all sessions ended exactly once in every trial'),
     ]);
   }
   printTable(['measure', 'value', 'detail'], memoryRows);
@@ -387,7 +406,7 @@ async function main(): Promise<void> {
   const keepaliveVsExpress = divide(keepaliveRps, expressSessionRps);
   const keepaliveVsHonoSessions = divide(keepaliveRps, honoSessionsRps);
   const bytesPerSession = 'problem' in memory ? null : memory.bytesPerSession;
-  const expiryComplete = !('problem' in expiry) && expiry.ended === expiry.count && expiry.sizeAfter === 0;
+  const expiryComplete = trials.length === expiryTrials && trials.every((t) => t.ended === t.count && t.sizeAfter === 0);
   const expiryStallMs = 'problem' in expiry ? null : expiry.maxStallMs;
   const cleanRow = (name: BenchTargetName) => {
     const row = rowByName(name);
@@ -423,6 +442,8 @@ async function main(): Promise<void> {
       bytesPerSession,
       heapBytesPerSession: 'problem' in memory ? null : memory.heapBytesPerSession,
       expiryStallMs,
+      expiryBusyMs: 'problem' in expiry ? null : expiry.maxBusyMs,
+      expiryStallTrialsMs: trials.map((t) => t.maxStallMs),
       expiryEnded: 'problem' in expiry ? null : expiry.ended,
       expiryControlStallMs: 'problem' in expiry ? null : expiry.controlStallMs,
       keepaliveCpuMicrosPerRequest: roundTo(cpuPerRequest(rowByName('keepalive')), 1),
