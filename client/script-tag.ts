@@ -78,7 +78,11 @@ function autostart(): IdleLogoutHandle | undefined {
   const started = startIdleLogout(keepingWork(options, keeper, (url) => location.assign(url)));
   const stopListening = started.on('active', () => {
     stopListening();
-    keeper.restore().catch((error: unknown) => console.error('idle-logout: restoring kept work failed', error));
+    const restore = () => keeper.restore().catch((error: unknown) => console.error('idle-logout: restoring kept work failed', error));
+    // This script runs in <head>; the session can be known before the fields are parsed, and a
+    // field the parser has not finished would lose what we put in it.
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', restore, { once: true });
+    else void restore();
   });
   return started;
 }
