@@ -8,6 +8,7 @@ import {
   HIDDEN_COUNTDOWN_STEP_MS,
   KEEPALIVE_SAFETY_MS,
   LEADER_GRACE_MS,
+  REFUSED_BACKOFF_MAX_MS,
   applyPatch,
   backoffMs,
   emptyRecord,
@@ -150,7 +151,8 @@ describe('keepalive interval', () => {
 
 describe('backoff', () => {
   it('doubles from one second and caps', () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map(backoffMs)).toEqual([1000, 2000, 4000, 8000, 16000, BACKOFF_MAX_MS, BACKOFF_MAX_MS]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffMs(n))).toEqual([1000, 2000, 4000, 8000, 16000, BACKOFF_MAX_MS, BACKOFF_MAX_MS]);
+    expect([9, 10].map((n) => backoffMs(n, REFUSED_BACKOFF_MAX_MS))).toEqual([256_000, REFUSED_BACKOFF_MAX_MS]);
   });
 });
 
@@ -665,6 +667,103 @@ describe('failures', () => {
       tabs.map(() => expect.objectContaining({ phase: 'signed-out', reason: 'server' })),
     );
     expect(origin.open_('logout')).toHaveLength(0);
+  });
+});
+
+describe('a failed logout', () => {
+  it('is retried with backoff while the page lives, without holding up the sign-out in any tab; 200 ends it', () => {
+    const origin = new Origin();
+    const tabs = [startedTab(origin), origin.open('b')];
+    tabs[0]!.dispatch({ type: 'sign-out' });
+    expect(tabs.map((t) => t.shown())).toEqual(['signed-out', 'signed-out']);
+    origin.answer('logout', { type: 'unreachable', status: 0 });
+    expect(tabs[0]!.of('reachable')).toEqual([]); // signed out already: nothing to tell the page
+    expect(tabs[0]!.wakeAt).toBe(origin.now + 1_000);
+    origin.advance(999);
+    expect(origin.open_('logout')).toHaveLength(0);
+    origin.advance(1);
+    origin.answer('logout', { type: 'unreachable', status: 503 });
+    origin.advance(2_000);
+    expect(origin.open_('logout')).toEqual([expect.objectContaining({ tab: tabs[0] })]);
+    origin.answer('logout', { type: 'signed-out' });
+    expect(tabs[0]!.wakeAt).toBeNull();
+    origin.advance(BACKOFF_MAX_MS * 10);
+    expect(origin.open_('logout')).toEqual([]);
+    expect(tabs[1]!.of('request').filter((e) => e.kind === 'logout')).toEqual([]);
+  });
+
+  it('stops once a tab has seen a new session, which a logout would end', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    tab.dispatch({ type: 'sign-out' });
+    origin.answer('logout', { type: 'unreachable', status: 0 });
+    origin.advance(500);
+    const signedInAgain = origin.open('after-sign-in');
+    origin.answer('status', live(T));
+    expect(signedInAgain.shown()).toBe('active');
+    origin.advance(BACKOFF_MAX_MS * 4);
+    expect(origin.open_('logout')).toEqual([]);
+    expect(tab.wakeAt).toBeNull();
+    expect(tab.shown()).toBe('signed-out'); // this tab is done; the new session is for the others
+  });
+});
+
+describe('a refusal (4xx other than 401: a configuration error)', () => {
+  const csrf: ServerResult = { type: 'refused', status: 403, error: 'csrf', message: 'cross-site request refused' };
+
+  it('is reported once, retried slowly, never looks like success and never signs out before the deadline', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', csrf);
+    expect(tab.of('error')).toEqual([{ type: 'error', kind: 'keepalive', status: 403, error: 'csrf', message: 'cross-site request refused' }]);
+    expect(tab.of('reachable')).toEqual([]); // the server answers: it is not "unreachable"
+    expect(tab.shown()).toBe('warning');
+    let sent = 1;
+    for (;;) {
+      if (origin.open_('keepalive').length) {
+        origin.answer('keepalive', csrf);
+        sent++;
+      }
+      if (origin.now >= T0 + T - 1) break;
+      expect(tab.shown()).toBe('warning');
+      origin.advance(500);
+    }
+    expect(sent).toBeLessThanOrEqual(7); // 1, 2, 4, 8, 16, 32 s … within the 60 s warning
+    expect(tab.of('error')).toHaveLength(1);
+    origin.advance(1);
+    expect(tab.shown()).toBe('signed-out');
+    expect(tab.of('phase').at(-1)?.reason).toBe('idle');
+  });
+
+  it('backs off to REFUSED_BACKOFF_MAX_MS, and is reported again after the server accepted a request', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    for (let i = 0; i < 12; i++) {
+      origin.answer('status', { type: 'refused', status: 404 });
+      expect(tab.phase()).toBe('starting');
+      const delay = tab.wakeAt! - origin.now;
+      expect(delay).toBe(Math.min(REFUSED_BACKOFF_MAX_MS, 1_000 * 2 ** i));
+      origin.advance(delay);
+    }
+    expect(tab.of('error')).toHaveLength(1);
+    origin.answer('status', live(T));
+    expect(tab.shown()).toBe('active');
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', csrf);
+    expect(tab.of('error').map((e) => e.status)).toEqual([404, 403]);
+  });
+
+  it('on logout, is reported and retried slowly; the sign-out stands', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    tab.dispatch({ type: 'sign-out' });
+    origin.answer('logout', csrf);
+    expect(tab.shown()).toBe('signed-out');
+    expect(tab.of('error')).toHaveLength(1);
+    origin.advance(1_000);
+    expect(origin.open_('logout')).toHaveLength(1);
   });
 });
 

@@ -64,8 +64,14 @@ export type Patch =
 export type ServerResult =
   | { type: 'live'; remainingMs: number; idleTimeoutMs: number; warningMs: number; absoluteRemainingMs: number }
   | { type: 'signed-out' }
-  /** 503 (store unavailable), another unexpected status, or a network error: never success, never sign-out. */
-  | { type: 'unreachable'; status: number };
+  /** 503 (store unavailable), a 5xx, an answer that is not the protocol, or a network error: never success, never sign-out. */
+  | { type: 'unreachable'; status: number }
+  /**
+   * A 4xx other than 401 (403 csrf, 404, 400, 413): the page and the server are not set up for each
+   * other. Retrying soon will not help, so slowly; never success, never sign-out. `error` and
+   * `message` come from the JSON body when it has them.
+   */
+  | { type: 'refused'; status: number; error?: string; message?: string };
 
 export type RequestKind = 'status' | 'keepalive' | 'logout';
 
@@ -102,7 +108,9 @@ export type Effect =
   /** While warning: refresh the countdown (title, dialog); `visible` tabs also emit the `tick` event. */
   | { type: 'countdown'; remainingMs: number; visible: boolean }
   | { type: 'keepalive-sent'; remainingMs: number }
-  | { type: 'reachable'; reachable: boolean };
+  | { type: 'reachable'; reachable: boolean }
+  /** The server refused a request (a configuration error): report it, once until a request succeeds. */
+  | { type: 'error'; kind: RequestKind; status: number; error?: string; message?: string };
 
 export interface CoreConfig {
   /** Whether input while the warning shows counts as "stay signed in". Default false. */
@@ -133,8 +141,10 @@ export interface CoreState {
   failures: number;
   /** When to retry the failed request (0 = nothing to retry). */
   retryAt: number;
-  retryKind: 'status' | 'keepalive' | null;
+  retryKind: RequestKind | null;
   reachable: boolean;
+  /** A refusal (4xx) was reported and no request has succeeded since. */
+  errorReported: boolean;
   /** A sign-out this tab is carrying out (hook running or write pending). */
   signingOut: SignedOutReason | null;
   /** This tab's `beforeSignOut` hook was started for the current sign-out / is still running. */
@@ -167,6 +177,8 @@ export const LEADER_GRACE_MS = 3_000;
 export const ACTIVITY_PERSIST_STEP_MS = 5_000;
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 30_000;
+/** Retries after a refusal (4xx) back off to this: a misconfiguration is not fixed in seconds. */
+export const REFUSED_BACKOFF_MAX_MS = 300_000;
 /** Hidden tabs refresh the title countdown this often instead of every second. */
 export const HIDDEN_COUNTDOWN_STEP_MS = 10_000;
 
@@ -187,9 +199,9 @@ export function keepaliveIntervalMs(idleTimeoutMs: number, warningMs: number): n
   return Math.max(MIN_KEEPALIVE_INTERVAL_MS, Math.floor((idleTimeoutMs - warningMs - KEEPALIVE_SAFETY_MS) / 2));
 }
 
-/** Delay before retry number `failures` (1, 2, 4 … 30 s). */
-export function backoffMs(failures: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+/** Delay before retry number `failures` (1, 2, 4 … 30 s, or … `maxMs`). */
+export function backoffMs(failures: number, maxMs = BACKOFF_MAX_MS): number {
+  return Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
 }
 
 export function emptyRecord(): SharedRecord {
@@ -301,6 +313,7 @@ export function initialState(config: CoreConfig): CoreState {
     retryAt: 0,
     retryKind: null,
     reachable: true,
+    errorReported: false,
     signingOut: null,
     hookStarted: false,
     hookRunning: false,
@@ -341,8 +354,7 @@ export function step(state: CoreState, event: CoreEvent, now: number): StepResul
       s.started = true;
       s.visible = event.visible;
       effects.push({ type: 'read' });
-      s.inflight = 'status';
-      effects.push({ type: 'request', kind: 'status' });
+      send(s, effects, 'status');
       break;
     case 'shared': {
       s.record = isSharedRecord(event.record) ? event.record : undefined;
@@ -359,18 +371,15 @@ export function step(state: CoreState, event: CoreEvent, now: number): StepResul
         // 401 the server has already ended the session. A refused idle sign-out means another tab
         // extended the deadline meanwhile: carry on.
         if (written.applied && s.signingOut !== 'server') {
-          s.inflight = 'logout';
-          effects.push({ type: 'request', kind: 'logout' });
+          endRetries(s); // a keepalive or status retry is moot now; the logout's own start from 1 s
+          send(s, effects, 'logout');
         }
         s.signingOut = null;
         if (!r?.signedOutAt) s.hookStarted = false; // refused: a later sign-out runs the hook again
       }
       if (written?.kind === 'claim-keepalive') {
         s.awaitingClaim = false;
-        if (written.applied && phaseAt(s, now) === 'active' && !s.inflight) {
-          s.inflight = 'keepalive';
-          effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });
-        }
+        if (written.applied && phaseAt(s, now) === 'active' && !s.inflight) send(s, effects, 'keepalive', idleMsAt(s, now));
       }
       if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
       break;
@@ -427,10 +436,7 @@ function stay(s: CoreState, now: number, effects: Effect[]): CoreState {
   effects.push({ type: 'write', patch: { kind: 'stay', at: now } });
   // An explicit "stay" is sent at once from this tab, whatever the spacing: the user asked for it.
   // The shared `stayAt` lets every tab say, when its warning closes, that someone chose to stay.
-  if (s.inflight !== 'keepalive') {
-    s.inflight = 'keepalive';
-    effects.push({ type: 'request', kind: 'keepalive', idleMs: 0 });
-  }
+  if (s.inflight !== 'keepalive') send(s, effects, 'keepalive');
   return s;
 }
 
@@ -445,20 +451,28 @@ function beginSignOut(s: CoreState, reason: SignedOutReason, effects: Effect[], 
 }
 
 function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }>, now: number, effects: Effect[]): CoreState {
-  if (s.inflight === event.kind) s.inflight = null;
-  const result = event.result;
-  if (event.kind === 'logout') return s; // idempotent on the server; nothing to decide
+  const { kind, result } = event;
+  if (s.inflight === kind) s.inflight = null;
+  if (result.type === 'refused' && !s.errorReported) {
+    s.errorReported = true;
+    effects.push({ type: 'error', kind, status: result.status, error: result.error, message: result.message });
+  }
+  if (kind === 'logout') {
+    // A logout that failed (offline, 503) leaves the server session alive until its idle timeout,
+    // so it is retried while this page lives (it is idempotent); 200 or 401 ends it. The sign-out
+    // itself is recorded already: nothing here holds up this tab or the others.
+    return result.type === 'signed-out' ? endRetries(s) : retryLater(s, kind, result, now);
+  }
   if (result.type === 'live') {
-    s.failures = 0;
-    s.retryAt = 0;
-    s.retryKind = null;
+    endRetries(s);
+    s.errorReported = false;
     if (!s.reachable) {
       s.reachable = true;
       effects.push({ type: 'reachable', reachable: true });
     }
     const patch: Patch = {
       kind: 'server',
-      source: event.kind,
+      source: kind,
       requestedAt: event.requestedAt,
       arrivedAt: now,
       remainingMs: result.remainingMs,
@@ -468,33 +482,62 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     };
     // The write merges the answer into the shared record; every tab (this one too) shows it from there.
     effects.push({ type: 'write', patch });
-    if (event.kind === 'keepalive') effects.push({ type: 'keepalive-sent', remainingMs: result.remainingMs });
+    if (kind === 'keepalive') effects.push({ type: 'keepalive-sent', remainingMs: result.remainingMs });
     return s;
   }
   if (result.type === 'signed-out') {
-    s.failures = 0;
-    s.retryAt = 0;
-    s.retryKind = null;
+    endRetries(s);
     s.signingOut = 'server'; // no hook first: the server has already ended the session
     effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: 'server', requestedAt: event.requestedAt } });
     return s;
   }
-  // Unreachable (network error, 503, anything unexpected): never success, never a sign-out. Keep
-  // the deadline we have and retry with backoff; the deadline alone decides a sign-out.
-  s.failures += 1;
-  s.retryAt = now + backoffMs(s.failures);
-  s.retryKind = event.kind;
-  if (s.reachable) {
+  // Unreachable or refused: never success, never a sign-out. Keep the deadline we have and retry
+  // with backoff; the deadline alone decides a sign-out. A refusal is not "unreachable".
+  if (result.type === 'unreachable' && s.reachable) {
     s.reachable = false;
     effects.push({ type: 'reachable', reachable: false });
   }
+  return retryLater(s, kind, result, now);
+}
+
+function endRetries(s: CoreState): CoreState {
+  s.failures = 0;
+  s.retryAt = 0;
+  s.retryKind = null;
   return s;
+}
+
+function retryLater(s: CoreState, kind: RequestKind, result: ServerResult, now: number): CoreState {
+  s.failures += 1;
+  s.retryAt = now + backoffMs(s.failures, result.type === 'refused' ? REFUSED_BACKOFF_MAX_MS : BACKOFF_MAX_MS);
+  s.retryKind = kind;
+  return s;
+}
+
+/** Records the request as in flight and asks the shell to send it. */
+function send(s: CoreState, effects: Effect[], kind: RequestKind, idleMs = 0): void {
+  s.inflight = kind;
+  effects.push(kind === 'keepalive' ? { type: 'request', kind, idleMs } : { type: 'request', kind });
 }
 
 /** After every event: start owed actions, announce phase changes, and pick the next wake-up. */
 function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   if (!s.started) return { state: s, effects, wakeAt: null };
   const r = s.record;
+
+  // A tab that has shown "signed out" is done with this session (the shell has torn it down): it
+  // neither shows nor sends anything more, except that it retries its failed logout. Only while
+  // the record still says signed out: once a tab has seen a new session (the user signed in
+  // again), a logout would end that one.
+  if (s.shownPhase === 'signed-out') {
+    if (s.retryKind === 'logout' && s.retryAt <= now && !s.inflight) {
+      s.retryAt = 0; // `failures` stays: the next failure backs off further
+      s.retryKind = null;
+      if (r?.signedOutAt) send(s, effects, 'logout');
+    }
+    return { state: s, effects, wakeAt: s.retryKind === 'logout' ? s.retryAt : null };
+  }
+
   let phase = phaseAt(s, now);
 
   // Deadline passed (also after sleep: the late timer or the wake-up event lands here) and nobody
@@ -504,19 +547,18 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   }
 
   // Retries of a failed request.
-  if (s.retryKind && s.retryAt <= now && !s.inflight && phase !== 'signed-out') {
-    const kind = s.retryKind;
+  const retryKind = s.retryKind;
+  if (retryKind && retryKind !== 'logout' && s.retryAt <= now && !s.inflight && phase !== 'signed-out') {
     s.retryAt = 0;
     s.retryKind = null;
-    if (kind === 'status') {
-      s.inflight = 'status';
-      effects.push({ type: 'request', kind: 'status' });
-    } else if (phase === 'warning' && r && r.stayAt >= r.deadlineAt - r.warningMs) {
-      s.inflight = 'keepalive'; // "stay" was chosen during this warning: keep trying
-      effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });
-    } else if (phase === 'active' && r && hasPendingActivity(r, s.localActivityAt)) {
-      s.inflight = 'keepalive';
-      effects.push({ type: 'request', kind: 'keepalive', idleMs: idleMsAt(s, now) });
+    if (retryKind === 'status') {
+      send(s, effects, 'status');
+    } else if (
+      // "stay" was chosen during this warning: keep trying; or input is still not covered.
+      (phase === 'warning' && r && r.stayAt >= r.deadlineAt - r.warningMs) ||
+      (phase === 'active' && r && hasPendingActivity(r, s.localActivityAt))
+    ) {
+      send(s, effects, 'keepalive', idleMsAt(s, now));
     }
   }
 

@@ -322,6 +322,66 @@ describe('failures', () => {
     expect(tab.signedOut).toEqual(['idle']);
   });
 
+  it('a logout that fails (offline) is retried with backoff while the page lives; the sign-out does not wait for it', async () => {
+    const o = origin();
+    const tabs = [await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' })];
+    o.server.mode = 'down';
+    tabs[0]!.handle.signOut();
+    await settle();
+    for (const tab of tabs) expect(tab.navigations).toEqual(['https://app.test/bye?reason=user']);
+    expect(o.server.count('/session/logout')).toBe(1);
+    await o.clock.advance(1_000 + 2_000);
+    expect(o.server.count('/session/logout')).toBe(3);
+    expect(o.server.signedOut).toBe(false); // the server session still lives
+    o.server.mode = 'up';
+    await o.clock.advance(4_000);
+    expect(o.server.count('/session/logout')).toBe(4);
+    expect(o.server.signedOut).toBe(true);
+    await o.clock.advance(10 * 60_000);
+    expect(o.server.count('/session/logout')).toBe(4); // a 200 ends the retries
+    expect(tabs[0]!.signedOut).toEqual(['user']);
+  });
+
+  it('stop() also ends the retries of a failed logout', async () => {
+    const o = origin();
+    const tab = await o.open();
+    o.server.mode = 'down';
+    tab.handle.signOut();
+    await settle();
+    expect(o.clock.pending.size).toBe(1); // the retry
+    tab.handle.stop();
+    expect(o.clock.pending.size).toBe(0);
+    await o.clock.advance(60_000);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+
+  it('403 (csrf) is a configuration error: one error event and console.error saying what to check, slow retries, no sign-out', async () => {
+    const errors: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      const o = origin();
+      const tab = await o.open();
+      await o.clock.advance(T - W);
+      o.server.mode = '403';
+      tab.handle.staySignedIn();
+      await settle();
+      expect(tab.named('error')).toEqual([{ status: 403, error: 'csrf', message: 'Cross-site request refused.' }]);
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0]![0])).toMatch(/POST \/session\/keepalive was refused with 403 \(csrf: Cross-site request refused\.\).*origin \(https:\/\/app\.test\).*allowedOrigins/);
+      expect(tab.named('unreachable')).toEqual([]);
+      expect(tab.handle.getPhase()).toBe('warning'); // never success
+      await o.clock.advance(W - 1);
+      expect(o.server.count('/session/keepalive')).toBeLessThanOrEqual(7); // 1, 2, 4 … s: no hammering
+      expect(tab.named('error')).toHaveLength(1);
+      expect(tab.signedOut).toEqual([]); // never a sign-out of its own
+      await o.clock.advance(1);
+      expect(tab.signedOut).toEqual(['idle']); // the deadline still rules
+    } finally {
+      console.error = consoleError;
+    }
+  });
+
   it('401 from a keepalive signs out every tab (reason server)', async () => {
     const o = origin();
     const tabs = [await o.open(), await o.open()];

@@ -25,7 +25,10 @@ export interface IdleLogoutOptions {
   endpoint?: string;
   /** Where to send the user after sign-out; `?reason=idle|user|server` is added. Default: none. */
   signedOutUrl?: string;
-  /** Runs in every tab once signed out (before navigating to `signedOutUrl`). */
+  /**
+   * Runs in every tab once signed out (before navigating to `signedOutUrl`). If the logout request
+   * fails (offline, 503), the tab that sent it retries it with backoff for as long as the page lives.
+   */
   onSignedOut?: (reason: SignedOutReason) => void;
   /** Runs in every tab before it signs out (and, in the tab that signs out, before the logout request), to save work; bounded by `beforeSignOutTimeoutMs`. */
   beforeSignOut?: (reason: SignedOutReason) => void | Promise<void>;
@@ -73,6 +76,13 @@ export interface IdleLogoutEvents {
   unreachable: Record<string, never>;
   /** The server answers again. */
   reachable: Record<string, never>;
+  /**
+   * The server refused a request with a 4xx other than 401 — a configuration error, such as 403
+   * `csrf` when this page's origin is not in the server's `allowedOrigins`. `error` and `message`
+   * are the JSON body's. Reported once (and logged with console.error) until a request succeeds
+   * again; retried slowly meanwhile. It never signs the user out: the deadline still does.
+   */
+  error: { status: number; error?: string; message?: string };
 }
 
 export type IdleLogoutEvent = keyof IdleLogoutEvents;
@@ -184,7 +194,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     if (stopped) return;
     const result = step(state, event, now());
     state = result.state;
-    if (!tornDown) scheduler.wakeAt(result.wakeAt);
+    // Also after the sign-out tore this tab down: the core may still wake it to retry a failed logout.
+    scheduler.wakeAt(result.wakeAt);
     for (const effect of result.effects) carryOut(effect);
   };
 
@@ -239,6 +250,11 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         return emit('keepalive', { remainingMs: effect.remainingMs });
       case 'reachable':
         return effect.reachable ? emit('reachable', {}) : emit('unreachable', {});
+      case 'error': {
+        const { status, error, message } = effect;
+        console.error(`idle-logout: ${refusalAdvice(effect, o.endpoint, o.window.location.origin)}`);
+        return emit('error', { status, error, message });
+      }
     }
   };
 
@@ -310,10 +326,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
   });
 
+  // At sign-out: nothing is left to show; the scheduler stays for a logout retry until stop().
   const teardown = (): void => {
     if (tornDown) return;
     tornDown = true;
-    scheduler.stop();
     stopActivity();
     stopWakeUps();
     sync.close();
@@ -325,6 +341,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       closeWarning();
       stopped = true;
       teardown();
+      scheduler.stop();
       dialog?.destroy();
       dialog = undefined;
       listeners.clear();
@@ -344,6 +361,20 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
 
   dispatch({ type: 'start', visible: doc.visibilityState !== 'hidden' });
   return handle;
+}
+
+/** What to check when the server refuses a request (4xx other than 401): a message that says what to change. */
+function refusalAdvice(refusal: { kind: string; status: number; error?: string; message?: string }, endpoint: string, pageOrigin: string): string {
+  const path = endpoint.replace(/\/+$/, '') + (refusal.kind === 'status' ? '' : `/${refusal.kind}`);
+  const answer = `${refusal.kind === 'status' ? 'GET' : 'POST'} ${path} was refused with ${refusal.status}` +
+    (refusal.error ? ` (${refusal.error}${refusal.message ? `: ${refusal.message}` : ''})` : '');
+  const check =
+    refusal.status === 403
+      ? `check that this page's origin (${pageOrigin}) is in the server's allowedOrigins, or, behind a proxy, that the server sees the URL the browser uses`
+      : refusal.status === 404 || refusal.status === 405
+        ? `check that the \`endpoint\` option ("${endpoint}") matches the server's basePath`
+        : 'check that the client and the server speak the same idle-logout protocol version (docs/protocol.md)';
+  return `${answer}: ${check}. Retrying slowly; the session still ends at its deadline.`;
 }
 
 /** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */

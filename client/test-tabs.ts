@@ -77,7 +77,7 @@ export class ChannelHub {
   };
 }
 
-type Mode = 'up' | 'down' | '503';
+type Mode = 'up' | 'down' | '503' | '403';
 
 /** The wire protocol of docs/protocol.md, in memory, on the shared clock. */
 export class FakeServer {
@@ -110,6 +110,8 @@ export class FakeServer {
     const json = (status: number, value: unknown): Response =>
       new Response(JSON.stringify(value), { status, headers: { 'Content-Type': 'application/json; charset=UTF-8' } });
     if (this.mode === '503') return json(503, { state: 'unavailable', error: 'store-unavailable', message: 'down' });
+    // As the server answers a request from an origin it does not allow (docs/protocol.md, CSRF).
+    if (this.mode === '403') return json(403, { error: 'csrf', message: 'Cross-site request refused.' });
     const now = this.clock.now;
     if (url.pathname === '/session/logout') {
       this.signedOut = true;
@@ -131,7 +133,7 @@ export class FakeServer {
   };
 }
 
-const EVENTS: IdleLogoutEvent[] = ['warning', 'tick', 'stay', 'active', 'signed-out', 'keepalive', 'unreachable', 'reachable'];
+const EVENTS: IdleLogoutEvent[] = ['warning', 'tick', 'stay', 'active', 'signed-out', 'keepalive', 'unreachable', 'reachable', 'error'];
 
 export class SimTab {
   readonly window: Window;

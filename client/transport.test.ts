@@ -38,11 +38,24 @@ describe('fetchTransport', () => {
     expect(calls[0]).toEqual(['/session/logout', expect.objectContaining({ method: 'POST', keepalive: true, credentials: 'same-origin' })]);
   });
 
-  it('401 → signed out; 503, 403, a network error or a body that is not the protocol → unreachable', async () => {
+  it('401 → signed out; 503, a network error or a body that is not the protocol → unreachable', async () => {
     expect(await fetchTransport('/s', fakeFetch(401, { state: 'signed-out', error: 'unknown-session' }).fetch).keepalive(0)).toEqual({ type: 'signed-out' });
     expect(await fetchTransport('/s', fakeFetch(503, { state: 'unavailable' }).fetch).keepalive(0)).toEqual({ type: 'unreachable', status: 503 });
-    expect(await fetchTransport('/s', fakeFetch(403, { error: 'csrf' }).fetch).keepalive(0)).toEqual({ type: 'unreachable', status: 403 });
     expect(await fetchTransport('/s', fakeFetch(0, null, true).fetch).status()).toEqual({ type: 'unreachable', status: 0 });
     expect(await fetchTransport('/s', fakeFetch(200, '<html>').fetch).status()).toEqual({ type: 'unreachable', status: 200 });
+  });
+
+  it('another 4xx → refused (a configuration error), with the error code and message of the JSON body', async () => {
+    const csrf = { error: 'csrf', message: 'Cross-site request refused.' };
+    expect(await fetchTransport('/s', fakeFetch(403, csrf).fetch).keepalive(0)).toEqual({ type: 'refused', status: 403, ...csrf });
+    expect(await fetchTransport('/s', fakeFetch(403, csrf).fetch).logout()).toEqual({ type: 'refused', status: 403, ...csrf });
+    expect(await fetchTransport('/s', fakeFetch(404, 'Not Found').fetch).status()).toEqual({ type: 'refused', status: 404 });
+    const notJson = (async () => new Response('<h1>Not Found</h1>', { status: 404 })) as typeof fetch;
+    expect(await fetchTransport('/s', notJson).status()).toEqual({ type: 'refused', status: 404 });
+  });
+
+  it('a logout that fails (network error, 503) is unreachable, not signed out, so it is retried', async () => {
+    expect(await fetchTransport('/s', fakeFetch(0, null, true).fetch).logout()).toEqual({ type: 'unreachable', status: 0 });
+    expect(await fetchTransport('/s', fakeFetch(503, { state: 'unavailable' }).fetch).logout()).toEqual({ type: 'unreachable', status: 503 });
   });
 });

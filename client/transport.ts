@@ -1,5 +1,6 @@
 // The wire protocol (docs/protocol.md) over fetch, reduced to what the core needs: live (with the
-// schedule), signed out (401), or unreachable (network error, 503, anything else: retry later).
+// schedule), signed out (401), refused (another 4xx: a configuration error, with the body's `error`
+// and `message`), or unreachable (network error, 503, anything else: retry later).
 import type { ServerResult } from './core.ts';
 
 export interface Transport {
@@ -23,13 +24,19 @@ export function fetchTransport(endpoint: string, fetchImpl: typeof fetch): Trans
         headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
         ...init,
       });
-      if (response.status === 401) return { type: 'signed-out' };
-      if (!response.ok) return { type: 'unreachable', status: response.status };
+      const { status } = response;
+      if (status === 401) return { type: 'signed-out' };
+      if (status >= 400 && status < 500) {
+        const body = (await response.json().catch(() => null)) as { error?: unknown; message?: unknown } | null;
+        const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+        return { type: 'refused', status, error: text(body?.error), message: text(body?.message) };
+      }
+      if (!response.ok) return { type: 'unreachable', status };
       if (path === '/logout') return { type: 'signed-out' };
       const body = (await response.json()) as Record<string, unknown>;
       const { remainingMs, idleTimeoutMs, warningMs, absoluteRemainingMs } = body;
       if (typeof remainingMs !== 'number' || typeof idleTimeoutMs !== 'number' || typeof warningMs !== 'number') {
-        return { type: 'unreachable', status: response.status }; // not our protocol: never success
+        return { type: 'unreachable', status }; // not our protocol: never success
       }
       return {
         type: 'live',
