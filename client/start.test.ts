@@ -368,7 +368,7 @@ describe('failures', () => {
       await settle();
       expect(tab.named('error')).toEqual([{ status: 403, error: 'csrf', message: 'Cross-site request refused.' }]);
       expect(errors).toHaveLength(1);
-      expect(String(errors[0]![0])).toMatch(/POST \/session\/keepalive was refused with 403 \(csrf: Cross-site request refused\.\).*origin \(https:\/\/app\.test\).*allowedOrigins/);
+      expect(String(errors[0]![0])).toMatch(/refused keepalive with 403 csrf "Cross-site request refused\.".*allowedOrigins.*origin \(https:\/\/app\.test\)/);
       expect(tab.named('unreachable')).toEqual([]);
       expect(tab.handle.getPhase()).toBe('warning'); // never success
       await o.clock.advance(W - 1);

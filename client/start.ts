@@ -365,16 +365,14 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
 
 /** What to check when the server refuses a request (4xx other than 401): a message that says what to change. */
 function refusalAdvice(refusal: { kind: string; status: number; error?: string; message?: string }, endpoint: string, pageOrigin: string): string {
-  const path = endpoint.replace(/\/+$/, '') + (refusal.kind === 'status' ? '' : `/${refusal.kind}`);
-  const answer = `${refusal.kind === 'status' ? 'GET' : 'POST'} ${path} was refused with ${refusal.status}` +
-    (refusal.error ? ` (${refusal.error}${refusal.message ? `: ${refusal.message}` : ''})` : '');
+  const { kind, status, error, message } = refusal;
   const check =
-    refusal.status === 403
-      ? `check that this page's origin (${pageOrigin}) is in the server's allowedOrigins, or, behind a proxy, that the server sees the URL the browser uses`
-      : refusal.status === 404 || refusal.status === 405
-        ? `check that the \`endpoint\` option ("${endpoint}") matches the server's basePath`
-        : 'check that the client and the server speak the same idle-logout protocol version (docs/protocol.md)';
-  return `${answer}: ${check}. Retrying slowly; the session still ends at its deadline.`;
+    status === 403
+      ? `that the server's allowedOrigins has this page's origin (${pageOrigin}), or that a proxy passes the browser's Host`
+      : status === 404 || status === 405
+        ? `the endpoint option ("${endpoint}") against the server's basePath`
+        : 'that client and server speak the same protocol (docs/protocol.md)';
+  return `the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}. Check ${check}. Retrying slowly.`;
 }
 
 /** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */
