@@ -53,7 +53,7 @@ export default defineConfig(({ mode }) => ({
           minify: false, // readable in node_modules; apps minify their own bundles
           sourcemap: true,
           lib: {
-            entry: { 'client/index': 'client/index.ts', 'server/index': 'server/index.ts' },
+            entry: { 'client/index': 'client/index.ts', 'server/index': 'server/index.ts', 'server/redis': 'server/redis.ts' },
             formats: ['es'],
             fileName: (_format, name) => `${name}.js`,
           },
