@@ -565,6 +565,24 @@ describe('warning, stay and sign-out across tabs', () => {
     }
   });
 
+  it('a page opened after a sign-out never runs the hook: it had no work at risk, and saving would overwrite what was kept', () => {
+    const hooked = { ...config, hasBeforeSignOut: true };
+    for (const answer of [live(T), { type: 'signed-out' } as ServerResult]) {
+      const origin = new Origin();
+      const a = origin.open('a', hooked);
+      origin.answer('status', live(T));
+      a.dispatch({ type: 'sign-out' });
+      a.dispatch({ type: 'hook-done' });
+      expect(origin.record?.signedOutAt).toBeGreaterThan(0);
+      origin.advance(1_000); // the user signs in again, and opens a page
+      const fresh = origin.open('fresh', hooked);
+      expect(fresh.of('run-hook')).toEqual([]);
+      origin.answer('status', answer);
+      expect(fresh.of('run-hook')).toEqual([]);
+      expect(fresh.shown()).toBe(answer.type === 'signed-out' ? 'signed-out' : 'active');
+    }
+  });
+
   it('if another tab extends the deadline while the hook runs, the idle sign-out is dropped', () => {
     const origin = new Origin();
     const a = origin.open('a', { ...config, hasBeforeSignOut: true });

@@ -578,8 +578,11 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     if (now >= keepaliveDueAt) keepaliveDueAt = null; // the claim's answer runs decide again
   }
 
-  // Signed out by another tab (or a 401): this tab saves its own work first.
-  if (r?.signedOutAt && s.config.hasBeforeSignOut && !s.hookStarted) {
+  // Signed out by another tab (or a 401): this tab saves its own work first — if it showed a live
+  // session. A page opened after the sign-out has no work at risk, and saving its empty fields
+  // would overwrite the work an earlier tab kept.
+  const wasLive = s.shownPhase === 'active' || s.shownPhase === 'warning';
+  if (r?.signedOutAt && wasLive && s.config.hasBeforeSignOut && !s.hookStarted) {
     s.hookStarted = true;
     s.hookRunning = true;
     effects.push({ type: 'run-hook', reason: r.signedOutReason ?? 'idle' });

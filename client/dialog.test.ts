@@ -213,7 +213,7 @@ describe('createWarningDialog', () => {
     dialog.show(30_000);
     const { countdown, message, root, stay } = parts();
     expect(countdown.textContent).toBe('0:30');
-    expect(message.textContent).toContain('40 seconds');
+    expect(message.textContent).toContain('30 seconds');
     expect(root.activeElement).toBe(stay);
     expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);
   });
@@ -271,6 +271,23 @@ describe('createWarningDialog', () => {
       '20 seconds.',
       '10 seconds.',
     ]);
+  });
+
+  test('on opening it says the time as it is, then only coarser steps below it', async () => {
+    for (const [openAt, expected] of [
+      [35_000, ['35 seconds.', '20 seconds.', '10 seconds.']],
+      [3_000, ['3 seconds.']],
+      [95_000, ['2 minutes.', '1 minute.', '40 seconds.', '20 seconds.', '10 seconds.']],
+    ] as const) {
+      const { dialog, message } = open({}, openAt);
+      const said = [message.textContent!];
+      for (let remainingMs = openAt - 1000; remainingMs >= 0; remainingMs -= 1000) {
+        dialog.update(remainingMs);
+        if (said.at(-1) !== message.textContent) said.push(message.textContent!);
+      }
+      expect(said.map((text) => text.replace('For your security, we will sign you out in ', ''))).toEqual(expected);
+      dialog.destroy();
+    }
   });
 
   test('every string can be replaced', () => {

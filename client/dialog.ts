@@ -175,7 +175,12 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
   function render(remainingMs: number): void {
     const shown = formatCountdown(remainingMs);
     if (countdown.textContent !== shown) countdown.textContent = shown;
-    const step = spokenRemainingMs(remainingMs);
+    // On opening, the time as it is (whole minutes above one minute, else whole seconds): a tab
+    // opened at 0:35, or a 3 s warning, must not say "40 seconds" or "10 seconds". After that,
+    // only the next coarse step below what was said.
+    const step = Number.isNaN(spokenMs)
+      ? remainingMs > 60_000 ? spokenRemainingMs(remainingMs) : Math.max(1, Math.ceil(remainingMs / 1000)) * 1000
+      : Math.min(spokenMs, spokenRemainingMs(remainingMs));
     if (step !== spokenMs) {
       spokenMs = step;
       message.textContent = fill(strings.message, { time: formatDuration(step, locale, strings) });
@@ -202,6 +207,7 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     host ??= build();
     // Content is set before the dialog enters the page, so it is read as the description on
     // opening rather than announced as a live-region change.
+    spokenMs = NaN;
     render(remainingMs);
     let active = doc.activeElement;
     while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
@@ -239,7 +245,6 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     destroy() {
       hide();
       host = undefined;
-      spokenMs = NaN;
     },
     get isOpen() {
       return isOpen;
