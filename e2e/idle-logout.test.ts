@@ -218,10 +218,12 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
     reported.length = 0;
     // The laptop lid closes for a minute: time jumps, due timers fire at most once, late.
     await context.clock.fastForward(60_000);
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await page
+      .evaluate(() => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      })
+      .catch(() => {}); // the late timer may already have signed it out and navigated: also right
     await page.waitForURL('**/signed-out?reason=idle*', { timeout: 5_000 });
     // Between the jump and the signed-out page the SDK said only "signed out": no active, no warning.
     expect(reported).toEqual(['signed-out']);
