@@ -6,6 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readBoundedText } from './body.ts';
+import { createTimeLimit } from './time-limit.ts';
 import { crossSiteRefusal, isUnsafeMethod } from './csrf.ts';
 import { resolveOptions, type EndedSession, type IdleSessionOptions } from './options.ts';
 import {
@@ -106,21 +107,17 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   // --- store access: every call awaited, bounded in time, failures made explicit -------------
 
+  const withinStoreTimeout = createTimeLimit(
+    settings.storeTimeoutMs,
+    () => new SessionStoreUnavailableError(`the session store did not answer within ${settings.storeTimeoutMs} ms`),
+  );
+
   async function inStore<T>(operation: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new SessionStoreUnavailableError(`the session store did not answer within ${settings.storeTimeoutMs} ms`)),
-        settings.storeTimeoutMs,
-      );
-    });
     try {
-      return await Promise.race([operation(), timeout]);
+      return await withinStoreTimeout(operation());
     } catch (error) {
       if (error instanceof SessionStoreFullError || error instanceof SessionStoreUnavailableError) throw error;
       throw new SessionStoreUnavailableError('the session store failed', { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -202,7 +199,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   async function lookUp(cookie: CookieRead): Promise<SessionLookup> {
     if (cookie.kind !== 'id') return { kind: cookie.kind };
-    const key = await storeKeyFor(cookie.id);
+    const key = storeKeyFor(cookie.id);
     const record = await inStore(() => store.get(key, now()));
     return record ? { kind: 'live', key, record } : { kind: 'unknown' };
   }
@@ -294,7 +291,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     const cookie = readCookie(c);
     if (cookie.kind !== 'id') return signedOut(c, cookie.kind);
     try {
-      const key = await storeKeyFor(cookie.id);
+      const key = storeKeyFor(cookie.id);
       const at = now();
       const record = await inStore(() => store.extend(key, proposedIdleDeadline(at, idleMs, settings.idleTimeoutMs), at));
       return record ? active(c, record) : signedOut(c, 'unknown');
@@ -328,7 +325,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   async function endSessionOf(c: Context): Promise<void> {
     const cookie = readCookie(c);
     if (cookie.kind === 'id') {
-      const key = await storeKeyFor(cookie.id);
+      const key = storeKeyFor(cookie.id);
       const removed = await inStore(() => store.delete(key));
       if (removed) {
         const at = now();
@@ -378,7 +375,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
       const id = newSessionId();
       const at = now();
       const record = newSessionRecord(subject, data, at, schedule);
-      await inStore(async () => store.create(await storeKeyFor(id), record));
+      await inStore(() => store.create(storeKeyFor(id), record));
       writeCookie(c, id);
       const session = viewOf(record, at);
       c.set('session', session);

@@ -1,15 +1,22 @@
-// Session ids and the keys stores file them under. Web Crypto only, so this runs on Node, Bun,
-// Deno and Workers alike.
+// Session ids and the keys stores file them under. Web standards only (crypto.getRandomValues,
+// typed arrays), so this runs on Node, Bun, Deno and Workers alike.
+import { sha256OneBlock } from './sha256.ts';
 
 /** 32 random bytes: 256 bits, twice the 128-bit floor of OWASP / ASVS. */
 const ID_BYTES = 32;
 /** base64url of 32 bytes without padding is exactly 43 characters. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/** base64url without padding of 32 bytes (43 characters). */
 function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  let text = '';
+  for (let i = 0; i < 30; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    text += BASE64URL[n >> 18]! + BASE64URL[(n >> 12) & 63]! + BASE64URL[(n >> 6) & 63]! + BASE64URL[n & 63]!;
+  }
+  const n = (bytes[30]! << 8) | bytes[31]!; // the last 2 bytes: 16 bits → 3 characters
+  return text + BASE64URL[n >> 10]! + BASE64URL[(n >> 4) & 63]! + BASE64URL[(n << 2) & 63]!;
 }
 
 /** A fresh session id from the platform CSPRNG. */
@@ -22,10 +29,10 @@ export function isWellFormedSessionId(value: string): boolean {
   return ID_PATTERN.test(value);
 }
 
-const encoder = new TextEncoder();
-
-/** The store key for an id: base64url(SHA-256(id)). Stores never see the id itself. */
-export async function storeKeyFor(sessionId: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(sessionId));
-  return toBase64Url(new Uint8Array(digest));
+/**
+ * The store key for a well-formed id: base64url(SHA-256(id)). Stores never see the id itself, so
+ * a leaked store cannot be replayed as cookies.
+ */
+export function storeKeyFor(sessionId: string): string {
+  return toBase64Url(sha256OneBlock(sessionId));
 }
