@@ -2,10 +2,11 @@
 // sign-out, and the sweeper that ends sessions nobody asks about again. It parses and answers
 // HTTP; deadlines live in session.ts, storage behind the SessionStore interface.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readBoundedText } from './body.ts';
+import { cookieValue } from './cookie.ts';
 import { createTimeLimit } from './time-limit.ts';
 import { crossSiteRefusal, isUnsafeMethod } from './csrf.ts';
 import { resolveOptions, type EndedSession, type IdleSessionOptions } from './options.ts';
@@ -179,7 +180,8 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   }
 
   function readCookie(c: Context): CookieRead {
-    const value = getCookie(c, settings.cookieName, isSecure(c) ? 'host' : undefined);
+    const name = isSecure(c) ? `__Host-${settings.cookieName}` : settings.cookieName;
+    const value = cookieValue(c.req.raw.headers.get('cookie'), name);
     if (value === undefined || value === '') return { kind: 'none' };
     return isWellFormedSessionId(value) ? { kind: 'id', id: value } : { kind: 'invalid' };
   }
