@@ -96,8 +96,11 @@ function gatedStore(inner: SessionStore) {
   };
 }
 
-function failingStore(failure: 'throw' | 'hang'): SessionStore {
-  const answer = () => (failure === 'throw' ? Promise.reject(new Error('ECONNREFUSED')) : new Promise<never>(() => {}));
+function failingStore(failure: 'throw' | 'hang' | 'throw-synchronously'): SessionStore {
+  const answer = (): Promise<never> => {
+    if (failure === 'throw-synchronously') throw new Error('client is closed');
+    return failure === 'throw' ? Promise.reject(new Error('ECONNREFUSED')) : new Promise<never>(() => {});
+  };
   return { get: answer, create: answer, extend: answer, delete: answer, takeExpired: answer };
 }
 
@@ -438,7 +441,7 @@ describe('bad input gets a 4xx with a JSON reason', () => {
 });
 
 describe('a failing store means 503, never signed in and never signed out', () => {
-  it.each(['throw', 'hang'] as const)('when the store calls %s', async (failure) => {
+  it.each(['throw', 'hang', 'throw-synchronously'] as const)('when the store calls %s', async (failure) => {
     const { send } = setup({ store: failingStore(failure), storeTimeoutMs: 20 });
     const cookie = `idle_session=${'a'.repeat(43)}`;
     const answers = await Promise.all([

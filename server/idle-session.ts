@@ -111,15 +111,21 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   const withinStoreTimeout = createTimeLimit(
     settings.storeTimeoutMs,
     () => new SessionStoreUnavailableError(`the session store did not answer within ${settings.storeTimeoutMs} ms`),
+    (error) =>
+      error instanceof SessionStoreFullError || error instanceof SessionStoreUnavailableError
+        ? error
+        : new SessionStoreUnavailableError('the session store failed', { cause: error }),
   );
 
-  async function inStore<T>(operation: () => Promise<T>): Promise<T> {
+  /** A store call, bounded by `storeTimeoutMs`; any failure becomes a SessionStore…Error (→ 503). */
+  function inStore<T>(operation: () => Promise<T>): Promise<T> {
+    let call: Promise<T>;
     try {
-      return await withinStoreTimeout(operation());
+      call = operation();
     } catch (error) {
-      if (error instanceof SessionStoreFullError || error instanceof SessionStoreUnavailableError) throw error;
-      throw new SessionStoreUnavailableError('the session store failed', { cause: error });
+      call = Promise.reject(error); // a store that throws instead of rejecting
     }
+    return withinStoreTimeout(call);
   }
 
   function notifyEnded(record: SessionRecord, reason: EndReason, endedAt: number): void {

@@ -10,6 +10,11 @@ describe('createTimeLimit', () => {
     await expect(withinLimit(Promise.reject(new Error('store down')))).rejects.toThrow('store down');
   });
 
+  it('passes its failures through mapError', async () => {
+    const withinLimit = createTimeLimit(1_000, () => new Error('too slow'), (error) => new Error(`store: ${(error as Error).message}`));
+    await expect(withinLimit(Promise.reject(new Error('ECONNREFUSED')))).rejects.toThrow('store: ECONNREFUSED');
+  });
+
   it('fails a promise that hangs, within a quarter of the limit after it', async () => {
     vi.useFakeTimers();
     const withinLimit = createTimeLimit(1_000, () => new Error('too slow'));
