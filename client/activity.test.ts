@@ -25,18 +25,30 @@ describe('listenForActivity', () => {
     expect(added.every(([, options]) => (options as AddEventListenerOptions).passive && (options as AddEventListenerOptions).capture)).toBe(true);
   });
 
-  it('reports the first input at once, then at most once per throttle window with the last input time', async () => {
-    const { clock, reports, input } = setup();
+  it('reports input at once, then listens to nothing until the throttle window ends', async () => {
+    const { clock, target, reports, input } = setup();
+    let ours = 0;
+    const count = () => ours++;
     input();
     expect(reports).toEqual([clock.now]);
+    const removed: string[] = [];
+    const remove = target.removeEventListener.bind(target);
+    target.removeEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
+      removed.push(type);
+      remove(type, listener, options);
+    };
+    target.addEventListener('pointermove', count);
     for (let i = 0; i < 10; i++) {
       clock.now += 40;
       input();
     }
-    expect(reports).toHaveLength(1);
-    const lastInputAt = clock.now;
-    await clock.advance(500);
-    expect(reports).toEqual([reports[0], lastInputAt]);
+    expect(ours).toBe(10); // the events happened…
+    expect(reports).toHaveLength(1); // …and reached no listener of ours
+    await clock.advance(100); // the window (500 ms from the first input) ends
+    clock.now += 1;
+    input();
+    expect(reports).toEqual([reports[0], clock.now]);
+    expect(removed).toEqual([...DEFAULT_ACTIVITY_EVENTS]);
   });
 
   it('counts only the configured events', () => {
@@ -48,16 +60,17 @@ describe('listenForActivity', () => {
     expect(reports).toHaveLength(1);
   });
 
-  it('stop() removes the listeners and the pending trailing report', async () => {
-    const { clock, reports, input, stop } = setup();
-    input();
-    clock.now += 10;
-    input();
-    expect(clock.pending.size).toBe(1);
-    stop();
-    expect(clock.pending.size).toBe(0);
-    input();
-    await clock.advance(1_000);
-    expect(reports).toHaveLength(1);
+  it('stop() removes the listeners and the pending resume, in either state', async () => {
+    for (const paused of [false, true]) {
+      const { clock, reports, input, stop } = setup();
+      if (paused) input();
+      expect(clock.pending.size).toBe(paused ? 1 : 0);
+      stop();
+      expect(clock.pending.size).toBe(0);
+      input();
+      await clock.advance(1_000);
+      input();
+      expect(reports).toHaveLength(paused ? 1 : 0);
+    }
   });
 });
