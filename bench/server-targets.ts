@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 
-export const benchTargetNames = ['bare', 'keepalive', 'express-session', 'hono-sessions'] as const;
+export const benchTargetNames = ['bare', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
 export type BenchTargetName = (typeof benchTargetNames)[number];
 
 const idleTimeoutMs = 300_000;
@@ -57,6 +57,27 @@ async function startBare(): Promise<number> {
 async function startKeepalive(): Promise<number> {
   const { createIdleSession, MemorySessionStore } = await import('../server/index.ts');
   const store = new MemorySessionStore({ maxSessions: 2_000_000 });
+  const idle = createIdleSession({ store, idleTimeoutMs, warningMs });
+  const app = new Hono();
+  app.use(idle.middleware);
+  app.route('/', idle.routes);
+  app.post('/login', async (c) => {
+    await idle.signIn(c, 'alice');
+    return c.json({ ok: true });
+  });
+  return listenHono(app.fetch);
+}
+
+/** idle-logout's own routes on the Redis store (issue D), at REDIS_URL or 127.0.0.1:6379. */
+async function startKeepaliveRedis(): Promise<number> {
+  const { createClient } = await import('redis');
+  const { createIdleSession } = await import('../server/index.ts');
+  const { RedisSessionStore } = await import('../server/redis.ts');
+  const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+  client.on('error', () => {}); // a failed connect rejects connect() below; the row then says why
+  await client.connect();
+  // Its own prefix per run; the one session it makes expires by its TTL.
+  const store = new RedisSessionStore({ client, prefix: `idle-logout-bench:{${Date.now()}}:` });
   const idle = createIdleSession({ store, idleTimeoutMs, warningMs });
   const app = new Hono();
   app.use(idle.middleware);
@@ -132,6 +153,7 @@ async function startHonoSessions(): Promise<number> {
 const starters: Record<BenchTargetName, () => Promise<number>> = {
   bare: startBare,
   keepalive: startKeepalive,
+  'keepalive-redis': startKeepaliveRedis,
   'express-session': startExpressSession,
   'hono-sessions': startHonoSessions,
 };
