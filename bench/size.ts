@@ -1,7 +1,7 @@
 // npm run size — min+gzip bytes of what browsers download (run `npm run build` first):
 //   dist/idle-logout.iife.js            the script-tag file, everything bundled
 //   idle-logout/client (ESM), minified  as an app's bundler would ship it: our code alone, and with
-//                                       its dependency (idb-keyval) bundled too
+//                                       its dependencies (idb-keyval, broadcast-channel) bundled too
 // Also fails if the script-tag file would register `unload`/`beforeunload` listeners (bfcache).
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -28,7 +28,7 @@ for (const bundleDependencies of [false, true]) {
   })) as Rolldown.RolldownOutput[] | Rolldown.RolldownOutput;
   const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => o.output).filter((c) => c.type === 'chunk');
   const code = chunks.map((c) => (c as Rolldown.OutputChunk).code).join('\n');
-  rows.push([`idle-logout/client ESM, minified${bundleDependencies ? ', with idb-keyval' : ''}`, code.length, gzipBytes(code)]);
+  rows.push([`idle-logout/client ESM, minified${bundleDependencies ? ', dependencies bundled' : ''}`, code.length, gzipBytes(code)]);
 }
 
 const width = Math.max(...rows.map(([name]) => name.length));
