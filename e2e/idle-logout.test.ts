@@ -322,6 +322,15 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
         return (await axe.run()).violations.map((v) => `${v.id} (${v.nodes.length})`);
       });
       expect(violations).toEqual([]);
+      // 320 CSS px wide: a phone, or a 640 px window at 200% zoom (WCAG 1.4.10 reflow). The dialog
+      // and both buttons fit without horizontal scrolling.
+      await page.setViewportSize({ width: 320, height: 640 });
+      for (const part of [dialogOf(page), dialogOf(page).getByRole('button', { name: 'Stay signed in' }), dialogOf(page).getByRole('button', { name: 'Sign out' })]) {
+        const box = (await part.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(320);
+      }
+      await page.setViewportSize({ width: 1000, height: 900 });
       expect(await focusedInDialog(page)).toBe('Stay signed in');
       await page.keyboard.press('Tab');
       expect(await focusedInDialog(page)).toBe('Sign out');
