@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { createIdleSession, MemorySessionStore, type EndedSession } from '../server/index.ts';
+import { runWhenMain } from './child.ts';
 
 const idleTimeoutMs = 300_000;
 const absoluteTimeoutMs = 43_200_000;
@@ -133,16 +134,4 @@ export async function measureExpiryStall(count: number) {
   };
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isMain) {
-  const count = Number(process.argv[2] ?? 100_000);
-  measureExpiryStall(count).then(
-    (result) => (process.send ? process.send(result) : console.log(JSON.stringify(result))),
-    (error: unknown) => {
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      if (process.send) process.send({ error: message });
-      else console.error(message);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, measureExpiryStall, 100_000);

@@ -53,10 +53,9 @@ async function startBare(): Promise<number> {
   return listenHono(app.fetch);
 }
 
-/** idle-logout's own routes on its memory store, with a real clock. */
-async function startKeepalive(): Promise<number> {
-  const { createIdleSession, MemorySessionStore } = await import('../server/index.ts');
-  const store = new MemorySessionStore({ maxSessions: 2_000_000 });
+/** idle-logout's middleware and routes on `store`, as an app mounts them, with a real clock. */
+async function listenIdleLogout(store: import('../server/index.ts').SessionStore): Promise<number> {
+  const { createIdleSession } = await import('../server/index.ts');
   const idle = createIdleSession({ store, idleTimeoutMs, warningMs });
   const app = new Hono();
   app.use(idle.middleware);
@@ -68,25 +67,21 @@ async function startKeepalive(): Promise<number> {
   return listenHono(app.fetch);
 }
 
-/** idle-logout's own routes on the Redis store (issue D), at REDIS_URL or 127.0.0.1:6379. */
+/** idle-logout on its embedded memory store. */
+async function startKeepalive(): Promise<number> {
+  const { MemorySessionStore } = await import('../server/index.ts');
+  return listenIdleLogout(new MemorySessionStore({ maxSessions: 2_000_000 }));
+}
+
+/** idle-logout on the Redis store (issue D), at REDIS_URL or 127.0.0.1:6379. */
 async function startKeepaliveRedis(): Promise<number> {
   const { createClient } = await import('redis');
-  const { createIdleSession } = await import('../server/index.ts');
   const { RedisSessionStore } = await import('../server/redis.ts');
   const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
   client.on('error', () => {}); // a failed connect rejects connect() below; the row then says why
   await client.connect();
   // Its own prefix per run; the one session it makes expires by its TTL.
-  const store = new RedisSessionStore({ client, prefix: `idle-logout-bench:{${Date.now()}}:` });
-  const idle = createIdleSession({ store, idleTimeoutMs, warningMs });
-  const app = new Hono();
-  app.use(idle.middleware);
-  app.route('/', idle.routes);
-  app.post('/login', async (c) => {
-    await idle.signIn(c, 'alice');
-    return c.json({ ok: true });
-  });
-  return listenHono(app.fetch);
+  return listenIdleLogout(new RedisSessionStore({ client, prefix: `idle-logout-bench:{${Date.now()}}:` }));
 }
 
 /** express 5 + express-session with rolling cookies on its MemoryStore. */

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MemorySessionStore } from '../server/index.ts';
+import { runWhenMain } from './child.ts';
 
 const idleTimeoutMs = 300_000;
 const absoluteTimeoutMs = 43_200_000;
@@ -60,16 +61,4 @@ export async function measureSessionMemory(count: number) {
   };
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isMain) {
-  const count = Number(process.argv[2] ?? 1_000_000);
-  measureSessionMemory(count).then(
-    (result) => (process.send ? process.send(result) : console.log(JSON.stringify(result))),
-    (error: unknown) => {
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      if (process.send) process.send({ error: message });
-      else console.error(message);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, measureSessionMemory, 1_000_000);

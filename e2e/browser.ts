@@ -12,7 +12,7 @@ export const browserUnavailable: string | undefined = existsSync(chromiumPath)
   : `no Chromium at ${chromiumPath} (install Debian's chromium or set CHROMIUM_PATH)`;
 
 if (browserUnavailable) {
-  if (process.env.CI) throw new Error(`e2e: ${browserUnavailable}; under CI the browser suite must run.`);
+  if (process.env.CI && process.env.CI !== 'false') throw new Error(`e2e: ${browserUnavailable}; under CI the browser suite must run.`);
   console.warn(`e2e: skipping the browser suite: ${browserUnavailable}`);
 }
 

@@ -8,27 +8,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
 import type { EndedSession } from './options.ts';
 import { RedisSessionStore } from './redis-store.ts';
+import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
-
-async function whyRedisIsDown(): Promise<string | undefined> {
-  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1_000, reconnectStrategy: false } });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    await probe.close();
-    return undefined;
-  } catch (error) {
-    probe.destroy();
-    return error instanceof Error ? error.message || error.name : String(error);
-  }
-}
-
-const redisDown = await whyRedisIsDown();
-if (redisDown && IN_CI) throw new Error(`CI=true: the Redis instances suite must run, but ${REDIS_URL} did not answer: ${redisDown}`);
-if (redisDown) console.warn(`Skipping the Redis instances suite: ${REDIS_URL} did not answer (${redisDown}). Start redis-server (or set REDIS_URL) to run it.`);
+const redisDown = await redisUnavailableFor('Redis instances suite');
 
 const T0 = 1_700_000_000_000;
 const IDLE = 300_000;

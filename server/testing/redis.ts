@@ -1,0 +1,28 @@
+// Where the Redis suites find Redis, and whether they may run: under CI=true a missing Redis
+// fails the run (the suites must run there); elsewhere they skip and say why.
+import { createClient } from 'redis';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
+
+async function whyRedisIsDown(): Promise<string | undefined> {
+  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1_000, reconnectStrategy: false } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    await probe.close();
+    return undefined;
+  } catch (error) {
+    probe.destroy();
+    return error instanceof Error ? error.message || error.name : String(error);
+  }
+}
+
+/** Why `suite` cannot run here (it is then skipped, with a warning), or undefined when it can. */
+export async function redisUnavailableFor(suite: string): Promise<string | undefined> {
+  const down = await whyRedisIsDown();
+  if (down && IN_CI) throw new Error(`CI=true: the ${suite} must run, but ${REDIS_URL} did not answer: ${down}`);
+  if (down) console.warn(`Skipping the ${suite}: ${REDIS_URL} did not answer (${down}). Start redis-server (or set REDIS_URL) to run it.`);
+  return down;
+}
