@@ -382,12 +382,35 @@ describe('CSRF on the POST routes', () => {
     expect((await send('POST', path, { cookie, headers: { Origin: 'http://localhost' } })).status).toBe(403);
   });
 
-  it('guards the app’s own unsafe routes through the middleware, and can be turned off there', async () => {
+  it('guards the app’s own unsafe routes that carry the session, but lets cookie-less requests (webhooks) through', async () => {
+    const { app, signIn, send, status } = setup();
+    app.post('/api/transfer', (c) => c.json({ by: c.var.session?.subject ?? null }));
+    app.post('/webhooks/payment', (c) => c.json({ received: true }));
+    const { cookie } = await signIn();
+    const forged = await send('POST', '/api/transfer', { cookie, headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toEqual({ error: 'csrf', message: expect.any(String) });
+    const own = await send('POST', '/api/transfer', { cookie, headers: { 'Sec-Fetch-Site': 'same-origin' } });
+    expect(await own.json()).toEqual({ by: 'alice' });
+    const webhook = await send('POST', '/webhooks/payment', { headers: {} }); // no cookie, no browser headers
+    expect(webhook.status).toBe(200);
+    expect((await status(cookie)).status).toBe(200);
+  });
+
+  it('refuses a cross-site sign-in (login CSRF) with 403 JSON, and both checks can be turned off', async () => {
     const guarded = setup();
-    const response = await guarded.send('POST', '/login', { body: '{"username":"a"}', headers: { 'Sec-Fetch-Site': 'cross-site' } });
-    expect(response.status).toBe(403);
-    const open = setup({ csrfOnAllUnsafeRequests: false });
-    expect((await open.send('POST', '/login', { body: '{"username":"a"}', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(200);
+    const attempts: Record<string, string>[] = [{ 'Sec-Fetch-Site': 'cross-site' }, { Origin: 'http://evil.example' }, {}];
+    for (const headers of attempts) {
+      const response = await guarded.send('POST', '/login', { body: '{"username":"a"}', headers });
+      expect(response.status).toBe(403);
+      expect(response.headers.getSetCookie()).toEqual([]);
+      expect(await response.json()).toEqual({ error: 'csrf', message: expect.any(String) });
+    }
+    const open = setup({ csrf: false });
+    const signedIn = await open.send('POST', '/login', { body: '{"username":"a"}', headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect((await open.send('POST', '/bye', { cookie, headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(200);
   });
 
   it('rejects a malformed allowedOrigins entry, saying what to write', () => {

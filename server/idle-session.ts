@@ -344,6 +344,11 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     if (cookie.kind !== 'none') clearCookie(c);
   }
 
+  /** A protocol error answer for code that cannot return one (signIn and signOut throw it). */
+  function jsonError(status: ContentfulStatusCode, body: object): Response {
+    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+  }
+
   function asHttpError(error: unknown): never {
     if (error instanceof SessionStoreFullError || error instanceof SessionStoreUnavailableError) {
       const full = error instanceof SessionStoreFullError;
@@ -352,22 +357,15 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
         error: full ? 'store-full' : 'store-unavailable',
         message: full ? 'The server holds as many sessions as it may; try again later.' : 'The session store cannot be reached. Retry shortly.',
       };
-      throw new HTTPException(503, {
-        message: body.message,
-        cause: error,
-        res: new Response(JSON.stringify(body), {
-          status: 503,
-          headers: { 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' },
-        }),
-      });
+      throw new HTTPException(503, { message: body.message, cause: error, res: jsonError(503, body) });
     }
     throw error;
   }
 
   /**
    * Signs `subject` in: ends any session the request carried (no fixation), creates a new one
-   * with a fresh id and sets the cookie on `c`. When the store is full or unreachable it throws
-   * an `HTTPException` whose response is the protocol's 503 JSON.
+   * with a fresh id and sets the cookie on `c`. A cross-site sign-in (login CSRF) throws an
+   * `HTTPException` with the protocol's 403 JSON; a full or unreachable store, with its 503 JSON.
    *
    * @example
    * app.post('/login', async (c) => {
@@ -378,6 +376,11 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
    */
   async function signIn(c: Context, subject: string, data?: unknown): Promise<ActiveSession> {
     if (typeof subject !== 'string' || subject === '') throw new TypeError('idle-logout: signIn needs a non-empty subject string');
+    // Login CSRF: another site must not sign the browser in (to the attacker's account, say).
+    const refusal = settings.csrf && isUnsafeMethod(c.req.method) ? crossSiteRefusal(c.req.raw, settings.allowedOrigins) : undefined;
+    if (refusal !== undefined) {
+      throw new HTTPException(403, { message: refusal, res: jsonError(403, { error: 'csrf', message: refusal }) });
+    }
     try {
       await endSessionOf(c);
       const id = newSessionId();
@@ -425,18 +428,21 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   /**
    * Loads the request's session onto `c.var.session`; ordinary requests extend it, background
-   * ones (header `Idle-Logout-Background: 1` or `isBackgroundRequest`) do not. Refuses
-   * cross-site unsafe requests with 403 and answers 503 when the store fails.
+   * ones (header `Idle-Logout-Background: 1` or `isBackgroundRequest`) do not. Refuses cross-site
+   * unsafe requests that carry the session cookie with 403, and answers 503 when the store fails.
    */
   const middleware: MiddlewareHandler<IdleSessionEnv> = async (c, next) => {
     if (isProtocolPath(c.req.path)) return next(); // the routes load the session themselves
-    if (settings.csrfOnAllUnsafeRequests && isUnsafeMethod(c.req.method)) {
+    const cookie = readCookie(c);
+    // Only a request that carries the session can be forged with it; requests without the
+    // cookie (a payment provider's webhook, another server) are not ours to refuse.
+    if (settings.csrf && cookie.kind !== 'none' && isUnsafeMethod(c.req.method)) {
       const refused = csrfFailure(c);
       if (refused) return refused;
     }
     let session: ActiveSession | null = null;
     try {
-      const found = await lookUp(readCookie(c));
+      const found = await lookUp(cookie);
       if (found.kind === 'live') {
         let record: SessionRecord | undefined = found.record;
         const at = now();

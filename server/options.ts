@@ -43,8 +43,12 @@ export interface IdleSessionOptions {
    * origin of the request URL as the server sees it.
    */
   allowedOrigins?: readonly string[];
-  /** Refuse cross-site unsafe requests on every route the middleware sees. Default true. */
-  csrfOnAllUnsafeRequests?: boolean;
+  /**
+   * Besides the protocol's POST routes (always checked): refuse cross-site unsafe requests that
+   * carry the session cookie on every route the middleware sees, and cross-site sign-ins (login
+   * CSRF). Requests without the cookie, such as webhooks, pass. Default true.
+   */
+  csrf?: boolean;
   /**
    * Requests that must not count as activity (polling). Default: requests carrying the header
    * `Idle-Logout-Background: 1`. The status route never counts.
@@ -74,7 +78,7 @@ export interface ResolvedOptions {
   cookieSecure: 'auto' | boolean;
   cookieSameSite: 'Lax' | 'Strict';
   allowedOrigins: readonly string[] | undefined;
-  csrfOnAllUnsafeRequests: boolean;
+  csrf: boolean;
   isBackgroundRequest: (c: Context) => boolean;
   onSessionEnd: ((ended: EndedSession) => void | Promise<void>) | undefined;
   sweepIntervalMs: number;
@@ -134,7 +138,7 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     cookieSecure: options.cookie?.secure ?? 'auto',
     cookieSameSite: options.cookie?.sameSite ?? 'Lax',
     allowedOrigins: options.allowedOrigins,
-    csrfOnAllUnsafeRequests: options.csrfOnAllUnsafeRequests ?? true,
+    csrf: options.csrf ?? true,
     isBackgroundRequest: options.isBackgroundRequest ?? isBackgroundByHeader,
     onSessionEnd: options.onSessionEnd,
     sweepIntervalMs: positiveInteger('sweepIntervalMs', options.sweepIntervalMs ?? 1_000, { allowZero: true }),
