@@ -190,6 +190,22 @@ describe('createWarningDialog', () => {
     expect(focused()).toBe(inner);
   });
 
+  test('what the app adds to the page while the dialog is open is inert too, until it closes', async () => {
+    const { dialog } = open();
+    const toast = document.createElement('div');
+    toast.textContent = 'New message';
+    document.body.appendChild(toast);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // mutation observers report in a microtask
+    expect(toast.hasAttribute('inert')).toBe(true);
+    dialog.hide();
+    expect(toast.hasAttribute('inert')).toBe(false);
+    const later = document.body.appendChild(document.createElement('p'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(later.hasAttribute('inert')).toBe(false);
+    toast.remove();
+    later.remove();
+  });
+
   test('the page behind is inert while open, and restored exactly after', () => {
     const { dialog, host } = open();
     expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);

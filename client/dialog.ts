@@ -121,6 +121,18 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
   let isOpen = false;
   let returnFocusTo: HTMLElement | undefined;
   let madeInert: Element[] = [];
+  let bodyWatcher: MutationObserver | undefined;
+
+  /** Makes page elements inert. Only those we made inert are restored; the app's own stay so. */
+  function makeInert(nodes: Node[]): void {
+    for (const node of nodes) {
+      if (node.nodeType !== 1 || node === host) continue;
+      const element = node as Element;
+      if (element.hasAttribute('inert')) continue;
+      element.setAttribute('inert', '');
+      madeInert.push(element);
+    }
+  }
 
   const el = <K extends keyof HTMLElementTagNameMap>(
     tag: K,
@@ -213,13 +225,13 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
     returnFocusTo = active && active !== doc.body ? (active as HTMLElement) : undefined;
     doc.body.appendChild(host);
-    // Only elements we made inert are restored; ones the app had made inert stay so.
-    for (const child of Array.from(doc.body.children)) {
-      if (child !== host && !child.hasAttribute('inert')) {
-        child.setAttribute('inert', '');
-        madeInert.push(child);
-      }
-    }
+    makeInert(Array.from(doc.body.children));
+    // What the app adds to <body> while the dialog is open (a toast, a chat widget) is behind
+    // the modal too.
+    bodyWatcher = new (doc.defaultView?.MutationObserver ?? MutationObserver)((changes) => {
+      for (const change of changes) makeInert(Array.from(change.addedNodes));
+    });
+    bodyWatcher.observe(doc.body, { childList: true });
     doc.addEventListener('keydown', onKeyDown);
     isOpen = true;
     stay.focus();
@@ -229,6 +241,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     if (!isOpen) return;
     isOpen = false;
     doc.removeEventListener('keydown', onKeyDown);
+    bodyWatcher?.disconnect();
+    bodyWatcher = undefined;
     host!.remove();
     for (const child of madeInert) child.removeAttribute('inert');
     madeInert = [];
