@@ -482,6 +482,15 @@ describe('a failing store means 503, never signed in and never signed out', () =
     }
   });
 
+  it('logs a store outage seen by the sweeper once per window too', async () => {
+    vi.useFakeTimers();
+    const { idle } = setup({ store: failingStore('throw'), sweepIntervalMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(quiet.error).toHaveBeenCalledTimes(1);
+    expect(quiet.error.mock.calls[0]![0]).toMatch(/session store unavailable/);
+    idle.close();
+  });
+
   it('logs an outage once per window, not once per request', async () => {
     const { send, advance } = setup({ store: failingStore('throw') });
     const cookie = `idle_session=${'a'.repeat(43)}`;

@@ -148,7 +148,10 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   function startSweeper(): void {
     if (settings.sweepIntervalMs === 0) return;
     sweepTimer = setInterval(() => {
-      sweepExpired().catch((error: unknown) => settings.logger.error('idle-logout: sweeping ended sessions failed', error));
+      sweepExpired().catch((error: unknown) => {
+        if (error instanceof SessionStoreUnavailableError) reportStoreOutage(error); // once per window, not every second
+        else settings.logger.error('idle-logout: sweeping ended sessions failed', error);
+      });
     }, settings.sweepIntervalMs);
     // Do not keep a Node process alive just to sweep (the method does not exist everywhere).
     (sweepTimer as { unref?: () => void }).unref?.();
