@@ -8,12 +8,20 @@ import { createDemoStore } from './store.ts';
 const config = demoConfigFrom(process.env);
 const dist = new URL('../dist/', import.meta.url);
 
+// `npm run demo` builds before it starts, so each built file is read from disk once.
+const builtFiles = new Map<string, Promise<string | undefined>>();
+function readBuiltFile(path: string): Promise<string | undefined> {
+  let file = builtFiles.get(path);
+  if (!file) builtFiles.set(path, (file = readFile(new URL(path, dist), 'utf8').catch(() => undefined)));
+  return file;
+}
+
 const sessions = await createDemoStore(config);
 const { app, idle } = createDemoApp({
   store: sessions.store,
   idleTimeoutMs: config.idleTimeoutMs,
   warningMs: config.warningMs,
-  readBuiltFile: (path) => readFile(new URL(path, dist), 'utf8').catch(() => undefined),
+  readBuiltFile,
   onSessionEnd: (ended) => console.log(`session of ${ended.subject} ended: ${ended.reason}`),
 });
 
