@@ -355,3 +355,17 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
     });
   });
 });
+
+describe('RedisSessionStore on a Redis older than 7.0', () => {
+  it('says which Redis it needs when the server cannot read script flags', async () => {
+    const compileError = new Error("ERR Error compiling script (new function): user_script:1: unexpected symbol near '#'");
+    const client = {
+      hmGet: async () => [],
+      evalSha: async () => Promise.reject(new Error('NOSCRIPT No matching script.')),
+      eval: async (source: string) => (source.startsWith('#!') ? Promise.reject(compileError) : ['1700000000', '0']),
+      withCommandOptions: () => client,
+    };
+    const store = new RedisSessionStore({ client });
+    await expect(store.takeExpired(T0, 10)).rejects.toThrow(/needs Redis 7\.0 or later \(or Valkey 7\.2 or later\)/);
+  });
+});

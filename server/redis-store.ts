@@ -1,6 +1,7 @@
 // The shared store for several server instances: sessions in Redis (or Valkey), every operation
 // one round trip, every rule that two instances could race applied atomically in a Lua script.
 // Web standards only (Web Crypto, TextDecoder): the node-redis client is the app's, passed in.
+import { RedisClock } from './redis-clock.ts';
 import {
   SessionStoreFullError,
   SessionStoreUnavailableError,
@@ -53,15 +54,6 @@ export interface RedisSessionStoreOptions {
 
 const DEFAULT_PREFIX = 'idle-logout:{sessions}:';
 const DEFAULT_EXPIRY_GRACE_MS = 3_600_000;
-/**
- * How far this server's clock may be from Redis's before the store warns. Instances judge
- * deadlines by their own clocks; each within this of Redis keeps any two within twice it.
- */
-export const CLOCK_TOLERANCE_MS = 1_000;
-/** How often the store measures its clock against Redis's, to follow drift and NTP steps. */
-const CLOCK_CHECK_INTERVAL_MS = 60_000;
-/** A clock sample whose round trip took longer than this is too imprecise to replace an earlier one. */
-const MAX_CLOCK_SAMPLE_ROUND_TRIP_MS = 50;
 // '#' never occurs in a base64url digest, so the index key can never be some session's key.
 const INDEX_SUFFIX = '#deadlines';
 // Index entries one takeExpired script looks at before it hands control back to Redis: a backlog
@@ -76,7 +68,7 @@ const EXAMINE_BUDGET = 1_000;
 const FIELDS = ['s', 'd', 'c', 'i', 'a'];
 
 // Every script that writes starts with the same two arguments: when the app sent the command, in
-// Redis's clock (the app's clock minus the offset the store measured), and the time bound (ms,
+// Redis's clock (converted with the offset RedisClock measures), and the time bound (ms,
 // 0 = none). A command can reach Redis late: a stalled link, a GC pause, a TCP retransmit, Redis
 // itself busy. So a script judges "now" at the time Redis runs it (the app's now plus the time the
 // command spent in transit, by Redis's clock: TIME in a script is replicated by effect since Redis
@@ -239,9 +231,8 @@ function recordFrom(fields: readonly unknown[]): SessionRecord | undefined {
 }
 
 /** The expiry script's reply: {'done' | 'more', member, fields x5, member, fields x5, ...}. */
-function claimedFrom(reply: unknown, bound: number): { sessions: ExpiredSession[]; more: boolean } {
+function claimedFrom(reply: unknown): { sessions: ExpiredSession[]; more: boolean } {
   if (!Array.isArray(reply)) throw new Error('RedisSessionStore: unexpected reply from the expiry script');
-  if (text(reply[0]) === 'late') throw lateError('expiry claim', bound);
   const sessions: ExpiredSession[] = [];
   for (let i = 1; i + 5 < reply.length; i += 6) {
     const record = recordFrom(reply.slice(i + 1, i + 6));
@@ -250,13 +241,13 @@ function claimedFrom(reply: unknown, bound: number): { sessions: ExpiredSession[
   return { sessions, more: text(reply[0]) === 'more' };
 }
 
-/** A script refused because Redis ran it later than the bound after it was sent. */
-function lateError(operation: string, bound: number): SessionStoreUnavailableError {
-  return new SessionStoreUnavailableError(`Redis received the ${operation} more than the ${bound} ms time bound after it was sent, and refused it`);
-}
-
 function isNoScriptError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/** Redis before 7.0 reads a script's `#!lua flags=…` line as Lua, and fails to compile it. */
+function isFlagsUnsupportedError(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("unexpected symbol near '#'");
 }
 
 function nonNegativeInteger(name: string, value: number): number {
@@ -272,8 +263,8 @@ function nonNegativeInteger(name: string, value: number): number {
  * cannot race them, and every ended session reaches `onSessionEnd` on exactly one instance.
  * Deadlines are the servers' clocks (`now`); a script judges them at the time Redis runs it, and
  * refuses work that reaches Redis later than the server's `storeTimeoutMs` after it was sent.
- * The store measures its clock against Redis's and warns when they differ by more than
- * CLOCK_TOLERANCE_MS: keep instances NTP-synced.
+ * The store measures its clock against Redis's and warns when they differ by more than 1 s
+ * (redis-clock.ts): keep instances NTP-synced.
  *
  * Exported from `idle-logout/server/redis`; docs/redis.md covers deployment.
  *
@@ -296,10 +287,7 @@ export class RedisSessionStore implements SessionStore {
   /** Withdraws commands still queued in node-redis when the time bound passes. */
   #client: RedisSessionClient;
   #indexKey: string;
-  #logger: Pick<Console, 'warn'>;
-  /** This server's clock minus Redis's (ms), and when it was measured (this server's clock). */
-  #clock: { offsetMs: number; checkedAt: number; skewed: boolean } | undefined;
-  #clockCheck: Promise<void> | undefined;
+  #redisClock: RedisClock;
   #scripts = {
     create: script(CREATE),
     extend: script(EXTEND),
@@ -328,7 +316,7 @@ export class RedisSessionStore implements SessionStore {
     this.#appClient = client;
     this.#client = client;
     this.#indexKey = this.prefix + INDEX_SUFFIX;
-    this.#logger = options.logger ?? console;
+    this.#redisClock = new RedisClock(() => this.#redisTime(), options.logger ?? console);
   }
 
   /** Follows the server's `storeTimeoutMs` (createIdleSession calls this; see SessionStore). */
@@ -343,7 +331,7 @@ export class RedisSessionStore implements SessionStore {
     // withdraws commands still queued (offline queue); the scripts refuse the late ones it sent.
     this.#client = this.#appClient.withCommandOptions({ timeout: limitMs });
     // Measure the clocks now, while nothing waits on it (first use measures again if this fails).
-    this.#checkClock().catch(() => {});
+    this.#redisClock.check().catch(() => {});
   }
 
   async get(key: string, now: number): Promise<SessionRecord | undefined> {
@@ -371,7 +359,7 @@ export class RedisSessionStore implements SessionStore {
     ];
     if (record.data !== undefined) args.push(JSON.stringify(record.data));
     const reply = text(await this.#run(this.#scripts.create, [this.prefix + key, this.#indexKey], args));
-    if (reply === 'late') throw lateError('sign-in', this.#timeLimitMs!);
+    if (reply === 'late') throw this.#late('sign-in');
     if (reply === 'full') throw new SessionStoreFullError(`the Redis store holds its cap of ${this.maxSessions} sessions`);
     if (reply === 'exists') throw new Error('RedisSessionStore: a session with this key exists');
   }
@@ -379,7 +367,7 @@ export class RedisSessionStore implements SessionStore {
   async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined> {
     const args = [...(await this.#timing()), String(proposedDeadlineAt), String(now), String(this.expiryGraceMs)];
     const reply = await this.#run(this.#scripts.extend, [this.prefix + key], args);
-    if (text(reply) === 'late') throw lateError('keepalive', this.#timeLimitMs!);
+    if (text(reply) === 'late') throw this.#late('keepalive');
     return Array.isArray(reply) ? recordFrom(reply) : undefined;
   }
 
@@ -396,7 +384,9 @@ export class RedisSessionStore implements SessionStore {
       const args = [...(await this.#timing()), String(now), String(limit - expired.length), String(EXAMINE_BUDGET), INDEX_SUFFIX];
       let claimed: { sessions: ExpiredSession[]; more: boolean };
       try {
-        claimed = claimedFrom(await this.#run(this.#scripts.takeExpired, [this.#indexKey], args), this.#timeLimitMs ?? 0);
+        const reply = await this.#run(this.#scripts.takeExpired, [this.#indexKey], args);
+        if (Array.isArray(reply) && text(reply[0]) === 'late') throw this.#late('expiry claim');
+        claimed = claimedFrom(reply);
       } catch (error) {
         if (expired.length === 0) throw error;
         break; // hand over what earlier scripts removed: only this caller can report it
@@ -407,44 +397,23 @@ export class RedisSessionStore implements SessionStore {
     return expired;
   }
 
-  /**
-   * The scripts' first two arguments: when the call was made, in Redis's clock, and the bound.
-   * Read before any wait for a clock measurement, which is part of the call's time.
-   */
+  /** The scripts' first two arguments: when the call was made, in Redis's clock, and the bound. */
   async #timing(): Promise<[string, string]> {
-    const sentAt = Date.now();
-    if (this.#clock === undefined) await this.#checkClock();
-    else if (sentAt - this.#clock.checkedAt >= CLOCK_CHECK_INTERVAL_MS) this.#checkClock().catch(() => {}); // keep the last offset meanwhile
-    return [String(sentAt - this.#clock!.offsetMs), String(this.#timeLimitMs ?? 0)];
+    return [String(await this.#redisClock.sentAt()), String(this.#timeLimitMs ?? 0)];
   }
 
-  #checkClock(): Promise<void> {
-    this.#clockCheck ??= this.#measureClock().finally(() => (this.#clockCheck = undefined));
-    return this.#clockCheck;
+  /** A script refused as late: tell the caller, and measure the clocks again in case Redis's stepped. */
+  #late(operation: string): SessionStoreUnavailableError {
+    this.#redisClock.check().catch(() => {});
+    return new SessionStoreUnavailableError(
+      `Redis received the ${operation} more than the ${this.#timeLimitMs} ms time bound (storeTimeoutMs) after it was sent, and refused it`,
+    );
   }
 
-  /**
-   * This server's clock minus Redis's, from one TIME round trip: Redis read its clock somewhere
-   * between send and answer, so the midpoint is off by at most half the round trip. A sample
-   * from a slow round trip does not replace an earlier one, and a first one is measured again at
-   * the next call.
-   */
-  async #measureClock(): Promise<void> {
-    const sentAt = Date.now();
+  async #redisTime(): Promise<readonly [unknown, unknown]> {
     const reply = await this.#run(this.#scripts.time, [this.#indexKey], [], this.#appClient);
-    const answeredAt = Date.now();
-    if (!Array.isArray(reply)) throw new Error('RedisSessionStore: unexpected reply from TIME');
-    const precise = answeredAt - sentAt <= MAX_CLOCK_SAMPLE_ROUND_TRIP_MS;
-    if (this.#clock && !precise) return;
-    const redisNow = Number(text(reply[0])) * 1_000 + Number(text(reply[1])) / 1_000;
-    const offsetMs = (sentAt + answeredAt) / 2 - redisNow;
-    const skewed = Math.abs(offsetMs) > CLOCK_TOLERANCE_MS;
-    if (skewed && !this.#clock?.skewed) {
-      this.#logger.warn(
-        `idle-logout: this server's clock is ${Math.round(Math.abs(offsetMs))} ms ${offsetMs > 0 ? 'ahead of' : 'behind'} Redis's. Instances judge session deadlines by their own clocks, so sessions end at different times depending on which instance answers: keep every instance and Redis NTP-synced within ${CLOCK_TOLERANCE_MS} ms (docs/redis.md, Clocks).`,
-      );
-    }
-    this.#clock = { offsetMs, checkedAt: precise ? answeredAt : -Infinity, skewed };
+    if (!Array.isArray(reply) || reply.length !== 2) throw new Error('RedisSessionStore: unexpected reply from TIME');
+    return [text(reply[0]), text(reply[1])];
   }
 
   /** EVALSHA, and EVAL when Redis does not know the script (after a restart or SCRIPT FLUSH, or on a
@@ -455,7 +424,15 @@ export class RedisSessionStore implements SessionStore {
       return await client.evalSha(await script.sha1, options);
     } catch (error) {
       if (!isNoScriptError(error)) throw error;
-      return client.eval(script.source, options);
+    }
+    try {
+      return await client.eval(script.source, options);
+    } catch (error) {
+      if (!isFlagsUnsupportedError(error)) throw error;
+      throw new Error(
+        'RedisSessionStore needs Redis 7.0 or later (or Valkey 7.2 or later): its expiry script declares `#!lua flags=allow-oom` so that it can free a full Redis, and this server cannot read script flags.',
+        { cause: error },
+      );
     }
   }
 }
