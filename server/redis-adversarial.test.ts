@@ -63,21 +63,26 @@ describe.skipIf(Boolean(sharedDown))('a command held in transit between one inst
     return { a, b, clock, cookie };
   }
 
-  it('a keepalive held past the deadline does not revive a session another instance saw end', async () => {
-    const { a, b, clock, cookie } = await twoInstances();
-    clock.advance(IDLE - 1); // 1 ms left: A's keepalive leaves while the session is live
-    proxy.cut('stall');
-    const held = a.keepalive(cookie);
-    await sleep(300); // the keepalive's bytes are in transit; meanwhile the deadline passes
-    clock.advance(2);
-    expect((await b.status(cookie)).status).toBe(401); // B tells the browser: signed out
-    proxy.restore();
-    expect((await held).status).toBe(401);
-    expect((await b.status(cookie)).status).toBe(401);
-    expect((await a.status(cookie)).status).toBe(401);
-    expect(await b.idle.sweepExpired()).toBe(1);
-    expect(b.ended.map((e) => e.reason)).toEqual(['idle']);
-  });
+  for (const seenBy of ['a status request', 'the sweeper'] as const) {
+    it(`a keepalive held past the deadline does not revive a session that ${seenBy} on another instance saw end`, async () => {
+      const { a, b, clock, cookie } = await twoInstances();
+      clock.advance(IDLE - 1); // 1 ms left: A's keepalive leaves while the session is live
+      proxy.cut('stall');
+      const held = a.keepalive(cookie);
+      await sleep(300); // the keepalive's bytes are in transit; meanwhile the deadline passes
+      clock.advance(2);
+      // B tells the browser "signed out", or ends the session and reports it.
+      if (seenBy === 'the sweeper') expect(await b.idle.sweepExpired()).toBe(1);
+      else expect((await b.status(cookie)).status).toBe(401);
+      proxy.restore();
+      expect((await held).status).toBe(401);
+      expect((await b.status(cookie)).status).toBe(401);
+      expect((await a.status(cookie)).status).toBe(401);
+      await b.idle.sweepExpired();
+      expect(await b.idle.sweepExpired()).toBe(0);
+      expect(b.ended.map((e) => e.reason)).toEqual(['idle']);
+    });
+  }
 
   it('a keepalive held past the time bound changes nothing when it reaches Redis', async () => {
     const { a, b, clock, cookie } = await twoInstances({ storeTimeoutMs: 400 });
@@ -191,12 +196,14 @@ describe.skipIf(Boolean(privateDown))('a Redis of our own that stops answering o
     const refused = await app.login('dave');
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ error: 'store-unavailable' });
+    expect((await app.logout(active[0]!)).status).toBe(200); // a sign-out only frees
+    expect(app.ended).toMatchObject([{ subject: 'active0', reason: 'signed-out' }]);
 
     expect(await app.idle.sweepExpired()).toBe(gone.length);
-    expect(app.ended.every((e) => e.reason === 'idle' && e.subject.startsWith('gone'))).toBe(true);
+    expect(app.ended.slice(1).every((e) => e.reason === 'idle' && e.subject.startsWith('gone'))).toBe(true);
     const after = await app.login('dave');
     expect(after.status).toBe(200);
     expect((await app.status(cookieOf(after))).status).toBe(200);
-    for (const cookie of active.slice(0, 5)) expect((await app.status(cookie)).status).toBe(200);
+    for (const cookie of active.slice(1, 6)) expect((await app.status(cookie)).status).toBe(200);
   });
 });
