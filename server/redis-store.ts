@@ -1,6 +1,7 @@
 // The shared store for several server instances: sessions in Redis (or Valkey), every operation
 // one round trip, every rule that two instances could race applied atomically in a Lua script.
-// Web standards only (Web Crypto, TextDecoder): the node-redis client is the app's, passed in.
+// Web standards only (Web Crypto, TextDecoder, performance.now): the node-redis client is the
+// app's, passed in.
 import { RedisClock } from './redis-clock.ts';
 import {
   SessionStoreFullError,
@@ -67,9 +68,9 @@ const EXAMINE_BUDGET = 1_000;
 // never decode `data` (cjson turns an empty array into an object).
 const FIELDS = ['s', 'd', 'c', 'i', 'a'];
 
-// Every script that writes starts with the same two arguments: when the app sent the command, in
-// Redis's clock (converted with the offset RedisClock measures), and the time bound (ms,
-// 0 = none). A command can reach Redis late: a stalled link, a GC pause, a TCP retransmit, Redis
+// The sign-in, keepalive and sweep scripts start with the same two arguments: when the app sent
+// the command, in Redis's clock (converted with the offset RedisClock measures), and the time
+// bound (ms, 0 = none). A command can reach Redis late: a stalled link, a GC pause, a TCP retransmit, Redis
 // itself busy. So a script judges "now" at the time Redis runs it (the app's now plus the time the
 // command spent in transit, by Redis's clock: TIME in a script is replicated by effect since Redis
 // 5), and refuses work that arrives later than the bound, by when the caller has answered 503.
