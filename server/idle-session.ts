@@ -106,7 +106,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   const schedule: SessionSchedule = settings;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let sweeping: Promise<number> | undefined;
-  /** Expiry claims past the time bound that the store has not answered yet. */
+  /** Expiry claims sent and not answered yet; one still there when a sweep starts outlived the bound. */
   let claimsUnanswered = 0;
 
   // --- store access: every call awaited, bounded in time, failures made explicit -------------
@@ -201,8 +201,8 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   /** store.takeExpired, counted in claimsUnanswered until it settles, in time or not. */
   function claimExpired(at: number): Promise<ExpiredSession[]> {
+    const claim = store.takeExpired(at, SWEEP_BATCH); // a store that throws here sent nothing
     claimsUnanswered += 1;
-    const claim = store.takeExpired(at, SWEEP_BATCH);
     const answered = () => void (claimsUnanswered -= 1);
     claim.then(answered, answered);
     return claim;
