@@ -100,6 +100,29 @@ describe.skipIf(Boolean(sharedDown))('a command held in transit between one inst
   });
 });
 
+describe.skipIf(Boolean(sharedDown))('clocks', () => {
+  it('tells a server whose clock is seconds away from Redis\'s, once, at start', async () => {
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5_000);
+    try {
+      const warn = vi.fn();
+      const app = await instance({ url: REDIS_URL, prefix: freshPrefix(), clock: testClock(T0), store: { logger: { warn } } });
+      await app.signIn('alice');
+      await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1));
+      expect(warn.mock.calls[0]![0]).toMatch(/clock is \d+ ms ahead of Redis's.*NTP-synced within 1000 ms/);
+    } finally {
+      vi.mocked(Date.now).mockRestore();
+    }
+  });
+
+  it('says nothing when the clocks agree', async () => {
+    const warn = vi.fn();
+    const app = await instance({ url: REDIS_URL, prefix: freshPrefix(), clock: testClock(T0), store: { logger: { warn } } });
+    await app.signIn('alice');
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
 describe.skipIf(Boolean(privateDown))('a Redis of our own that stops answering or is full', () => {
   let redis: PrivateRedis;
   let admin: RedisClient;
