@@ -23,6 +23,7 @@ import { isWellFormedSessionId, newSessionId, storeKeyFor } from './session-id.t
 import {
   SessionStoreFullError,
   SessionStoreUnavailableError,
+  type ExpiredSession,
   type SessionRecord,
 } from './store.ts';
 
@@ -105,6 +106,8 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   const schedule: SessionSchedule = settings;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let sweeping: Promise<number> | undefined;
+  /** Expiry claims sent and not answered yet; one still there when a sweep starts outlived the bound. */
+  let claimsUnanswered = 0;
 
   // --- store access: every call awaited, bounded in time, failures made explicit -------------
 
@@ -117,15 +120,23 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
         : new SessionStoreUnavailableError('the session store failed', { cause: error }),
   );
 
-  /** A store call, bounded by `storeTimeoutMs`; any failure becomes a SessionStore…Error (→ 503). */
-  function inStore<T>(operation: () => Promise<T>): Promise<T> {
+  // storeTimeoutMs is the ONE time bound of the store: every call answers within it, and a store
+  // whose commands can arrive late (Redis) refuses work that reaches it later than that.
+  store.adoptTimeLimit?.(settings.storeTimeoutMs);
+
+  /**
+   * A store call, bounded by `storeTimeoutMs`; any failure becomes a SessionStore…Error (→ 503).
+   * `onLate` gets what the call answers after the bound: a sign-out or an expiry claim that the
+   * store ran late has still removed its records, and only this instance can report them.
+   */
+  function inStore<T>(operation: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
     let call: Promise<T>;
     try {
       call = operation();
     } catch (error) {
       call = Promise.reject(error); // a store that throws instead of rejecting
     }
-    return withinStoreTimeout(call);
+    return withinStoreTimeout(call, onLate);
   }
 
   function notifyEnded(record: SessionRecord, reason: EndReason, endedAt: number): void {
@@ -163,23 +174,38 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
    * request (a cron trigger on Workers). Resolves to how many sessions it ended.
    */
   function sweepExpired(): Promise<number> {
-    sweeping ??= (async () => {
-      let ended = 0;
-      try {
-        for (;;) {
-          const at = now();
-          const batch = await inStore(() => store.takeExpired(at, SWEEP_BATCH));
-          for (const { record } of batch) notifyEnded(record, endReason(record, at), at);
-          ended += batch.length;
-          if (batch.length < SWEEP_BATCH) return ended;
-          // Keep the event loop responsive when many sessions end at once.
-          await yieldToEventLoop();
-        }
-      } finally {
-        sweeping = undefined;
-      }
-    })();
+    // `finally` runs after the assignment even when sweepBatches fails at once.
+    sweeping ??= sweepBatches().finally(() => (sweeping = undefined));
     return sweeping;
+  }
+
+  async function sweepBatches(): Promise<number> {
+    let ended = 0;
+    for (;;) {
+      // A claim past the bound may still run: do not queue another behind it (every sweep would
+      // add one while the store is away).
+      if (claimsUnanswered > 0) throw new SessionStoreUnavailableError('the session store has not answered the previous expiry claim yet');
+      const at = now();
+      // The reason is fixed at the claim, whenever its answer arrives.
+      const report = (claimed: ExpiredSession[]) => {
+        for (const { record } of claimed) notifyEnded(record, endReason(record, at), at);
+      };
+      const batch = await inStore(() => claimExpired(at), report);
+      report(batch);
+      ended += batch.length;
+      if (batch.length < SWEEP_BATCH) return ended;
+      // Keep the event loop responsive when many sessions end at once.
+      await yieldToEventLoop();
+    }
+  }
+
+  /** store.takeExpired, counted in claimsUnanswered until it settles, in time or not. */
+  function claimExpired(at: number): Promise<ExpiredSession[]> {
+    const claim = store.takeExpired(at, SWEEP_BATCH); // a store that throws here sent nothing
+    claimsUnanswered += 1;
+    const answered = () => void (claimsUnanswered -= 1);
+    claim.then(answered, answered);
+    return claim;
   }
 
   // --- cookies ------------------------------------------------------------------------------
@@ -337,11 +363,13 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     const cookie = readCookie(c);
     if (cookie.kind === 'id') {
       const key = storeKeyFor(cookie.id);
-      const removed = await inStore(() => store.delete(key));
-      if (removed) {
-        const at = now();
-        notifyEnded(removed, endReason(removed, at), at);
-      }
+      // The reason is fixed when the user asks: a sign-out whose answer comes after the bound
+      // is still a sign-out, reported once, when the answer arrives.
+      const at = now();
+      const report = (removed: SessionRecord | undefined) => {
+        if (removed) notifyEnded(removed, endReason(removed, at), now());
+      };
+      report(await inStore(() => store.delete(key), report));
     }
     // Only once the store has answered: a 503 must not look like a sign-out to the browser.
     if (cookie.kind !== 'none') clearCookie(c);

@@ -2,103 +2,45 @@
 // RedisSessionStore and its own client, same prefix, one injected clock. Real Redis (REDIS_URL);
 // under CI=true a missing Redis fails the run, elsewhere the suite is skipped with the reason.
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
-import { createClient } from 'redis';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
-import type { EndedSession } from './options.ts';
-import { RedisSessionStore } from './redis-store.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
+import { startInstance, testClock, type Instance } from './testing/redis-instance.ts';
 
 const redisDown = await redisUnavailableFor('Redis instances suite');
 
 const T0 = 1_700_000_000_000;
 const IDLE = 300_000;
-const quiet = { warn: vi.fn(), error: vi.fn() };
 const FILE_PREFIX = `idle-logout-test:${randomUUID()}`;
-const newClient = () => createClient({ url: REDIS_URL });
-const clients: ReturnType<typeof newClient>[] = [];
-const closers: (() => void)[] = [];
+const instances: Instance[] = [];
 let clusterCount = 0;
-
-async function connect() {
-  const client = newClient();
-  client.on('error', () => {});
-  await client.connect();
-  clients.push(client);
-  return client;
-}
 
 /** Two instances sharing a Redis prefix and a clock; each records the sessions it saw end. */
 async function twoInstances() {
   clusterCount += 1;
   const prefix = `${FILE_PREFIX}:{c${clusterCount}}:`;
-  let clock = T0;
-
-  async function instance() {
-    const client = await connect();
-    const ended: EndedSession[] = [];
-    const idle = createIdleSession({
-      store: new RedisSessionStore({ client, prefix }),
-      now: () => clock,
-      sweepIntervalMs: 0,
-      logger: quiet,
-      onSessionEnd: (session) => void ended.push(session),
-    });
-    closers.push(idle.close);
-    const app = new Hono<IdleSessionEnv>();
-    app.use(idle.middleware);
-    app.route('/', idle.routes);
-    app.post('/login', async (c) => {
-      const { username } = await c.req.json<{ username: string }>();
-      await idle.signIn(c, username);
-      return c.json({ ok: true });
-    });
-    const send = (method: string, path: string, cookie?: string, body?: unknown) =>
-      Promise.resolve(
-        app.request(`http://localhost${path}`, {
-          method,
-          headers: { 'Sec-Fetch-Site': 'same-origin', ...(cookie ? { Cookie: cookie } : {}) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-      );
-    return {
-      client,
-      idle,
-      ended,
-      send,
-      status: (cookie: string) => send('GET', '/session', cookie),
-      keepalive: (cookie: string, idleMs = 0) => send('POST', '/session/keepalive', cookie, { idleMs }),
-      logout: (cookie: string) => send('POST', '/session/logout', cookie),
-      async signIn(username = 'alice') {
-        const response = await send('POST', '/login', undefined, { username });
-        expect(response.status).toBe(200);
-        return response.headers.getSetCookie()[0]!.split(';')[0]!;
-      },
-    };
-  }
-
-  const a = await instance();
-  const b = await instance();
+  const clock = testClock(T0);
+  const a = await startInstance({ url: REDIS_URL, prefix, clock });
+  const b = await startInstance({ url: REDIS_URL, prefix, clock });
+  instances.push(a, b);
   return {
     a,
     b,
-    advance: (ms: number) => void (clock += ms),
+    advance: clock.advance,
     /** Each ended session, by subject, with the instance that reported it. */
     endings: () => [...a.ended.map((e) => ({ ...e, on: 'a' })), ...b.ended.map((e) => ({ ...e, on: 'b' }))],
   };
 }
 
 afterEach(() => {
-  while (closers.length > 0) closers.pop()!();
+  for (const instance of instances) instance.idle.close();
 });
 afterAll(async () => {
   if (redisDown) return;
-  const admin = clients[0];
-  if (admin?.isOpen) {
+  const admin = instances.find((instance) => instance.client.isOpen)?.client;
+  if (admin) {
     for await (const keys of admin.scanIterator({ MATCH: `${FILE_PREFIX}*`, COUNT: 1_000 })) if (keys.length > 0) await admin.unlink(keys);
   }
-  await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
+  await Promise.all(instances.map((instance) => instance.close()));
 });
 
 describe.skipIf(Boolean(redisDown))('two server instances on one Redis', () => {

@@ -2,7 +2,6 @@
 // what only Redis does (TTLs, scripts, several clients), and an outage through a TCP proxy.
 // Under CI=true a missing Redis fails the run; elsewhere the suite is skipped with the reason.
 import { randomUUID } from 'node:crypto';
-import { createServer, Socket, type Server } from 'node:net';
 import { Hono } from 'hono';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +11,7 @@ import { RedisSessionStore } from './redis-store.ts';
 import { SessionStoreFullError, type SessionRecord } from './store.ts';
 import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
+import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
 const redisDown = await redisUnavailableFor('Redis store suite');
 
@@ -167,6 +167,15 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(() => new RedisSessionStore({ client: {} as never })).toThrow(/node-redis client/);
       expect(() => new RedisSessionStore({ client: admin, expiryGraceMs: -1 })).toThrow(/expiryGraceMs must be a non-negative integer/);
       expect(() => new RedisSessionStore({ client: admin, maxSessions: 0 })).toThrow(/maxSessions must be a positive integer/);
+      expect(() => new RedisSessionStore({ client: admin, commandTimeoutMs: 1_000 } as never)).toThrow(/set storeTimeoutMs instead/);
+    });
+
+    it('follows one time bound: two servers sharing a store must agree on storeTimeoutMs', () => {
+      const store = new RedisSessionStore({ client: admin, prefix: freshPrefix() });
+      const quiet = { warn() {}, error() {} };
+      createIdleSession({ store, storeTimeoutMs: 1_500, sweepIntervalMs: 0, logger: quiet });
+      expect(() => createIdleSession({ store, storeTimeoutMs: 1_500, sweepIntervalMs: 0, logger: quiet })).not.toThrow();
+      expect(() => createIdleSession({ store, storeTimeoutMs: 2_000, sweepIntervalMs: 0, logger: quiet })).toThrow(/storeTimeoutMs 1500, not 2000/);
     });
   });
 
@@ -175,12 +184,14 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       const prefix = freshPrefix();
       const store = new RedisSessionStore({ client: admin, prefix });
       const live = 2_500;
-      await Promise.all(Array.from({ length: live }, (_, i) => store.create(digest(i), record({ idleDeadlineAt: T0 + 1_000 }))));
-      await Promise.all(Array.from({ length: live }, (_, i) => store.extend(digest(i), T0 + 9_000, T0 + 500)));
-      await Promise.all([1, 2, 3].map((i) => store.create(digest(live + i), record({ idleDeadlineAt: T0 + 2_000 }))));
-      const ended = await store.takeExpired(T0 + 5_000, 500);
+      // Keepalives are judged at the time Redis runs them, and 2 500 queued on one connection
+      // take a while: leave them a minute before the deadline.
+      await Promise.all(Array.from({ length: live }, (_, i) => store.create(digest(i), record({ idleDeadlineAt: T0 + 60_000 }))));
+      await Promise.all(Array.from({ length: live }, (_, i) => store.extend(digest(i), T0 + 900_000, T0)));
+      await Promise.all([1, 2, 3].map((i) => store.create(digest(live + i), record({ idleDeadlineAt: T0 + 70_000 }))));
+      const ended = await store.takeExpired(T0 + 100_000, 500);
       expect(ended.map((e) => e.key).sort()).toEqual([digest(live + 1), digest(live + 2), digest(live + 3)]);
-      expect(await admin.zCount(`${prefix}#deadlines`, T0 + 9_000, T0 + 9_000)).toBe(live);
+      expect(await admin.zCount(`${prefix}#deadlines`, T0 + 900_000, T0 + 900_000)).toBe(live);
     });
 
     it('hands each ended session to exactly one of several clients claiming at once', async () => {
@@ -205,9 +216,10 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
 
   describe('outage', () => {
     const quiet = { warn: vi.fn(), error: vi.fn() };
-    let proxy: CuttableProxy;
+    const BOUND_MS = 300;
+    let proxy: TcpProxy;
     beforeAll(async () => {
-      proxy = await startProxy(new URL(REDIS_URL));
+      proxy = await startTcpProxy(new URL(REDIS_URL));
     });
     afterAll(() => proxy.close());
 
@@ -215,10 +227,10 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       let clock = T0;
       const ended: EndedSession[] = [];
       // The client as docs/redis.md recommends, except that the offline queue stays on (the
-      // default): the store's own command timeout must keep queued commands from running late.
+      // default): the one time bound must keep queued commands from running late.
       const client = await connect({ url: proxy.url, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
-      const store = new RedisSessionStore({ client, prefix: freshPrefix(), commandTimeoutMs: 200 });
-      const idle = createIdleSession({ store, now: () => clock, sweepIntervalMs: 0, storeTimeoutMs: 500, logger: quiet, onSessionEnd: (e) => void ended.push(e) });
+      const store = new RedisSessionStore({ client, prefix: freshPrefix() });
+      const idle = createIdleSession({ store, now: () => clock, sweepIntervalMs: 0, storeTimeoutMs: BOUND_MS, logger: quiet, onSessionEnd: (e) => void ended.push(e) });
       const app = new Hono<IdleSessionEnv>();
       app.use(idle.middleware);
       app.route('/', idle.routes);
@@ -265,16 +277,17 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
           advance(1_000);
           await expectUnavailable(send('GET', '/session', cookie), send('POST', '/session/keepalive', cookie), send('GET', '/app', cookie));
         }
+        await new Promise((resolve) => setTimeout(resolve, 100)); // every keepalive sent is now past the bound
         proxy.restore();
         const back = await untilAnswered(cookie);
         expect(back.status).toBe(200);
-        // Refused connections: the keepalives were never sent. A stall: they were, and Redis ran
-        // them when the bytes arrived (still only within the session's life, never a revival).
-        expect(await back.json()).toMatchObject({ state: 'active', remainingMs: mode === 'refuse' ? IDLE - 2_000 : IDLE });
+        // Refused connections: the keepalives were never sent. A stall: they were, and Redis
+        // refused them when the bytes arrived, past the bound. Either way the 503 changed nothing.
+        expect(await back.json()).toMatchObject({ state: 'active', remainingMs: IDLE - 2_000 });
         expect((await send('POST', '/session/keepalive', cookie)).status).toBe(200);
 
         // Signing in and out fail as plainly; a sign-out Redis receives late still lands, and
-        // its onSessionEnd fires once, from the next sweep.
+        // its onSessionEnd fires once, when its answer arrives.
         proxy.cut(mode);
         await expectUnavailable(send('POST', '/session/logout', cookie), send('POST', '/login', cookie));
         expect(await idle.sweepExpired().catch(() => 'unavailable')).toBe('unavailable');
@@ -297,19 +310,32 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       });
     }
 
-    it('hands out sessions claimed by a sweep whose answer came too late, once, on the next sweep', async () => {
+    it('reports sessions claimed by a sweep whose answer came after the bound, once, when it arrives', async () => {
+      const { idle, ended, signIn, advance } = await setupApp();
+      await signIn();
+      advance(IDLE);
+      proxy.cut('hold-replies'); // Redis runs the claim at once; its answer is held
+      await expect(idle.sweepExpired()).rejects.toThrow(/session store/);
+      // Until that answer arrives no other claim is sent behind it.
+      await expect(idle.sweepExpired()).rejects.toThrow(/previous expiry claim/);
+      expect(ended).toEqual([]);
+      proxy.restore();
+      await vi.waitFor(() => expect(ended.map((e) => [e.reason, e.endedAt])).toEqual([['idle', T0 + IDLE]]));
+      expect(await idle.sweepExpired()).toBe(0);
+      expect(ended).toHaveLength(1);
+    });
+
+    it('claims nothing with a sweep that reaches Redis after the bound; the next sweep ends the session, once', async () => {
       const { idle, ended, signIn, untilAnswered, advance } = await setupApp();
       await signIn();
       advance(IDLE);
       proxy.cut('stall');
       await expect(idle.sweepExpired()).rejects.toThrow(/session store/);
-      proxy.restore(); // Redis now runs the claim; its answer arrives after the store gave up
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      proxy.restore(); // Redis now receives the claim, past the bound, and refuses it
       expect((await untilAnswered('idle_session=x'.padEnd(56, 'x'))).status).toBe(401);
-      // The late answer lands whenever its bytes arrive; sweeps before then find nothing new.
-      await vi.waitFor(async () => {
-        await idle.sweepExpired();
-        expect(ended.map((e) => e.reason)).toEqual(['idle']);
-      });
+      await vi.waitFor(async () => expect(await idle.sweepExpired()).toBe(1));
+      expect(ended.map((e) => e.reason)).toEqual(['idle']);
       expect(await idle.sweepExpired()).toBe(0);
       expect(ended.map((e) => e.reason)).toEqual(['idle']);
     });
@@ -330,68 +356,16 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
   });
 });
 
-interface CuttableProxy {
-  url: string;
-  /** 'refuse': connections are reset (Redis stopped); 'stall': bytes stop flowing both ways (a partition). */
-  cut(mode: 'refuse' | 'stall'): void;
-  restore(): void;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy in front of Redis that a test can cut and restore. */
-async function startProxy(target: URL): Promise<CuttableProxy> {
-  let state: 'open' | 'refuse' | 'stall' = 'open';
-  const pairs = new Set<{ downstream: Socket; upstream: Socket | undefined; toRedis: Buffer[]; toClient: Buffer[]; connect(): void; flush(): void }>();
-
-  const server: Server = createServer((downstream) => {
-    if (state === 'refuse') {
-      downstream.resetAndDestroy();
-      return;
-    }
-    const pair = {
-      downstream,
-      upstream: undefined as Socket | undefined,
-      toRedis: [] as Buffer[],
-      toClient: [] as Buffer[],
-      connect() {
-        const upstream = new Socket();
-        pair.upstream = upstream;
-        upstream.connect(Number(target.port || 6379), target.hostname);
-        upstream.on('data', (chunk) => (state === 'open' ? downstream.write(chunk) : pair.toClient.push(chunk)));
-        upstream.on('error', () => downstream.destroy());
-        upstream.on('close', () => downstream.destroy());
-        pair.flush();
-      },
-      flush() {
-        for (const chunk of pair.toRedis.splice(0)) pair.upstream?.write(chunk);
-        for (const chunk of pair.toClient.splice(0)) downstream.write(chunk);
-      },
+describe('RedisSessionStore on a Redis older than 7.0', () => {
+  it('says which Redis it needs when the server cannot read script flags', async () => {
+    const compileError = new Error("ERR Error compiling script (new function): user_script:1: unexpected symbol near '#'");
+    const client = {
+      hmGet: async () => [],
+      evalSha: async () => Promise.reject(new Error('NOSCRIPT No matching script.')),
+      eval: async (source: string) => (source.startsWith('#!') ? Promise.reject(compileError) : ['1700000000', '0']),
+      withCommandOptions: () => client,
     };
-    pairs.add(pair);
-    downstream.on('data', (chunk) => (state === 'open' && pair.upstream ? pair.upstream.write(chunk) : pair.toRedis.push(chunk)));
-    downstream.on('error', () => pair.upstream?.destroy());
-    downstream.on('close', () => {
-      pair.upstream?.destroy();
-      pairs.delete(pair);
-    });
-    if (state === 'open') pair.connect();
+    const store = new RedisSessionStore({ client });
+    await expect(store.takeExpired(T0, 10)).rejects.toThrow(/needs Redis 7\.0 or later \(or Valkey 7\.2 or later\)/);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    cut(mode) {
-      state = mode;
-      if (mode === 'refuse') for (const pair of pairs) pair.downstream.resetAndDestroy();
-    },
-    restore() {
-      state = 'open';
-      for (const pair of pairs) (pair.upstream ? pair.flush() : pair.connect());
-    },
-    close() {
-      for (const pair of pairs) pair.downstream.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+});

@@ -45,6 +45,15 @@ export interface SessionStore {
    * across all server instances).
    */
   takeExpired(now: number, limit: number): Promise<ExpiredSession[]>;
+  /**
+   * Optional. `createIdleSession` calls it once, before any other call, with its `storeTimeoutMs`:
+   * the one time bound of every store call (past it the request gets 503). A store whose commands
+   * can run after the caller gave up (a network store) uses it to refuse work that reaches it later
+   * than that, so a late command changes nothing. What a `delete` or `takeExpired` removes is
+   * reported even when its answer comes after the bound: the server keeps waiting for it.
+   * Throws when the store already follows a different bound.
+   */
+  adoptTimeLimit?(limitMs: number): void;
 }
 
 /** Thrown by `create` when the store refuses new sessions rather than evict live ones. */

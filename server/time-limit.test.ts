@@ -15,16 +15,21 @@ describe('createTimeLimit', () => {
     await expect(withinLimit(Promise.reject(new Error('ECONNREFUSED')))).rejects.toThrow('store: ECONNREFUSED');
   });
 
-  it('fails a promise that hangs, within a quarter of the limit after it', async () => {
+  it('fails a promise that hangs when its limit is reached, each call on its own due time', async () => {
     vi.useFakeTimers();
     const withinLimit = createTimeLimit(1_000, () => new Error('too slow'));
-    const outcome = withinLimit(new Promise(() => {})).catch((error: Error) => error.message);
-    let settled: unknown;
-    void outcome.then((value) => (settled = value));
-    await vi.advanceTimersByTimeAsync(999);
-    expect(settled).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(251);
-    expect(settled).toBe('too slow');
+    const settled: string[] = [];
+    void withinLimit(new Promise(() => {})).catch(() => settled.push('first'));
+    await vi.advanceTimersByTimeAsync(300);
+    void withinLimit(new Promise(() => {})).catch(() => settled.push('second'));
+    await vi.advanceTimersByTimeAsync(699);
+    expect(settled).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toEqual(['first']);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(settled).toEqual(['first']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toEqual(['first', 'second']);
   });
 
   it('uses one timer however many calls are pending, and none when nothing is', async () => {
@@ -35,18 +40,22 @@ describe('createTimeLimit', () => {
     expect(vi.getTimerCount()).toBe(1);
     for (const release of releases) release();
     await Promise.all(calls);
-    await vi.advanceTimersByTimeAsync(250);
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('ignores what a timed-out promise settles to later', async () => {
+  it('hands what a timed-out promise fulfils with later to onLate, and nothing else', async () => {
     vi.useFakeTimers();
     const withinLimit = createTimeLimit(100, () => new Error('too slow'));
+    const late: string[] = [];
     let release!: (value: string) => void;
-    const call = withinLimit(new Promise<string>((resolve) => (release = resolve)));
+    const call = withinLimit(new Promise<string>((resolve) => (release = resolve)), (value) => late.push(value));
     const outcome = call.catch((error: Error) => error.message);
-    await vi.advanceTimersByTimeAsync(125);
+    await vi.advanceTimersByTimeAsync(100);
     release('late');
     expect(await outcome).toBe('too slow');
+    expect(late).toEqual(['late']);
+    const inTime = await withinLimit(Promise.resolve('in time'), (value) => late.push(value));
+    expect(inTime).toBe('in time');
+    expect(late).toEqual(['late']);
   });
 });

@@ -1,5 +1,5 @@
 // The contract every SessionStore must keep, as one suite that runs unchanged against each store
-// (memory here; Redis in issue D). Call it from a store's test file.
+// (memory and Redis). Call it from a store's test file.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionRecord, SessionStore } from '../store.ts';
 
@@ -75,6 +75,16 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       await store.delete(deleted);
       expect(await store.extend(deleted, T0 + IDLE, T0 + 1)).toBeUndefined();
       expect(await store.get(deleted, T0 + 1)).toBeUndefined();
+    });
+
+    it('a keepalive that arrives after the session was claimed never revives it', async () => {
+      const key = freshKey();
+      await store.create(key, record());
+      expect((await store.takeExpired(T0 + IDLE, 10)).map((e) => e.key)).toEqual([key]);
+      // Sent while the session was live, received after the sweeper ended it.
+      expect(await store.extend(key, T0 + 2 * IDLE - 1, T0 + IDLE - 1)).toBeUndefined();
+      expect(await store.get(key, T0 + IDLE - 1)).toBeUndefined();
+      expect(await store.takeExpired(T0 + 3 * IDLE, 10)).toEqual([]);
     });
 
     it('delete hands the record to exactly one caller', async () => {
