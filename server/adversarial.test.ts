@@ -10,7 +10,7 @@ import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import type { IdleSessionOptions } from './options.ts';
 import { storeKeyFor } from './session-id.ts';
-import type { SessionRecord } from './store.ts';
+import type { SessionRecord, SessionStore } from './store.ts';
 import { countedBody, switchableStore } from './testing/faults.ts';
 
 const T0 = 1_700_000_000_000;
@@ -121,13 +121,15 @@ describe('5. the protocol routes mounted under another path', () => {
 });
 
 describe('6. only requests the user made on this site count as activity', () => {
+  // In process: Node's fetch writes its own Sec-Fetch-Mode (cors), and these cases need the
+  // exact headers a browser sends on a navigation.
   const after100s = async (headers: Record<string, string>, path = '/app') => {
     const { app, advance } = testApp();
-    const origin = await listen(app);
-    const { cookie } = await signInOver(origin);
+    const { cookie } = await signInIn(app);
     advance(100_000);
-    const response = await fetch(`${origin}${path}`, { headers: { Cookie: cookie, ...headers }, redirect: 'manual' });
-    return { response, remaining: await remainingMs(origin, cookie) };
+    const response = await app.request(`http://localhost${path}`, { headers: { Cookie: cookie, ...headers } });
+    const status = await app.request('http://localhost/session', { headers: { Cookie: cookie } });
+    return { response, remaining: ((await status.json()) as { remainingMs: number }).remainingMs };
   };
 
   it.each([
@@ -137,6 +139,7 @@ describe('6. only requests the user made on this site count as activity', () => 
     ['a request without Fetch Metadata from another Origin', { Origin: 'http://evil.example' }, '/app'],
     ['a request without Fetch Metadata, Origin or Referer', {}, '/app'],
     ['a request without Fetch Metadata referred by another site', { Referer: 'http://evil.example/page' }, '/app'],
+    ['a non-navigation request marked none (an extension’s fetch)', { 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'cors' }, '/app'],
   ])('%s does not extend the session, but still sees it', async (_, headers, path) => {
     const { response, remaining } = await after100s(headers, path);
     expect(remaining).toBe(200_000);
@@ -314,4 +317,237 @@ describe('10. sign-in bodies are bounded, and the origin is checked before the b
     expect(await response.json()).toEqual({ error: 'csrf', message: expect.any(String) });
     expect(big.pulled()).toBeLessThanOrEqual(64 * 1024);
   });
+});
+
+describe('what already held, kept standing', () => {
+  const unsafe = ['/session/keepalive', '/session/logout', '/login', '/app/save'];
+  const forgeries: [string, Record<string, string>][] = [
+    ['cross-site', { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://localhost' }],
+    ['same-site', { 'Sec-Fetch-Site': 'same-site', Origin: 'http://localhost' }],
+    ['none', { 'Sec-Fetch-Site': 'none' }],
+    ['another Origin', { Origin: 'http://evil.example' }],
+    ['Origin null (a sandboxed frame)', { Origin: 'null' }],
+    ['a look-alike Origin', { Origin: 'http://localhost.evil.example' }],
+    ['neither header', {}],
+  ];
+
+  it.each(unsafe)('every CSRF variant on POST %s is refused with 403 and changes nothing', async (path) => {
+    const { app, advance } = testApp();
+    const { cookie } = await signInIn(app);
+    advance(100_000);
+    for (const [, headers] of forgeries) {
+      const response = await app.request(`http://localhost${path}`, { method: 'POST', headers: { Cookie: cookie, ...headers }, body: '{"username":"mallory","idleMs":0}' });
+      expect(response.status).toBe(403);
+      expect(response.headers.getSetCookie()).toEqual([]);
+      expect(await response.json()).toMatchObject({ error: 'csrf' });
+    }
+    const status = await app.request('http://localhost/session', { headers: { Cookie: cookie } });
+    expect(await status.json()).toMatchObject({ remainingMs: 200_000 }); // not extended, not signed out, not replaced
+  });
+
+  it('no fixation: sign-in never adopts the id the request carried, and ends the session it named', async () => {
+    const { app } = testApp();
+    const planted = `idle_session=${'F'.repeat(43)}`;
+    const first = await signInIn(app, 'alice', planted);
+    expect(first.cookie).not.toBe(planted);
+    const second = await signInIn(app, 'alice', first.cookie);
+    expect(second.cookie).not.toBe(first.cookie);
+    expect((await app.request('http://localhost/session', { headers: { Cookie: first.cookie } })).status).toBe(401);
+    expect((await app.request('http://localhost/session', { headers: { Cookie: planted } })).status).toBe(401);
+  });
+
+  it('logout wins a race against 100 concurrent keepalives and page loads', async () => {
+    const { app } = testApp();
+    const { cookie } = await signInIn(app);
+    const send = (path: string, method = 'POST') => app.request(`http://localhost${path}`, { method, headers: { Cookie: cookie, ...SAME_ORIGIN } });
+    const answers = await Promise.all([
+      ...Array.from({ length: 50 }, (_, i) => send(i % 2 ? '/session/keepalive' : '/app', i % 2 ? 'POST' : 'GET')),
+      send('/session/logout'),
+      ...Array.from({ length: 50 }, (_, i) => send(i % 2 ? '/session/keepalive' : '/app', i % 2 ? 'POST' : 'GET')),
+    ]);
+    expect(answers[50]!.status).toBe(200);
+    for (const late of answers.slice(51)) {
+      if (late.status === 200 && late.headers.get('Content-Type')?.startsWith('application/json')) {
+        expect(await late.json()).not.toMatchObject({ state: 'active' });
+      }
+    }
+    expect((await app.request('http://localhost/session', { headers: { Cookie: cookie } })).status).toBe(401);
+  });
+});
+
+async function signInIn(app: Hono<IdleSessionEnv>, username = 'alice', cookie?: string): Promise<{ cookie: string }> {
+  const response = await app.request('http://localhost/login', {
+    method: 'POST',
+    headers: { ...SAME_ORIGIN, 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) },
+    body: JSON.stringify({ username }),
+  });
+  expect(response.status).toBe(200);
+  return { cookie: response.headers.getSetCookie().at(-1)!.split(';')[0]! };
+}
+
+// --- the bounded fuzz ------------------------------------------------------------------------
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed from its seed. */
+function seededRandom(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const int = (below: number) => Math.floor(next() * below);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  const chance = (p: number) => next() < p;
+  const text = (maxLength: number, alphabet = ' !"#$%&\'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~') =>
+    Array.from({ length: int(maxLength + 1) }, () => alphabet[int(alphabet.length)]).join('');
+  return { next, int, pick, chance, text };
+}
+
+const SELF = 'http://localhost';
+type Headers_ = Record<string, string>;
+
+/** The oracle for "a same-origin request", written from the protocol doc, not from the code. */
+function passesCsrf(h: Headers_): boolean {
+  const site = h['sec-fetch-site'];
+  return site !== undefined ? site === 'same-origin' : h['origin'] === SELF;
+}
+
+/** Upper bound of what may count as activity: same-origin, or the user's own navigation. */
+function mayBeActivity(h: Headers_): boolean {
+  if (passesCsrf(h) || h['sec-fetch-site'] === 'none') return true;
+  return h['sec-fetch-site'] === undefined && h['origin'] === undefined && (h['referer'] ?? '').startsWith(`${SELF}/`);
+}
+
+function carries(h: Headers_, id: string): boolean {
+  return (h['cookie'] ?? '').split(';').some((pair) => pair.trim() === `idle_session=${id}`);
+}
+
+describe('bounded fuzz', () => {
+  it('10 000 seeded random requests: no 5xx, no session created, extended or ended without its cookie and a same-origin request', async () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 20261201);
+    const random = seededRandom(seed);
+    const inner = new MemorySessionStore();
+    let current: { index: number; headers: Headers_; method: string; path: string } | 'setup' = 'setup';
+    const violations: string[] = [];
+    const changes = { created: 0, extended: 0, ended: 0 }; // so a run that changes nothing cannot pass
+    const idOfKey = new Map<string, string>();
+    const judge = (what: string, key: string, allowed: (h: Headers_) => boolean) => {
+      if (current === 'setup') return;
+      const id = idOfKey.get(key);
+      if (id === undefined || !carries(current.headers, id) || !allowed(current.headers)) {
+        violations.push(`#${current.index} ${current.method} ${current.path} ${what} ${key.slice(0, 8)} with ${JSON.stringify(current.headers)}`);
+      }
+    };
+    // The real store, watched: every change it makes is checked against the request that made it.
+    const store: SessionStore = {
+      get: (key, at) => inner.get(key, at),
+      takeExpired: (at, limit) => inner.takeExpired(at, limit),
+      create: async (key: string, record: SessionRecord) => {
+        if (current !== 'setup' && !(current.method === 'POST' && current.path === '/login' && passesCsrf(current.headers))) {
+          violations.push(`#${current.index} ${current.method} ${current.path} created a session with ${JSON.stringify(current.headers)}`);
+        }
+        if (current !== 'setup') changes.created += 1;
+        return inner.create(key, record);
+      },
+      extend: async (key: string, proposed: number, at: number) => {
+        const before = await inner.get(key, at);
+        const after = await inner.extend(key, proposed, at);
+        if (before && after && after.idleDeadlineAt > before.idleDeadlineAt) {
+          judge('extended', key, mayBeActivity);
+          changes.extended += 1;
+        }
+        return after;
+      },
+      delete: async (key: string) => {
+        const removed = await inner.delete(key);
+        if (removed) {
+          judge('ended', key, passesCsrf);
+          changes.ended += 1;
+        }
+        return removed;
+      },
+    };
+    const { app, advance, now } = testApp({ store });
+
+    const live: string[] = [];
+    const signInFresh = async () => {
+      current = 'setup';
+      const { cookie } = await signInIn(app, `user${live.length}`);
+      const id = cookie.slice('idle_session='.length);
+      idOfKey.set(storeKeyFor(id), id);
+      live.push(id);
+    };
+    for (let i = 0; i < 6; i++) await signInFresh();
+
+    const paths = ['/session', '/session/keepalive', '/session/keepalive', '/session/logout', '/session/logout', '/login', '/login', '/login', '/app', '/app/save', '/me', '/signed-out', '/idle-logout.iife.js', '/nope', '/session/', '/session/keepalive/x', '//session', '/session?x=1', '/%2e%2e/session', '/app?idle_session=x'];
+    const methods = ['GET', 'HEAD', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'get', 'post'];
+    const sites = ['same-origin', 'same-origin', 'same-origin', 'same-site', 'cross-site', 'none', 'SAME-ORIGIN', '', 'same-origin, cross-site'];
+    const origins = [SELF, 'http://evil.example', 'null', 'http://localhost.evil.example', 'https://localhost', `${SELF}:80`, ''];
+    const referers = [`${SELF}/app`, 'http://evil.example/', `${SELF}.evil.example/`, 'not a url'];
+    const cookieValue = () =>
+      random.pick([
+        () => random.pick(live),
+        () => random.pick(live),
+        () => 'A'.repeat(43),
+        () => random.text(60),
+        () => random.text(43, 'ABCxyz019_-'),
+        () => '',
+        () => `${random.pick(live)}x`,
+      ])();
+    const cookieHeader = () => {
+      const pairs = Array.from({ length: random.int(4) }, () =>
+        random.chance(0.8) ? `${random.pick(['idle_session', 'idle_session', '__Host-idle_session', 'Idle_Session', 'idle_session '])}=${cookieValue()}` : random.text(20),
+      );
+      return pairs.join(random.pick(['; ', ';', ' ; ', ', ']));
+    };
+    const bodies = [
+      () => '',
+      () => '{"idleMs":0}',
+      () => `{"idleMs":${random.pick(['-1', '1e308', '0.5', '"5"', 'null', '[]', '{}', String(random.int(1_000_000))])}}`,
+      () => `{"username":"${random.text(10, 'abcdef0129')}"}`,
+      () => `{"username":"u${random.text(10, 'abcdef0129')}","idleMs":${random.int(100_000)}}`,
+      () => `{"username":${random.pick(['1', 'null', '""', '"a"', '{"$ne":1}'])}}`,
+      () => random.text(200),
+      () => 'x'.repeat(random.int(3000)),
+      () => JSON.stringify({ idleMs: random.int(400_000), username: 'z'.repeat(random.int(2000)) }),
+      () => '\u0000\uffff\ud800',
+    ];
+
+    let serverErrors = 0;
+    const started = Date.now();
+    const REQUESTS = 10_000;
+    for (let index = 0; index < REQUESTS; index++) {
+      if (live.length < 4 || random.chance(0.002)) await signInFresh();
+      advance(random.int(200));
+      const headers: Headers_ = {};
+      if (random.chance(0.85)) headers['cookie'] = cookieHeader();
+      if (random.chance(0.7)) headers['sec-fetch-site'] = random.pick(sites);
+      if (random.chance(0.3)) headers['sec-fetch-mode'] = random.pick(['navigate', 'cors', 'no-cors', 'same-origin']);
+      if (random.chance(0.4)) headers['origin'] = random.pick(origins);
+      if (random.chance(0.2)) headers['referer'] = random.pick(referers);
+      if (random.chance(0.2)) headers['idle-logout-background'] = random.pick(['1', '0', 'true']);
+      if (random.chance(0.2)) headers['x-forwarded-proto'] = random.pick(['https', 'http', 'gopher']);
+      if (random.chance(0.4)) headers['content-type'] = random.pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']);
+      const method = random.pick(methods);
+      const path = random.pick(paths);
+      const body = method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD' ? undefined : random.pick(bodies)();
+      current = { index, headers, method: method.toUpperCase(), path: path.split('?')[0]! };
+      const response = await app.request(`${SELF}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      if (response.status >= 500) serverErrors += 1;
+      await response.arrayBuffer();
+      await new Promise((resolve) => setImmediate(resolve)); // activity recorded after the response lands here
+      // Sessions this request ended or let expire leave the pool.
+      for (let i = live.length - 1; i >= 0; i--) if (!(await inner.get(storeKeyFor(live[i]!), now()))) live.splice(i, 1);
+    }
+    if (process.env.FUZZ_SEED) console.log(seed, changes);
+    expect(serverErrors).toBe(0);
+    expect(violations.slice(0, 5)).toEqual([]);
+    expect(changes.created).toBeGreaterThan(5);
+    expect(changes.extended).toBeGreaterThan(50);
+    expect(changes.ended).toBeGreaterThan(2);
+    expect(quiet.error).not.toHaveBeenCalled();
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
 });

@@ -71,14 +71,15 @@ export function createOriginCheck(allowedOrigins: readonly string[] | undefined,
      * Whether the user made this request on this site, so that it may count as activity. Another
      * site can make a browser send the cookie (a top-level navigation under SameSite=Lax, a link,
      * a form) as often as it likes; that must not keep a session alive.
-     * - `Sec-Fetch-Site: same-origin`: yes. `none` (typed URL, bookmark, the browser's own UI):
-     *   yes, no page can cause it. `same-site` (a sibling subdomain) and `cross-site`: no.
+     * - `Sec-Fetch-Site: same-origin`: yes. `none` on a navigation (typed URL, bookmark, the
+     *   browser's own UI): yes, no page can cause it; `none` on anything else (an extension's
+     *   fetch): no. `same-site` (a sibling subdomain, maybe someone else's) and `cross-site`: no.
      * - No Fetch Metadata (plain http to a non-localhost host, where browsers omit it; older
      *   browsers): yes only with an allowed `Origin`, or else a `Referer` from an allowed origin.
      */
     madeOnThisSite(request: Request): boolean {
       const site = request.headers.get('sec-fetch-site');
-      if (site !== null) return site === 'same-origin' || site === 'none';
+      if (site !== null) return site === 'same-origin' || (site === 'none' && request.headers.get('sec-fetch-mode') === 'navigate');
       const origin = request.headers.get('origin');
       if (origin !== null) return isAllowed(request, origin);
       const referer = request.headers.get('referer');
