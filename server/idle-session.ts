@@ -405,11 +405,18 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
    */
   async function endSessionOf(c: Context): Promise<void> {
     const cookies = sessionCookie.read(c);
-    const removed = await Promise.all(cookies.ids.map((id) => inStore(() => store.delete(storeKeyFor(id)))));
-    const at = now();
-    for (const record of removed) if (record) notifyEnded(record, endReason(record, at), at);
+    await Promise.all(cookies.ids.map((id) => endSession(storeKeyFor(id))));
     // Only once the store has answered: a 503 must not look like a sign-out to the browser.
     if (cookies.count > 0) sessionCookie.clear(c);
+  }
+
+  /** Deletes one session and reports its end (once: only the caller that removed it sees it). */
+  async function endSession(key: string): Promise<void> {
+    const removed = await inStore(() => store.delete(key));
+    if (removed) {
+      const at = now();
+      notifyEnded(removed, endReason(removed, at), at);
+    }
   }
 
   /**
