@@ -561,6 +561,29 @@ describe('the middleware', () => {
     expect(await (await send('GET', '/me', { cookie })).json()).toEqual({ subject: 'bob' });
   });
 
+  it('requireSession without the middleware in front fails loudly, saying what to add', async () => {
+    const idle = createIdleSession({ sweepIntervalMs: 0, logger: quiet });
+    const app = new Hono<IdleSessionEnv>();
+    let thrown: unknown;
+    app.onError((error, c) => {
+      thrown = error;
+      return c.text('error', 500);
+    });
+    app.get('/me', idle.requireSession, (c) => c.text('never'));
+    await app.request('http://localhost/me');
+    expect(String(thrown)).toMatch(/add app.use\(idle.middleware\)/);
+  });
+
+  it('reads the session once per request however often the app awaits it', async () => {
+    const store = new MemorySessionStore();
+    const { signIn, app, send } = setup({ store });
+    app.get('/twice', async (c) => c.json({ same: (await c.var.session)?.subject === (await c.var.session)?.subject }));
+    const { cookie } = await signIn();
+    const get = vi.spyOn(store, 'get');
+    expect(await (await send('GET', '/twice', { cookie })).json()).toEqual({ same: true });
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
   it('signOut from app code ends the session like the logout route', async () => {
     const { signIn, send, status, ended } = setup();
     const { cookie } = await signIn();
