@@ -252,6 +252,8 @@ describe('9. cookie tossing (several cookies of our name on http)', () => {
       }
     }
     expect((await get(origin, '/session', cookie)).status).toBe(200);
+    const twice = await get(origin, '/session', `${cookie}; ${cookie}`); // one session, sent twice
+    expect(twice.status).toBe(200);
   });
 
   it('with no live session among several cookies: 401, and no clearing Set-Cookie that could delete a victim’s cookie', async () => {

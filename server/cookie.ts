@@ -13,7 +13,7 @@ const MAX_SESSION_COOKIES = 4;
 
 /** What a request carries under the session cookie's name. */
 export interface SessionCookies {
-  /** The well-formed ids among the values, in the order sent (at most MAX_SESSION_COOKIES). */
+  /** The distinct well-formed ids among the values, in the order sent (at most MAX_SESSION_COOKIES). */
   ids: string[];
   /** How many non-empty values of the name were sent, well-formed or not. */
   count: number;
@@ -70,7 +70,9 @@ export function createSessionCookie(settings: SessionCookieSettings) {
     read(c: Context): SessionCookies {
       const name = settings.isSecure(c) ? `__Host-${settings.name}` : settings.name;
       const values = cookieValues(c.req.raw.headers.get('cookie'), name);
-      return { ids: values.filter(isWellFormedSessionId).slice(0, MAX_SESSION_COOKIES), count: values.length };
+      // The same id twice (set again under another path, say) is one session, not two.
+      const ids = [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
+      return { ids, count: values.length };
     },
     // No Max-Age or Expires: the server enforces time; the cookie lasts the browser session.
     write(c: Context, id: string): void {
