@@ -66,13 +66,20 @@ export interface SessionCookieSettings {
  */
 export function createSessionCookie(settings: SessionCookieSettings) {
   const attributes = { httpOnly: true, sameSite: settings.sameSite, path: '/' } as const;
+  // The middleware and the route both read it: parse each request's header once.
+  const readBefore = new WeakMap<Request, SessionCookies>();
   return {
     read(c: Context): SessionCookies {
-      const name = settings.isSecure(c) ? `__Host-${settings.name}` : settings.name;
-      const values = cookieValues(c.req.raw.headers.get('cookie'), name);
-      // The same id twice (set again under another path, say) is one session, not two.
-      const ids = [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
-      return { ids, count: values.length };
+      let cookies = readBefore.get(c.req.raw);
+      if (cookies === undefined) {
+        const name = settings.isSecure(c) ? `__Host-${settings.name}` : settings.name;
+        const values = cookieValues(c.req.raw.headers.get('cookie'), name);
+        // The same id twice (set again under another path, say) is one session, not two.
+        const ids = [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
+        cookies = { ids, count: values.length };
+        readBefore.set(c.req.raw, cookies);
+      }
+      return cookies;
     },
     // No Max-Age or Expires: the server enforces time; the cookie lasts the browser session.
     write(c: Context, id: string): void {
