@@ -1,7 +1,8 @@
 // The standing adversarial suite for the server: what another site, a proxy, a cookie-tossing
 // sibling domain, a slow store and random input can do to a session. Header cases run over real
 // HTTP (@hono/node-server on a loopback port, Node's fetch); the fuzz runs in process.
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -309,6 +310,19 @@ describe('10. sign-in bodies are bounded, and the origin is checked before the b
     expect((await post(app, chunked.body, SAME_ORIGIN)).status).toBe(413);
     expect(chunked.pulled()).toBeLessThanOrEqual(2 * 64 * 1024);
     expect(create).not.toHaveBeenCalled();
+  });
+
+  it('over real HTTP, a sign-in announcing 50 MB gets its 413 before the client has sent more than one chunk', async () => {
+    const { app } = testApp();
+    const port = Number(new URL(await listen(app)).port);
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const answer = once(socket, 'data');
+    socket.write(`POST /login HTTP/1.1\r\nHost: localhost\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
+    socket.write(Buffer.alloc(64 * 1024, 120)); // and nothing more until the answer
+    const [first] = (await answer) as [Buffer];
+    socket.destroy();
+    expect(first.toString('latin1')).toMatch(/^HTTP\/1\.1 413 /);
   });
 
   it.each([[{ 'Sec-Fetch-Site': 'cross-site' }], [{ Origin: 'http://evil.example' }], [{}]])('a cross-site sign-in %o is refused before its body is read', async (headers) => {
