@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { MemorySessionStore } from '../server/index.ts';
+import { countedBody, switchableStore } from '../server/testing/faults.ts';
 import { createDemoApp } from './app.ts';
 import { demoConfigFrom } from './config.ts';
 
@@ -94,14 +96,102 @@ describe('demo activity', () => {
   });
 });
 
+describe('demo sign-in bodies', () => {
+  const FIFTY_MB = 50 * 1024 * 1024;
+  const post = (body: ReadableStream<Uint8Array>, headers: Record<string, string>) =>
+    demo().request('/login', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+
+  it.each([
+    ['with Content-Length', { 'Content-Length': String(FIFTY_MB) }],
+    ['chunked', {}],
+  ])('a 50 MB sign-in body %s gets 413 JSON after reading at most one chunk past the limit', async (_, length) => {
+    const big = countedBody(FIFTY_MB);
+    const response = await post(big.body, { ...sameOrigin, 'Content-Type': 'application/x-www-form-urlencoded', ...length });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: 'body-too-large', message: expect.any(String) });
+    expect(big.pulled()).toBeLessThanOrEqual(128 * 1024);
+  });
+
+  it('a cross-site sign-in is refused before its body is read', async () => {
+    const big = countedBody(FIFTY_MB);
+    const response = await post(big.body, { 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/json' });
+    expect(response.status).toBe(403);
+    expect(big.pulled()).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+describe('demo headers', () => {
+  it('marks what sets the cookie or shows the user no-store, and leaves the static files cacheable', async () => {
+    const app = demo();
+    const { login, cookie } = await signIn(app, 'dora');
+    expect(login.headers.get('Cache-Control')).toBe('no-store');
+    const json = await app.request('/login', { method: 'POST', headers: { ...sameOrigin, 'Content-Type': 'application/json' }, body: '{"username":"eve"}' });
+    expect(json.headers.get('Cache-Control')).toBe('no-store');
+    for (const path of ['/', '/app', '/api/me']) {
+      expect((await app.request(path, { headers: { Cookie: cookie } })).headers.get('Cache-Control'), path).toBe('no-store');
+    }
+    expect((await app.request('/')).headers.get('Cache-Control')).toBe('no-store'); // the sign-in page answers by cookie
+    expect((await app.request('/idle-logout.iife.js')).headers.get('Cache-Control')).toBeNull();
+  });
+
+  it('sends a Content-Security-Policy the pages satisfy, and the usual security headers, on every answer', async () => {
+    const app = demo();
+    for (const path of ['/', '/signed-out', '/idle-logout.iife.js']) {
+      const response = await app.request(path);
+      const csp = response.headers.get('Content-Security-Policy') ?? '';
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
+      expect(response.headers.get('Referrer-Policy')).toBe('no-referrer');
+    }
+  });
+});
+
+describe('demo during a store outage', () => {
+  it('still serves the sign-in page, /signed-out, the SDK and the assets to a signed-in browser; /app and /api/me get 503', async () => {
+    const broken = switchableStore(new MemorySessionStore());
+    const app = createDemoApp({ store: broken.store, storeTimeoutMs: 200, sweepIntervalMs: 0, logger: { warn: vi.fn(), error: vi.fn() }, readBuiltFile: async (path) => built[path] }).app;
+    const { cookie } = await signIn(app, 'frank');
+    broken.set('hang');
+    const started = Date.now();
+    for (const path of ['/signed-out', '/idle-logout.iife.js', '/assets/app-1.js']) {
+      expect((await app.request(path, { headers: { Cookie: cookie, ...sameOrigin } })).status, path).toBe(200);
+    }
+    expect(Date.now() - started).toBeLessThan(150);
+    const form = await app.request('/', { headers: { Cookie: cookie, ...sameOrigin } });
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<form');
+    for (const path of ['/app', '/api/me']) {
+      const response = await app.request(path, { headers: { Cookie: cookie, ...sameOrigin } });
+      expect(response.status, path).toBe(503);
+      expect(await response.json()).toMatchObject({ state: 'unavailable' });
+    }
+  });
+});
+
+describe('demo behind a TLS-terminating proxy', () => {
+  it('TRUST_PROXY=1 trusts X-Forwarded-Proto for the cookie; without it the header is ignored', async () => {
+    const login = (trustProxy: boolean) =>
+      createDemoApp({ ...(trustProxy ? { trustedProtoHeader: demoConfigFrom({ TRUST_PROXY: '1' }).trustedProtoHeader } : {}), sweepIntervalMs: 0, logger: { warn: vi.fn(), error: vi.fn() }, readBuiltFile: async (path) => built[path] })
+        .app.request('/login', { method: 'POST', headers: { ...sameOrigin, 'X-Forwarded-Proto': 'https', 'Content-Type': 'application/json' }, body: '{"username":"gil"}' });
+    expect((await login(true)).headers.getSetCookie()[0]).toMatch(/^__Host-idle_session=.*; Secure/);
+    expect((await login(false)).headers.getSetCookie()[0]).toMatch(/^idle_session=/);
+  });
+});
+
 describe('demo config', () => {
-  it('reads PORT, IDLE_TIMEOUT_MS, WARNING_MS and SESSION_STORE with defaults', () => {
-    expect(demoConfigFrom({})).toEqual({ port: 3000, idleTimeoutMs: 300_000, warningMs: 60_000, sessionStore: 'memory', redisUrl: 'redis://127.0.0.1:6379' });
+  it('reads PORT, IDLE_TIMEOUT_MS, WARNING_MS, SESSION_STORE and TRUST_PROXY with defaults', () => {
+    expect(demoConfigFrom({})).toEqual({ port: 3000, idleTimeoutMs: 300_000, warningMs: 60_000, sessionStore: 'memory', redisUrl: 'redis://127.0.0.1:6379', trustedProtoHeader: undefined });
+    expect(demoConfigFrom({ TRUST_PROXY: '1' }).trustedProtoHeader).toBe('x-forwarded-proto');
+    expect(demoConfigFrom({ TRUST_PROXY: '0' }).trustedProtoHeader).toBeUndefined();
     expect(demoConfigFrom({ PORT: '4000', IDLE_TIMEOUT_MS: '6000', WARNING_MS: '3000' })).toMatchObject({ port: 4000, idleTimeoutMs: 6_000, warningMs: 3_000 });
   });
 
   it('fails loudly on a typo', () => {
     expect(() => demoConfigFrom({ IDLE_TIMEOUT_MS: '5m' })).toThrow(/IDLE_TIMEOUT_MS must be a whole number/);
     expect(() => demoConfigFrom({ SESSION_STORE: 'redsi' })).toThrow(/SESSION_STORE must be "memory" or "redis"/);
+    expect(() => demoConfigFrom({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY must be "1" .* or "0"/);
   });
 });

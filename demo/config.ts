@@ -5,6 +5,8 @@ export interface DemoConfig {
   warningMs: number;
   sessionStore: 'memory' | 'redis';
   redisUrl: string;
+  /** From TRUST_PROXY=1: the demo runs behind a TLS-terminating proxy that sets X-Forwarded-Proto. */
+  trustedProtoHeader: 'x-forwarded-proto' | undefined;
 }
 
 function integerFrom(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -20,11 +22,16 @@ export function demoConfigFrom(env: Record<string, string | undefined>): DemoCon
   if (sessionStore !== 'memory' && sessionStore !== 'redis') {
     throw new Error(`SESSION_STORE must be "memory" or "redis", got ${JSON.stringify(sessionStore)}`);
   }
+  const trustProxy = env.TRUST_PROXY ?? '';
+  if (trustProxy !== '' && trustProxy !== '0' && trustProxy !== '1') {
+    throw new Error(`TRUST_PROXY must be "1" (behind a TLS-terminating proxy that sets X-Forwarded-Proto) or "0", got ${JSON.stringify(trustProxy)}`);
+  }
   return {
     port: integerFrom(env, 'PORT', 3000),
     idleTimeoutMs: integerFrom(env, 'IDLE_TIMEOUT_MS', 300_000),
     warningMs: integerFrom(env, 'WARNING_MS', 60_000),
     sessionStore,
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    trustedProtoHeader: trustProxy === '1' ? 'x-forwarded-proto' : undefined,
   };
 }

@@ -21,12 +21,13 @@ const { app, idle } = createDemoApp({
   store: sessions.store,
   idleTimeoutMs: config.idleTimeoutMs,
   warningMs: config.warningMs,
+  ...(config.trustedProtoHeader ? { trustedProtoHeader: config.trustedProtoHeader } : {}),
   readBuiltFile,
   onSessionEnd: (ended) => console.log(`session of ${ended.subject} ended: ${ended.reason}`),
 });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
-  console.log(`idle-logout demo on http://localhost:${info.port} (store: ${config.sessionStore}, idle ${config.idleTimeoutMs} ms, warning ${config.warningMs} ms)`);
+  console.log(`idle-logout demo on http://localhost:${info.port} (store: ${config.sessionStore}${config.trustedProtoHeader ? ', trusting X-Forwarded-Proto' : ''}, idle ${config.idleTimeoutMs} ms, warning ${config.warningMs} ms)`);
 });
 
 function shutDown(): void {

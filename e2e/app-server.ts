@@ -72,8 +72,8 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     return c.json({ state: 'active' });
   });
   for (const [path, page] of Object.entries(options.pages)) {
-    app.get(path, (c) => {
-      if (page.signedIn !== false && !c.var.session) return c.redirect('/signed-out?reason=server', 303);
+    app.get(path, async (c) => {
+      if (page.signedIn !== false && !(await c.var.session)) return c.redirect('/signed-out?reason=server', 303);
       if (page.noStore) c.header('Cache-Control', 'no-store');
       return c.html(page.html.replaceAll('{{script}}', scriptTag));
     });

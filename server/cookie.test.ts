@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { cookieValue } from './cookie.ts';
+import { cookieValues } from './cookie.ts';
 
-describe('cookieValue', () => {
+describe('cookieValues', () => {
   it('finds the named cookie wherever it stands', () => {
-    expect(cookieValue('idle_session=abc', 'idle_session')).toBe('abc');
-    expect(cookieValue('a=1; idle_session=abc; b=2', 'idle_session')).toBe('abc');
-    expect(cookieValue('a=1;idle_session=abc', 'idle_session')).toBe('abc');
-    expect(cookieValue('a=1;   idle_session=abc  ', 'idle_session')).toBe('abc');
+    expect(cookieValues('idle_session=abc', 'idle_session')).toEqual(['abc']);
+    expect(cookieValues('a=1; idle_session=abc; b=2', 'idle_session')).toEqual(['abc']);
+    expect(cookieValues('a=1;idle_session=abc', 'idle_session')).toEqual(['abc']);
+    expect(cookieValues('a=1;   idle_session=abc  ', 'idle_session')).toEqual(['abc']);
   });
 
-  it('takes the first of two cookies with the name, as browsers send the most specific first', () => {
-    expect(cookieValue('idle_session=first; idle_session=second', 'idle_session')).toBe('first');
+  it('keeps every cookie with the name, in the order sent (a planted one may come first)', () => {
+    expect(cookieValues('idle_session=first; theme=dark; idle_session=second', 'idle_session')).toEqual(['first', 'second']);
   });
 
   it('does not match a longer name, a prefix of the name, or a value', () => {
-    expect(cookieValue('xidle_session=1; idle_session_old=2; a=idle_session=3', 'idle_session')).toBeUndefined();
-    expect(cookieValue('__Host-idle_session=1', 'idle_session')).toBeUndefined();
-    expect(cookieValue('__Host-idle_session=1', '__Host-idle_session')).toBe('1');
+    expect(cookieValues('xidle_session=1; idle_session_old=2; a=idle_session=3', 'idle_session')).toEqual([]);
+    expect(cookieValues('__Host-idle_session=1', 'idle_session')).toEqual([]);
+    expect(cookieValues('__Host-idle_session=1', '__Host-idle_session')).toEqual(['1']);
   });
 
-  it('answers undefined without a header and an empty string for an empty value', () => {
-    expect(cookieValue(undefined, 'idle_session')).toBeUndefined();
-    expect(cookieValue('', 'idle_session')).toBeUndefined();
-    expect(cookieValue('idle_session=', 'idle_session')).toBe('');
+  it('skips empty values and answers [] without a header', () => {
+    expect(cookieValues(undefined, 'idle_session')).toEqual([]);
+    expect(cookieValues('', 'idle_session')).toEqual([]);
+    expect(cookieValues('idle_session=; idle_session=x', 'idle_session')).toEqual(['x']);
   });
 });

@@ -1,15 +1,38 @@
+// The session cookie: its name and attributes in one place, so setting, clearing and reading it
+// can never drift apart (oslo's CookieController is the model).
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { isWellFormedSessionId } from './session-id.ts';
+
 /**
- * The value of the first cookie called `name` in a `Cookie` header, or undefined.
+ * At most this many cookies of our name are looked up per request. Browsers send one per
+ * (domain, path) that matches, so more than a few means someone planted them; each costs a store
+ * call, so the rest are ignored.
+ */
+const MAX_SESSION_COOKIES = 4;
+
+/** What a request carries under the session cookie's name. */
+export interface SessionCookies {
+  /** The distinct well-formed ids among the values, in the order sent (at most MAX_SESSION_COOKIES). */
+  ids: string[];
+  /** How many non-empty values of the name were sent, well-formed or not. */
+  count: number;
+}
+
+/**
+ * Every non-empty value of the cookies called `name` in a `Cookie` header, in order.
  *
  * Why not hono/cookie's `getCookie`: it parses and URI-decodes every cookie on the request, and
  * was the largest single cost of the keepalive route in bench/server.ts (`node --cpu-prof`). Our
- * session ids are base64url, which needs no decoding, so one scan for one name is enough.
+ * session ids are base64url, which needs no decoding, so one scan for one name is enough. And it
+ * keeps only the first of several cookies with one name, which is what cookie tossing exploits.
  *
  * @example
- * cookieValue('theme=dark; idle_session=abc', 'idle_session') // 'abc'
+ * cookieValues('theme=dark; idle_session=abc; idle_session=def', 'idle_session') // ['abc', 'def']
  */
-export function cookieValue(header: string | undefined | null, name: string): string | undefined {
-  if (!header) return undefined;
+export function cookieValues(header: string | undefined | null, name: string): string[] {
+  const values: string[] = [];
+  if (!header) return values;
   let start = 0;
   while (start < header.length) {
     let end = header.indexOf(';', start);
@@ -17,9 +40,57 @@ export function cookieValue(header: string | undefined | null, name: string): st
     let at = start;
     while (header.charCodeAt(at) === 32 /* space */) at++;
     if (header.startsWith(name, at) && header.charCodeAt(at + name.length) === 61 /* = */) {
-      return header.slice(at + name.length + 1, end).trim();
+      const value = header.slice(at + name.length + 1, end).trim();
+      if (value !== '') values.push(value);
     }
     start = end + 1;
   }
-  return undefined;
+  return values;
+}
+
+export interface SessionCookieSettings {
+  name: string;
+  sameSite: 'Lax' | 'Strict';
+  /** Whether this request reached the browser over https (Secure and the `__Host-` prefix). */
+  isSecure: (c: Context) => boolean;
+}
+
+/**
+ * Reads, sets and clears the session cookie. Responses that set or clear it are marked
+ * `Cache-Control: no-store`: a shared cache may otherwise store a Set-Cookie (RFC 9111 §3) and
+ * hand one person's session to the next.
+ *
+ * @example
+ * const cookie = createSessionCookie({ name: 'idle_session', sameSite: 'Lax', isSecure: () => false });
+ * cookie.write(c, newSessionId());
+ */
+export function createSessionCookie(settings: SessionCookieSettings) {
+  const attributes = { httpOnly: true, sameSite: settings.sameSite, path: '/' } as const;
+  // The middleware and the route both read it: parse each request's header once.
+  const readBefore = new WeakMap<Request, SessionCookies>();
+  return {
+    read(c: Context): SessionCookies {
+      let cookies = readBefore.get(c.req.raw);
+      if (cookies === undefined) {
+        const name = settings.isSecure(c) ? `__Host-${settings.name}` : settings.name;
+        const values = cookieValues(c.req.raw.headers.get('cookie'), name);
+        // The same id twice (set again under another path, say) is one session, not two.
+        const ids = [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
+        cookies = { ids, count: values.length };
+        readBefore.set(c.req.raw, cookies);
+      }
+      return cookies;
+    },
+    // No Max-Age or Expires: the server enforces time; the cookie lasts the browser session.
+    write(c: Context, id: string): void {
+      c.header('Cache-Control', 'no-store');
+      if (settings.isSecure(c)) setCookie(c, settings.name, id, { ...attributes, secure: true, prefix: 'host' });
+      else setCookie(c, settings.name, id, attributes);
+    },
+    clear(c: Context): void {
+      c.header('Cache-Control', 'no-store');
+      if (settings.isSecure(c)) deleteCookie(c, settings.name, { ...attributes, secure: true, prefix: 'host' });
+      else deleteCookie(c, settings.name, attributes);
+    },
+  };
 }

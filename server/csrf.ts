@@ -1,24 +1,89 @@
-/**
- * Why an unsafe request must be refused as cross-site, or undefined when it may go on.
- *
- * Hono's built-in `csrf()` only looks at form content types, so a JSON POST from another site
- * passes it. Here every unsafe request is judged by Fetch Metadata first (`Sec-Fetch-Site`, sent
- * by all current browsers), then by `Origin` for older ones; a request with neither is refused,
- * as OWASP's CSRF cheat sheet advises for state-changing requests.
- */
-export function crossSiteRefusal(request: Request, allowedOrigins: readonly string[] | undefined): string | undefined {
-  const site = request.headers.get('sec-fetch-site');
-  if (site !== null) {
-    return site === 'same-origin' ? undefined : `Sec-Fetch-Site is "${site}"; only same-origin pages may send this request.`;
-  }
-  const origin = request.headers.get('origin');
-  if (origin === null) return 'The request has neither Sec-Fetch-Site nor Origin, so its origin cannot be checked.';
-  const allowed = allowedOrigins ?? [new URL(request.url).origin];
-  return allowed.includes(origin) ? undefined : `Origin ${origin} is not allowed to send this request.`;
-}
+// Where a request comes from: whether an unsafe one may go on (CSRF), and whether it counts as
+// the user's activity on this site. Both judge the same headers against the same origins.
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function isUnsafeMethod(method: string): boolean {
   return !SAFE_METHODS.has(method);
+}
+
+/**
+ * Whether the browser reached us over https: the request URL's scheme, or, only when the app
+ * names one, the scheme its TLS-terminating proxy reports in `trustedProtoHeader` (the first
+ * value of a list, the one the browser-facing proxy wrote, as Express's `req.protocol` reads it).
+ */
+export function isHttps(request: Request, trustedProtoHeader: string | undefined): boolean {
+  if (trustedProtoHeader !== undefined) {
+    const forwarded = forwardedProto(request, trustedProtoHeader);
+    if (forwarded !== undefined) return forwarded === 'https';
+  }
+  return request.url.startsWith('https:');
+}
+
+function forwardedProto(request: Request, header: string): 'http' | 'https' | undefined {
+  const value = request.headers.get(header);
+  if (value === null) return undefined;
+  const comma = value.indexOf(',');
+  const first = (comma === -1 ? value : value.slice(0, comma)).trim().toLowerCase();
+  return first === 'https' || first === 'http' ? first : undefined;
+}
+
+/** The origin the browser sees for this request (the scheme as `isHttps` decides it). */
+export function publicOrigin(request: Request, trustedProtoHeader: string | undefined): string {
+  const url = new URL(request.url);
+  const scheme = isHttps(request, trustedProtoHeader) ? 'https' : 'http';
+  // Through the URL parser again so a default port (:443, :80) drops as the browser drops it.
+  return scheme === url.protocol.slice(0, -1) ? url.origin : new URL(`${scheme}://${url.host}`).origin;
+}
+
+/**
+ * The origin checks for one configuration: `allowedOrigins`, or by default the request's own
+ * public origin.
+ *
+ * @example
+ * const origins = createOriginCheck(undefined, 'x-forwarded-proto');
+ * origins.crossSiteRefusal(c.req.raw); // undefined, or why the request is refused
+ */
+export function createOriginCheck(allowedOrigins: readonly string[] | undefined, trustedProtoHeader: string | undefined) {
+  const isAllowed = (request: Request, origin: string) =>
+    allowedOrigins ? allowedOrigins.includes(origin) : origin === publicOrigin(request, trustedProtoHeader);
+
+  return {
+    /**
+     * Why an unsafe request must be refused as cross-site, or undefined when it may go on.
+     *
+     * Hono's built-in `csrf()` only looks at form content types, so a JSON POST from another site
+     * passes it. Here every unsafe request is judged by Fetch Metadata first (`Sec-Fetch-Site`,
+     * sent by all current browsers to https and localhost), then by `Origin` for the rest; a
+     * request with neither is refused, as OWASP's CSRF cheat sheet advises for state changes.
+     */
+    crossSiteRefusal(request: Request): string | undefined {
+      const site = request.headers.get('sec-fetch-site');
+      if (site !== null) {
+        return site === 'same-origin' ? undefined : `Sec-Fetch-Site is "${site}"; only same-origin pages may send this request.`;
+      }
+      const origin = request.headers.get('origin');
+      if (origin === null) return 'The request has neither Sec-Fetch-Site nor Origin, so its origin cannot be checked.';
+      return isAllowed(request, origin) ? undefined : `Origin ${origin} is not allowed to send this request.`;
+    },
+
+    /**
+     * Whether the user made this request on this site, so that it may count as activity. Another
+     * site can make a browser send the cookie (a top-level navigation under SameSite=Lax, a link,
+     * a form) as often as it likes; that must not keep a session alive.
+     * - `Sec-Fetch-Site: same-origin`: yes. `none` on a navigation (typed URL, bookmark, the
+     *   browser's own UI): yes, no page can cause it; `none` on anything else (an extension's
+     *   fetch): no. `same-site` (a sibling subdomain, maybe someone else's) and `cross-site`: no.
+     * - No Fetch Metadata (plain http to a non-localhost host, where browsers omit it; older
+     *   browsers): yes only with an allowed `Origin`, or else a `Referer` from an allowed origin.
+     */
+    madeOnThisSite(request: Request): boolean {
+      const site = request.headers.get('sec-fetch-site');
+      if (site !== null) return site === 'same-origin' || (site === 'none' && request.headers.get('sec-fetch-mode') === 'navigate');
+      const origin = request.headers.get('origin');
+      if (origin !== null) return isAllowed(request, origin);
+      const referer = request.headers.get('referer');
+      return referer !== null && URL.canParse(referer) && isAllowed(request, new URL(referer).origin);
+    },
+  };
 }

@@ -34,8 +34,11 @@ function setup(options: IdleSessionOptions = {}) {
     await idle.signOut(c);
     return c.json({ ok: true });
   });
-  app.get('/app', (c) => c.json({ subject: c.var.session?.subject ?? null, remainingMs: c.var.session?.remainingMs ?? null }));
-  app.get('/me', idle.requireSession, (c) => c.json({ subject: c.var.session!.subject }));
+  app.get('/app', async (c) => {
+    const session = await c.var.session;
+    return c.json({ subject: session?.subject ?? null, remainingMs: session?.remainingMs ?? null });
+  });
+  app.get('/me', idle.requireSession, async (c) => c.json({ subject: (await c.var.session)!.subject }));
 
   async function send(method: string, path: string, init: Send = {}, origin = init.origin ?? 'http://localhost') {
     const headers = new Headers(init.headers);
@@ -384,7 +387,7 @@ describe('CSRF on the POST routes', () => {
 
   it('guards the app’s own unsafe routes that carry the session, but lets cookie-less requests (webhooks) through', async () => {
     const { app, signIn, send, status } = setup();
-    app.post('/api/transfer', (c) => c.json({ by: c.var.session?.subject ?? null }));
+    app.post('/api/transfer', async (c) => c.json({ by: (await c.var.session)?.subject ?? null }));
     app.post('/webhooks/payment', (c) => c.json({ received: true }));
     const { cookie } = await signIn();
     const forged = await send('POST', '/api/transfer', { cookie, headers: { 'Sec-Fetch-Site': 'cross-site' } });
@@ -516,11 +519,11 @@ describe('a failing store means 503, never signed in and never signed out', () =
 });
 
 describe('the middleware', () => {
-  it('puts the live session on c.var and extends it for ordinary requests', async () => {
+  it('puts the live session on c.var and extends it for ordinary same-origin requests', async () => {
     const { signIn, send, advance, status } = setup();
     const { cookie } = await signIn('admin');
     advance(200_000);
-    const response = await send('GET', '/app', { cookie });
+    const response = await send('GET', '/app', { cookie, headers: { 'Sec-Fetch-Site': 'same-origin' } });
     expect(await response.json()).toEqual({ subject: 'admin', remainingMs: IDLE });
     expect((await (await status(cookie)).json()).remainingMs).toBe(IDLE);
   });
@@ -556,6 +559,29 @@ describe('the middleware', () => {
     expect(await response.json()).toMatchObject({ state: 'signed-out', error: 'no-session' });
     const { cookie } = await signIn('bob');
     expect(await (await send('GET', '/me', { cookie })).json()).toEqual({ subject: 'bob' });
+  });
+
+  it('requireSession without the middleware in front fails loudly, saying what to add', async () => {
+    const idle = createIdleSession({ sweepIntervalMs: 0, logger: quiet });
+    const app = new Hono<IdleSessionEnv>();
+    let thrown: unknown;
+    app.onError((error, c) => {
+      thrown = error;
+      return c.text('error', 500);
+    });
+    app.get('/me', idle.requireSession, (c) => c.text('never'));
+    await app.request('http://localhost/me');
+    expect(String(thrown)).toMatch(/add app.use\(idle.middleware\)/);
+  });
+
+  it('reads the session once per request however often the app awaits it', async () => {
+    const store = new MemorySessionStore();
+    const { signIn, app, send } = setup({ store });
+    app.get('/twice', async (c) => c.json({ same: (await c.var.session)?.subject === (await c.var.session)?.subject }));
+    const { cookie } = await signIn();
+    const get = vi.spyOn(store, 'get');
+    expect(await (await send('GET', '/twice', { cookie })).json()).toEqual({ same: true });
+    expect(get).toHaveBeenCalledTimes(1);
   });
 
   it('signOut from app code ends the session like the logout route', async () => {

@@ -2,13 +2,13 @@
 // sign-out, and the sweeper that ends sessions nobody asks about again. It parses and answers
 // HTTP; deadlines live in session.ts, storage behind the SessionStore interface.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readBoundedText } from './body.ts';
-import { cookieValue } from './cookie.ts';
+import { createSessionCookie, type SessionCookies } from './cookie.ts';
 import { createTimeLimit } from './time-limit.ts';
-import { crossSiteRefusal, isUnsafeMethod } from './csrf.ts';
+import { createOriginCheck, isHttps, isUnsafeMethod } from './csrf.ts';
+import { LazyPromise } from './lazy-promise.ts';
 import { resolveOptions, type EndedSession, type IdleSessionOptions } from './options.ts';
 import {
   activeStatusBody,
@@ -19,7 +19,7 @@ import {
   type EndReason,
   type SessionSchedule,
 } from './session.ts';
-import { isWellFormedSessionId, newSessionId, storeKeyFor } from './session-id.ts';
+import { newSessionId, storeKeyFor } from './session-id.ts';
 import {
   SessionStoreFullError,
   SessionStoreUnavailableError,
@@ -27,7 +27,7 @@ import {
   type SessionRecord,
 } from './store.ts';
 
-/** The signed-in session as the app sees it on `c.var.session`. */
+/** The signed-in session as the app sees it (`await c.var.session`). */
 export interface ActiveSession {
   subject: string;
   data: unknown;
@@ -38,9 +38,14 @@ export interface ActiveSession {
   remainingMs: number;
 }
 
-/** `c.var.session` is the live session, or null when the request has none. */
+/**
+ * `c.var.session` resolves to the live session, or null when the request has none. It is read
+ * from the store only when awaited, so routes that never look at it (static files, the
+ * signed-out page, 404s) work while the store is down; awaiting it then throws an
+ * `HTTPException` with the protocol's 503 JSON (Hono renders it), never a guess.
+ */
 export interface IdleSessionVariables {
-  session: ActiveSession | null;
+  session: Promise<ActiveSession | null>;
 }
 
 export interface IdleSessionEnv {
@@ -62,43 +67,65 @@ type ErrorCode =
   | 'no-session'
   | 'unknown-session'
   | 'invalid-session'
+  | 'ambiguous-session'
   | 'store-unavailable'
   | 'store-full'
   | 'method-not-allowed';
 
-type CookieRead =
-  | { kind: 'none' }
-  | { kind: 'invalid' }
-  | { kind: 'id'; id: string };
+type SignedOutReason = 'none' | 'invalid' | 'unknown' | 'ambiguous';
 
-type SessionLookup =
-  | { kind: 'none' | 'invalid' | 'unknown' }
-  | { kind: 'live'; key: string; record: SessionRecord };
+type SessionLookup = { kind: SignedOutReason } | { kind: 'live'; key: string; record: SessionRecord };
 
 const SIGNED_OUT_MESSAGES = {
   none: ['no-session', 'There is no session cookie on this request.'],
   invalid: ['invalid-session', 'The session cookie is not a session id this server issued.'],
   unknown: ['unknown-session', 'The session has ended (timed out or signed out) or never existed.'],
-} as const satisfies Record<string, readonly [ErrorCode, string]>;
+  ambiguous: ['ambiguous-session', 'The request carries several live session cookies, so another site planted one; none is trusted. Sign in again.'],
+} as const satisfies Record<SignedOutReason, readonly [ErrorCode, string]>;
+
+const STORE_FAILURES = {
+  'store-full': 'The server holds as many sessions as it may; try again later.',
+  'store-unavailable': 'The session store cannot be reached; the session was not changed. Retry shortly.',
+} as const;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** A protocol error answer for code that cannot return one through `c` (it throws it). */
+function jsonAnswer(status: ContentfulStatusCode, body: object): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+}
+
+/** Hands `work` to the platform to finish after the response (Workers' waitUntil), where there is one. */
+function finishAfterResponse(c: Context, work: Promise<void>): void {
+  let executionCtx: { waitUntil(promise: Promise<unknown>): void };
+  try {
+    executionCtx = c.executionCtx; // a getter that throws on platforms without one (Node, tests)
+  } catch {
+    return; // Node keeps running the promise by itself
+  }
+  executionCtx.waitUntil(work);
+}
+
 /**
- * Creates the server half of idle-logout: middleware that loads (and, for ordinary requests,
- * extends) the session, the protocol routes, and sign-in / sign-out for app code.
+ * Creates the server half of idle-logout: middleware that puts the session on `c.var.session`
+ * (and counts the user's requests on this site as activity), the protocol routes, and sign-in /
+ * sign-out for app code.
  *
  * @example
  * const idle = createIdleSession({ onSessionEnd: (s) => audit(s.subject, s.reason) });
  * const app = new Hono<IdleSessionEnv>();
  * app.use(idle.middleware);
  * app.route('/', idle.routes);
- * app.post('/login', async (c) => {
+ * app.post('/login', idle.requireSameOrigin, bodyLimit({ maxSize: 4096 }), async (c) => {
  *   await idle.signIn(c, 'alice');
  *   return c.redirect('/app', 303);
  * });
- * app.get('/app', (c) => c.text(c.var.session ? `Hello ${c.var.session.subject}` : 'Signed out'));
+ * app.get('/app', async (c) => {
+ *   const session = await c.var.session;
+ *   return c.text(session ? `Hello ${session.subject}` : 'Signed out');
+ * });
  */
 export function createIdleSession(options: IdleSessionOptions = {}) {
   const settings = resolveOptions(options);
@@ -108,6 +135,14 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   let sweeping: Promise<number> | undefined;
   /** Expiry claims sent and not answered yet; one still there when a sweep starts outlived the bound. */
   let claimsUnanswered = 0;
+  const sessionCookie = createSessionCookie({
+    name: settings.cookieName,
+    sameSite: settings.cookieSameSite,
+    isSecure: (c) => (settings.cookieSecure === 'auto' ? isHttps(c.req.raw, settings.trustedProtoHeader) : settings.cookieSecure),
+  });
+  const origins = createOriginCheck(settings.allowedOrigins, settings.trustedProtoHeader);
+  /** Requests the protocol routes answered: whatever path they are mounted at, never activity. */
+  const protocolRequests = new WeakSet<Context>();
 
   // --- store access: every call awaited, bounded in time, failures made explicit -------------
 
@@ -208,37 +243,49 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     return claim;
   }
 
-  // --- cookies ------------------------------------------------------------------------------
+  // --- looking sessions up --------------------------------------------------------------------
 
-  function isSecure(c: Context): boolean {
-    return settings.cookieSecure === 'auto' ? c.req.url.startsWith('https:') : settings.cookieSecure;
-  }
-
-  function readCookie(c: Context): CookieRead {
-    const name = isSecure(c) ? `__Host-${settings.cookieName}` : settings.cookieName;
-    const value = cookieValue(c.req.raw.headers.get('cookie'), name);
-    if (value === undefined || value === '') return { kind: 'none' };
-    return isWellFormedSessionId(value) ? { kind: 'id', id: value } : { kind: 'invalid' };
-  }
-
-  function writeCookie(c: Context, id: string): void {
-    // No Max-Age or Expires: the server enforces time; the cookie lasts the browser session.
-    const attributes = { httpOnly: true, sameSite: settings.cookieSameSite, path: '/' } as const;
-    if (isSecure(c)) setCookie(c, settings.cookieName, id, { ...attributes, secure: true, prefix: 'host' });
-    else setCookie(c, settings.cookieName, id, attributes);
-  }
-
-  function clearCookie(c: Context): void {
-    const attributes = { httpOnly: true, sameSite: settings.cookieSameSite, path: '/' } as const;
-    if (isSecure(c)) deleteCookie(c, settings.cookieName, { ...attributes, secure: true, prefix: 'host' });
-    else deleteCookie(c, settings.cookieName, attributes);
-  }
-
-  async function lookUp(cookie: CookieRead): Promise<SessionLookup> {
-    if (cookie.kind !== 'id') return { kind: cookie.kind };
-    const key = storeKeyFor(cookie.id);
-    const record = await inStore(() => store.get(key, now()));
+  /**
+   * The session the cookies name; with `idleMs`, extended as a keepalive would (one store call).
+   *
+   * Several cookies of our name reach us when another host on the parent domain, or anyone on
+   * plain http, planted one beside ours ("cookie tossing"; browsers send the longer path first).
+   * Then each well-formed one is looked up and only a single live one is the user's: a planted
+   * malformed or dead cookie cannot hide it, and two live ones (the attacker's own session next
+   * to the victim's) are trusted neither way.
+   */
+  async function findSession(cookies: SessionCookies, idleMs?: number): Promise<SessionLookup> {
+    if (cookies.ids.length === 0) return { kind: cookies.count === 0 ? 'none' : 'invalid' };
+    let key = storeKeyFor(cookies.ids[0]!);
+    if (cookies.ids.length > 1) {
+      const at = now();
+      const found = await Promise.all(
+        cookies.ids.map(async (id) => {
+          const candidate = storeKeyFor(id);
+          const record = await inStore(() => store.get(candidate, at));
+          return record && { key: candidate, record };
+        }),
+      );
+      const live = found.filter((entry) => entry !== undefined);
+      if (live.length !== 1) return { kind: live.length === 0 ? 'unknown' : 'ambiguous' };
+      if (idleMs === undefined) return { kind: 'live', ...live[0]! };
+      key = live[0]!.key;
+    }
+    const at = now();
+    const record = await inStore(() =>
+      idleMs === undefined ? store.get(key, at) : store.extend(key, proposedIdleDeadline(at, idleMs, settings.idleTimeoutMs), at),
+    );
     return record ? { kind: 'live', key, record } : { kind: 'unknown' };
+  }
+
+  /**
+   * Whether a signed-out answer may clear the cookie. A clearing Set-Cookie hits the cookie this
+   * host set (host-only, Path=/), so it is sent only when that is the one cookie of our name on
+   * the request: with several, the dead or malformed one may be a planted one, and clearing would
+   * delete the user's real session cookie instead.
+   */
+  function mayClearCookie(why: SignedOutReason, cookies: SessionCookies): boolean {
+    return (why === 'invalid' || why === 'unknown') && cookies.count === 1;
   }
 
   // --- answers ------------------------------------------------------------------------------
@@ -248,21 +295,31 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     return c.json({ ...extra, error, message }, status);
   }
 
-  function signedOut(c: Context, why: 'none' | 'invalid' | 'unknown') {
-    if (why !== 'none') clearCookie(c);
+  function signedOut(c: Context, why: SignedOutReason, cookies: SessionCookies) {
+    if (mayClearCookie(why, cookies)) sessionCookie.clear(c);
     const [error, message] = SIGNED_OUT_MESSAGES[why];
     return fail(c, 401, error, message, { state: 'signed-out' });
   }
 
-  function storeFailure(c: Context, error: unknown) {
-    if (error instanceof SessionStoreFullError) {
-      return fail(c, 503, 'store-full', 'The server holds as many sessions as it may; try again later.', { state: 'unavailable' });
-    }
+  /** The 503 body for a store failure, logging an outage once per window; rethrows anything else. */
+  function storeFailureBody(error: unknown) {
+    if (error instanceof SessionStoreFullError) return { state: 'unavailable', error: 'store-full', message: STORE_FAILURES['store-full'] } as const;
     if (error instanceof SessionStoreUnavailableError) {
       reportStoreOutage(error);
-      return fail(c, 503, 'store-unavailable', 'The session store cannot be reached; the session was not changed. Retry shortly.', { state: 'unavailable' });
+      return { state: 'unavailable', error: 'store-unavailable', message: STORE_FAILURES['store-unavailable'] } as const;
     }
     throw error;
+  }
+
+  function storeFailure(c: Context, error: unknown) {
+    const { error: code, message, state } = storeFailureBody(error);
+    return fail(c, 503, code, message, { state });
+  }
+
+  /** For code that cannot return an answer (signIn, signOut, reading c.var.session): throw it. */
+  function storeFailureException(error: unknown): HTTPException {
+    const body = storeFailureBody(error);
+    return new HTTPException(503, { message: body.message, cause: error, res: jsonAnswer(503, body) });
   }
 
   // One line per outage window, not a stack trace per request: a store outage under load would
@@ -276,7 +333,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   }
 
   function csrfFailure(c: Context) {
-    const refusal = crossSiteRefusal(c.req.raw, settings.allowedOrigins);
+    const refusal = origins.crossSiteRefusal(c.req.raw);
     return refusal === undefined ? undefined : fail(c, 403, 'csrf', refusal);
   }
 
@@ -311,33 +368,43 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   const routes = new Hono<IdleSessionEnv>();
 
-  routes.get(basePath, async (c) => {
+  /**
+   * A protocol route's handler, marked so the middleware never counts its request as activity.
+   * Marked in the handler, not by path: `app.route('/api', idle.routes)` moves the paths, and a
+   * status request must never extend wherever it is mounted.
+   */
+  function protocolRoute(handler: (c: Context) => Promise<Response> | Response) {
+    return (c: Context) => {
+      protocolRequests.add(c);
+      return handler(c);
+    };
+  }
+
+  routes.get(basePath, protocolRoute(async (c) => {
+    const cookies = sessionCookie.read(c);
     try {
-      const found = await lookUp(readCookie(c));
-      return found.kind === 'live' ? active(c, found.record) : signedOut(c, found.kind);
+      const found = await findSession(cookies);
+      return found.kind === 'live' ? active(c, found.record) : signedOut(c, found.kind, cookies);
     } catch (error) {
       return storeFailure(c, error);
     }
-  });
+  }));
 
-  routes.post(`${basePath}/keepalive`, async (c) => {
+  routes.post(`${basePath}/keepalive`, protocolRoute(async (c) => {
     const refused = csrfFailure(c);
     if (refused) return refused;
     const idleMs = await readIdleMs(c);
     if (idleMs instanceof Response) return idleMs;
-    const cookie = readCookie(c);
-    if (cookie.kind !== 'id') return signedOut(c, cookie.kind);
+    const cookies = sessionCookie.read(c);
     try {
-      const key = storeKeyFor(cookie.id);
-      const at = now();
-      const record = await inStore(() => store.extend(key, proposedIdleDeadline(at, idleMs, settings.idleTimeoutMs), at));
-      return record ? active(c, record) : signedOut(c, 'unknown');
+      const found = await findSession(cookies, idleMs);
+      return found.kind === 'live' ? active(c, found.record) : signedOut(c, found.kind, cookies);
     } catch (error) {
       return storeFailure(c, error);
     }
-  });
+  }));
 
-  routes.post(`${basePath}/logout`, async (c) => {
+  routes.post(`${basePath}/logout`, protocolRoute(async (c) => {
     const refused = csrfFailure(c);
     if (refused) return refused;
     try {
@@ -347,59 +414,48 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     }
     c.header('Cache-Control', 'no-store');
     return c.json({ state: 'signed-out' }, 200);
-  });
+  }));
 
   for (const [path, allow] of [[basePath, 'GET, HEAD'], [`${basePath}/keepalive`, 'POST'], [`${basePath}/logout`, 'POST']] as const) {
-    routes.all(path, (c) => {
+    routes.all(path, protocolRoute((c) => {
       c.header('Allow', allow);
       return fail(c, 405, 'method-not-allowed', `${c.req.method} is not allowed here; use ${allow}.`);
-    });
+    }));
   }
 
   // --- sign-in and sign-out for app code ----------------------------------------------------
 
-  /** Deletes the request's session if it has one; clears the cookie either way. */
+  /**
+   * Deletes every session the request carried (whoever presents an id may end it, and a planted
+   * one must not outlive a sign-in beside the new session); clears the cookie either way.
+   */
   async function endSessionOf(c: Context): Promise<void> {
-    const cookie = readCookie(c);
-    if (cookie.kind === 'id') {
-      const key = storeKeyFor(cookie.id);
-      // The reason is fixed when the user asks: a sign-out whose answer comes after the bound
-      // is still a sign-out, reported once, when the answer arrives.
-      const at = now();
-      const report = (removed: SessionRecord | undefined) => {
-        if (removed) notifyEnded(removed, endReason(removed, at), now());
-      };
-      report(await inStore(() => store.delete(key), report));
-    }
+    const cookies = sessionCookie.read(c);
+    await Promise.all(cookies.ids.map((id) => endSession(storeKeyFor(id))));
     // Only once the store has answered: a 503 must not look like a sign-out to the browser.
-    if (cookie.kind !== 'none') clearCookie(c);
+    if (cookies.count > 0) sessionCookie.clear(c);
   }
 
-  /** A protocol error answer for code that cannot return one (signIn and signOut throw it). */
-  function jsonError(status: ContentfulStatusCode, body: object): Response {
-    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
-  }
-
-  function asHttpError(error: unknown): never {
-    if (error instanceof SessionStoreFullError || error instanceof SessionStoreUnavailableError) {
-      const full = error instanceof SessionStoreFullError;
-      const body = {
-        state: 'unavailable',
-        error: full ? 'store-full' : 'store-unavailable',
-        message: full ? 'The server holds as many sessions as it may; try again later.' : 'The session store cannot be reached. Retry shortly.',
-      };
-      throw new HTTPException(503, { message: body.message, cause: error, res: jsonError(503, body) });
-    }
-    throw error;
+  /** Deletes one session and reports its end (once: only the caller that removed it sees it). */
+  async function endSession(key: string): Promise<void> {
+    // The reason is fixed when the user asks: a sign-out whose answer comes after the bound
+    // is still a sign-out, reported once, when the answer arrives.
+    const at = now();
+    const report = (removed: SessionRecord | undefined) => {
+      if (removed) notifyEnded(removed, endReason(removed, at), now());
+    };
+    report(await inStore(() => store.delete(key), report));
   }
 
   /**
    * Signs `subject` in: ends any session the request carried (no fixation), creates a new one
    * with a fresh id and sets the cookie on `c`. A cross-site sign-in (login CSRF) throws an
    * `HTTPException` with the protocol's 403 JSON; a full or unreachable store, with its 503 JSON.
+   * Put `idle.requireSameOrigin` and a body limit before the handler, so that a cross-site or
+   * oversized request is refused before its body is read.
    *
    * @example
-   * app.post('/login', async (c) => {
+   * app.post('/login', idle.requireSameOrigin, bodyLimit({ maxSize: 4096 }), async (c) => {
    *   const { username } = await c.req.json();
    *   await idle.signIn(c, username, { role: 'editor' });
    *   return c.json({ ok: true });
@@ -408,9 +464,9 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   async function signIn(c: Context, subject: string, data?: unknown): Promise<ActiveSession> {
     if (typeof subject !== 'string' || subject === '') throw new TypeError('idle-logout: signIn needs a non-empty subject string');
     // Login CSRF: another site must not sign the browser in (to the attacker's account, say).
-    const refusal = settings.csrf && isUnsafeMethod(c.req.method) ? crossSiteRefusal(c.req.raw, settings.allowedOrigins) : undefined;
+    const refusal = settings.csrf && isUnsafeMethod(c.req.method) ? origins.crossSiteRefusal(c.req.raw) : undefined;
     if (refusal !== undefined) {
-      throw new HTTPException(403, { message: refusal, res: jsonError(403, { error: 'csrf', message: refusal }) });
+      throw new HTTPException(403, { message: refusal, res: jsonAnswer(403, { error: 'csrf', message: refusal }) });
     }
     try {
       await endSessionOf(c);
@@ -418,12 +474,12 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
       const at = now();
       const record = newSessionRecord(subject, data, at, schedule);
       await inStore(() => store.create(storeKeyFor(id), record));
-      writeCookie(c, id);
+      sessionCookie.write(c, id);
       const session = viewOf(record, at);
-      c.set('session', session);
+      c.set('session', Promise.resolve(session));
       return session;
     } catch (error) {
-      return asHttpError(error);
+      throw storeFailureException(error);
     }
   }
 
@@ -436,9 +492,9 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   async function signOut(c: Context): Promise<void> {
     try {
       await endSessionOf(c);
-      c.set('session', null);
+      c.set('session', Promise.resolve(null));
     } catch (error) {
-      asHttpError(error);
+      throw storeFailureException(error);
     }
   }
 
@@ -453,52 +509,94 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     };
   }
 
-  function isProtocolPath(path: string): boolean {
-    return path === basePath || path.startsWith(`${basePath}/`);
+  // --- the middleware -------------------------------------------------------------------------
+
+  /** What `await c.var.session` runs: one store call, extending when the request is activity. */
+  async function readSession(c: Context, cookies: SessionCookies, isActivity: boolean): Promise<ActiveSession | null> {
+    let found: SessionLookup;
+    try {
+      found = await findSession(cookies, isActivity ? 0 : undefined);
+    } catch (error) {
+      throw storeFailureException(error);
+    }
+    if (found.kind === 'live') return viewOf(found.record, now());
+    if (mayClearCookie(found.kind, cookies)) sessionCookie.clear(c);
+    return null;
+  }
+
+  /** Activity of a request that never read its session: recorded without holding the response. */
+  function recordActivity(c: Context, cookies: SessionCookies): void {
+    const recording = findSession(cookies, 0).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof SessionStoreUnavailableError) reportStoreOutage(error);
+        else settings.logger.error('idle-logout: recording activity failed', error);
+      },
+    );
+    finishAfterResponse(c, recording);
   }
 
   /**
-   * Loads the request's session onto `c.var.session`; ordinary requests extend it, background
-   * ones (header `Idle-Logout-Background: 1` or `isBackgroundRequest`) do not. Refuses cross-site
-   * unsafe requests that carry the session cookie with 403, and answers 503 when the store fails.
+   * Puts the request's session on `c.var.session` (loaded when first awaited) and counts the
+   * request as activity when the user made it on this site (`Sec-Fetch-Site` same-origin or
+   * none; see docs/protocol.md) and it is not a background request (header
+   * `Idle-Logout-Background: 1` or `isBackgroundRequest`). Refuses cross-site unsafe requests
+   * that carry the session cookie with 403.
    */
   const middleware: MiddlewareHandler<IdleSessionEnv> = async (c, next) => {
-    if (isProtocolPath(c.req.path)) return next(); // the routes load the session themselves
-    const cookie = readCookie(c);
+    const cookies = sessionCookie.read(c);
     // Only a request that carries the session can be forged with it; requests without the
     // cookie (a payment provider's webhook, another server) are not ours to refuse.
-    if (settings.csrf && cookie.kind !== 'none' && isUnsafeMethod(c.req.method)) {
+    if (settings.csrf && cookies.count > 0 && isUnsafeMethod(c.req.method)) {
       const refused = csrfFailure(c);
       if (refused) return refused;
     }
-    let session: ActiveSession | null = null;
-    try {
-      const found = await lookUp(cookie);
-      if (found.kind === 'live') {
-        let record: SessionRecord | undefined = found.record;
-        const at = now();
-        if (!settings.isBackgroundRequest(c)) {
-          record = await inStore(() => store.extend(found.key, proposedIdleDeadline(at, 0, settings.idleTimeoutMs), at));
-        }
-        session = record ? viewOf(record, at) : null;
-      }
-      if (!session && found.kind !== 'none') clearCookie(c);
-    } catch (error) {
-      return storeFailure(c, error);
-    }
+    const isActivity = cookies.ids.length > 0 && !settings.isBackgroundRequest(c) && origins.madeOnThisSite(c.req.raw);
+    const session = new LazyPromise(() => readSession(c, cookies, isActivity));
     c.set('session', session);
+    await next();
+    // signIn/signOut replace c.var.session; the protocol routes answer for themselves.
+    if (isActivity && !session.started && c.get('session') === session && !protocolRequests.has(c)) recordActivity(c, cookies);
+  };
+
+  /**
+   * Answers 401 `{"state":"signed-out"}` when the request has no live session, and the
+   * protocol's 503 when the store cannot say. Use after `middleware` on routes that need a
+   * signed-in user.
+   *
+   * @example
+   * app.get('/api/me', idle.requireSession, async (c) => c.json({ user: (await c.var.session)!.subject }));
+   */
+  const requireSession: MiddlewareHandler<IdleSessionEnv> = async (c, next) => {
+    const loading = c.get('session') as IdleSessionVariables['session'] | undefined;
+    if (loading === undefined) {
+      throw new Error('idle-logout: requireSession found no c.var.session; add app.use(idle.middleware) before the routes that use it');
+    }
+    let session: ActiveSession | null;
+    try {
+      session = await loading;
+    } catch (error) {
+      if (error instanceof HTTPException) return error.getResponse();
+      throw error;
+    }
+    if (!session) return fail(c, 401, 'no-session', 'Sign in to continue.', { state: 'signed-out' });
     await next();
   };
 
   /**
-   * Answers 401 `{"state":"signed-out"}` when the request has no live session. Use after
-   * `middleware` on routes that need a signed-in user.
+   * Refuses an unsafe request that does not come from this site's pages with 403 JSON `csrf`
+   * (the protocol's rule: `Sec-Fetch-Site: same-origin`, else an allowed `Origin`), with or
+   * without a session cookie. Put it before anything that reads the body, such as sign-in, so a
+   * forged request costs nothing.
    *
    * @example
-   * app.get('/api/me', idle.requireSession, (c) => c.json({ user: c.var.session!.subject }));
+   * app.post('/login', idle.requireSameOrigin, bodyLimit({ maxSize: 4096 }), handler);
    */
-  const requireSession: MiddlewareHandler<IdleSessionEnv> = async (c, next) => {
-    if (!c.get('session')) return fail(c, 401, 'no-session', 'Sign in to continue.', { state: 'signed-out' });
+  const requireSameOrigin: MiddlewareHandler = async (c, next) => {
+    if (isUnsafeMethod(c.req.method)) {
+      const refused = csrfFailure(c);
+      if (refused) return refused;
+    }
     await next();
   };
 
@@ -514,6 +612,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     middleware,
     routes,
     requireSession,
+    requireSameOrigin,
     signIn,
     signOut,
     sweepExpired,

@@ -18,8 +18,9 @@ export interface SessionCookieOptions {
   /** Cookie name; on https the `__Host-` prefix is added. Default `idle_session`. */
   name?: string;
   /**
-   * `'auto'` (default): Secure and `__Host-` when the request URL is https. Set `true` behind a
-   * TLS-terminating proxy, where the app sees http but the browser uses https.
+   * `'auto'` (default): Secure and `__Host-` when the browser used https — the request URL's
+   * scheme, or behind a TLS-terminating proxy the one `trustedProtoHeader` reports. `true` forces
+   * them (then plain-http development on a host other than localhost cannot sign in).
    */
   secure?: 'auto' | boolean;
   /** Default `Lax`: top-level navigations from other sites still carry the session. */
@@ -40,9 +41,16 @@ export interface IdleSessionOptions {
   cookie?: SessionCookieOptions;
   /**
    * Origins allowed to POST, besides requests marked `Sec-Fetch-Site: same-origin`. Default: the
-   * origin of the request URL as the server sees it.
+   * origin of the request URL as the server sees it (with the scheme `trustedProtoHeader` reports).
    */
   allowedOrigins?: readonly string[];
+  /**
+   * The header your TLS-terminating proxy sets to the scheme the browser used, e.g.
+   * `'x-forwarded-proto'`. Only set it when every request passes that proxy and the proxy
+   * overwrites the header: it decides `Secure`/`__Host-` (with `cookie.secure: 'auto'`) and the
+   * default allowed origin. Default: none — forwarded headers are never trusted.
+   */
+  trustedProtoHeader?: string;
   /**
    * Besides the protocol's POST routes (always checked): refuse cross-site unsafe requests that
    * carry the session cookie on every route the middleware sees, and cross-site sign-ins (login
@@ -51,7 +59,8 @@ export interface IdleSessionOptions {
   csrf?: boolean;
   /**
    * Requests that must not count as activity (polling). Default: requests carrying the header
-   * `Idle-Logout-Background: 1`. The status route never counts.
+   * `Idle-Logout-Background: 1`. Whatever it says, only requests made on this site count
+   * (docs/protocol.md), and the protocol routes never count.
    */
   isBackgroundRequest?: (c: Context) => boolean;
   /** Called exactly once per ended session, with why it ended. Errors are logged, never thrown. */
@@ -78,6 +87,7 @@ export interface ResolvedOptions {
   cookieSecure: 'auto' | boolean;
   cookieSameSite: 'Lax' | 'Strict';
   allowedOrigins: readonly string[] | undefined;
+  trustedProtoHeader: string | undefined;
   csrf: boolean;
   isBackgroundRequest: (c: Context) => boolean;
   onSessionEnd: ((ended: EndedSession) => void | Promise<void>) | undefined;
@@ -124,6 +134,10 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
       throw new TypeError(`idle-logout: allowedOrigins entries must be origins like "https://app.example.com" (no path or trailing slash), got ${JSON.stringify(origin)}`);
     }
   }
+  const trustedProtoHeader = options.trustedProtoHeader?.toLowerCase();
+  if (trustedProtoHeader !== undefined && !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(trustedProtoHeader)) {
+    throw new TypeError(`idle-logout: trustedProtoHeader must be a header name like "x-forwarded-proto", got ${JSON.stringify(options.trustedProtoHeader)}`);
+  }
   const logger = options.logger ?? console;
   if (warningMs < WCAG_MIN_WARNING_MS) {
     logger.warn(`idle-logout: warningMs is ${warningMs} ms; WCAG 2.2 SC 2.2.1 asks for at least ${WCAG_MIN_WARNING_MS} ms to extend the session.`);
@@ -138,6 +152,7 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     cookieSecure: options.cookie?.secure ?? 'auto',
     cookieSameSite: options.cookie?.sameSite ?? 'Lax',
     allowedOrigins: options.allowedOrigins,
+    trustedProtoHeader,
     csrf: options.csrf ?? true,
     isBackgroundRequest: options.isBackgroundRequest ?? isBackgroundByHeader,
     onSessionEnd: options.onSessionEnd,
