@@ -87,7 +87,7 @@ export function createDemoApp(options: DemoAppOptions) {
     noStore(c); // the answer depends on the cookie
     let session: ActiveSession | null = null;
     try {
-      session = await c.var.session;
+      session = await c.var.getSession();
     } catch (error) {
       // The store is down: the form claims nothing about the session, so it still loads.
       if (!(error instanceof HTTPException)) throw error;
@@ -118,7 +118,7 @@ export function createDemoApp(options: DemoAppOptions) {
 
   app.get('/app', async (c) => {
     noStore(c);
-    const session = await c.var.session;
+    const session = await c.var.getSession();
     if (!session) return c.redirect('/signed-out?reason=server', 303);
     const page = await readBuiltFile('demo/app.html');
     if (page === undefined) return serveBuilt('demo/app.html');
@@ -126,10 +126,9 @@ export function createDemoApp(options: DemoAppOptions) {
     return c.html(page.replace('data-keep-work-user=""', `data-keep-work-user="${escapeAttribute(session.subject)}"`));
   });
 
-  app.get('/api/me', idle.requireSession, async (c) => {
+  app.get('/api/me', idle.requireSession, (c) => {
     noStore(c);
-    const session = (await c.var.session)!;
-    return c.json({ subject: session.subject, ...idle.schedule });
+    return c.json({ subject: c.var.session.subject, ...idle.schedule });
   });
   app.get('/signed-out', () => serveBuilt('demo/signed-out.html'));
   app.get('/idle-logout.iife.js', () => serveBuilt('idle-logout.iife.js'));

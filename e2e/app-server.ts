@@ -73,7 +73,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   });
   for (const [path, page] of Object.entries(options.pages)) {
     app.get(path, async (c) => {
-      if (page.signedIn !== false && !(await c.var.session)) return c.redirect('/signed-out?reason=server', 303);
+      if (page.signedIn !== false && !(await c.var.getSession())) return c.redirect('/signed-out?reason=server', 303);
       if (page.noStore) c.header('Cache-Control', 'no-store');
       return c.html(page.html.replaceAll('{{script}}', scriptTag));
     });

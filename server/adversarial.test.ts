@@ -40,9 +40,9 @@ function testApp(options: IdleSessionOptions = {}, mount = '/') {
       return c.json({ ok: true });
     },
   );
-  app.get('/app', async (c) => c.json({ subject: (await c.var.session)?.subject ?? null }));
-  app.post('/app/save', async (c) => c.json({ saved: (await c.var.session)?.subject ?? null }));
-  app.get('/me', idle.requireSession, async (c) => c.json({ subject: (await c.var.session)?.subject }));
+  app.get('/app', async (c) => c.json({ subject: (await c.var.getSession())?.subject ?? null }));
+  app.post('/app/save', async (c) => c.json({ saved: (await c.var.getSession())?.subject ?? null }));
+  app.get('/me', idle.requireSession, async (c) => c.json({ subject: c.var.session.subject }));
   app.get('/signed-out', (c) => c.text('You are signed out.'));
   app.get('/idle-logout.iife.js', (c) => c.body('/* the SDK */', 200, { 'Content-Type': 'text/javascript' }));
   return {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
 import { MemorySessionStore } from './memory-store.ts';
@@ -35,10 +35,10 @@ function setup(options: IdleSessionOptions = {}) {
     return c.json({ ok: true });
   });
   app.get('/app', async (c) => {
-    const session = await c.var.session;
+    const session = await c.var.getSession();
     return c.json({ subject: session?.subject ?? null, remainingMs: session?.remainingMs ?? null });
   });
-  app.get('/me', idle.requireSession, async (c) => c.json({ subject: (await c.var.session)!.subject }));
+  app.get('/me', idle.requireSession, async (c) => c.json({ subject: c.var.session.subject }));
 
   async function send(method: string, path: string, init: Send = {}, origin = init.origin ?? 'http://localhost') {
     const headers = new Headers(init.headers);
@@ -387,7 +387,7 @@ describe('CSRF on the POST routes', () => {
 
   it('guards the app’s own unsafe routes that carry the session, but lets cookie-less requests (webhooks) through', async () => {
     const { app, signIn, send, status } = setup();
-    app.post('/api/transfer', async (c) => c.json({ by: (await c.var.session)?.subject ?? null }));
+    app.post('/api/transfer', async (c) => c.json({ by: (await c.var.getSession())?.subject ?? null }));
     app.post('/webhooks/payment', (c) => c.json({ received: true }));
     const { cookie } = await signIn();
     const forged = await send('POST', '/api/transfer', { cookie, headers: { 'Sec-Fetch-Site': 'cross-site' } });
@@ -561,6 +561,21 @@ describe('the middleware', () => {
     expect(await (await send('GET', '/me', { cookie })).json()).toEqual({ subject: 'bob' });
   });
 
+  it('c.var.session is set only where the session is known live, so `if (!c.var.session)` never lets a signed-out request in', async () => {
+    const { app, idle, send, signIn } = setup();
+    // Code written for a synchronous c.var.session, on a route without requireSession.
+    const guarded = (c: Context<IdleSessionEnv>) => (c.var.session ? c.text(`secret for ${c.var.session.subject}`) : c.text('sign in', 401));
+    app.get('/guarded', guarded);
+    app.get('/guarded-required', idle.requireSession, guarded);
+    expect((await send('GET', '/guarded')).status).toBe(401);
+    const { cookie } = await signIn('carol');
+    // Undefined there even with a live session: it fails closed (a sign-in page), never open.
+    expect((await send('GET', '/guarded', { cookie })).status).toBe(401);
+    // Behind requireSession it is the live session.
+    const required = await send('GET', '/guarded-required', { cookie });
+    expect([required.status, await required.text()]).toEqual([200, 'secret for carol']);
+  });
+
   it('requireSession without the middleware in front fails loudly, saying what to add', async () => {
     const idle = createIdleSession({ sweepIntervalMs: 0, logger: quiet });
     const app = new Hono<IdleSessionEnv>();
@@ -577,7 +592,7 @@ describe('the middleware', () => {
   it('reads the session once per request however often the app awaits it', async () => {
     const store = new MemorySessionStore();
     const { signIn, app, send } = setup({ store });
-    app.get('/twice', async (c) => c.json({ same: (await c.var.session)?.subject === (await c.var.session)?.subject }));
+    app.get('/twice', async (c) => c.json({ same: (await c.var.getSession())?.subject === (await c.var.getSession())?.subject }));
     const { cookie } = await signIn();
     const get = vi.spyOn(store, 'get');
     expect(await (await send('GET', '/twice', { cookie })).json()).toEqual({ same: true });

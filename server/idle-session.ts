@@ -27,7 +27,7 @@ import {
   type SessionRecord,
 } from './store.ts';
 
-/** The signed-in session as the app sees it (`await c.var.session`). */
+/** The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after `requireSession`). */
 export interface ActiveSession {
   subject: string;
   data: unknown;
@@ -39,17 +39,31 @@ export interface ActiveSession {
 }
 
 /**
- * `c.var.session` resolves to the live session, or null when the request has none. It is read
- * from the store only when awaited, so routes that never look at it (static files, the
- * signed-out page, 404s) work while the store is down; awaiting it then throws an
- * `HTTPException` with the protocol's 503 JSON (Hono renders it), never a guess.
+ * What the middleware puts on `c.var`.
+ *
+ * The session is read from the store only when a route asks (`await c.var.getSession()`), so
+ * routes that never look at it (static files, the signed-out page, 404s) work while the store is
+ * down; asking then throws an `HTTPException` with the protocol's 503 JSON (Hono renders it),
+ * never a guess.
+ *
+ * `c.var.session` is set only where the session is known to be live: after `requireSession`,
+ * and by `signIn`. Anywhere else it is undefined — so code that tests `if (!c.var.session)`
+ * treats the request as signed out, never as signed in.
  */
 export interface IdleSessionVariables {
-  session: Promise<ActiveSession | null>;
+  /** The live session, or null when the request has none; one store call per request, on first call. */
+  getSession: () => Promise<ActiveSession | null>;
+  /** The live session, set by `requireSession` (and `signIn`); undefined otherwise. */
+  session?: ActiveSession;
 }
 
 export interface IdleSessionEnv {
   Variables: IdleSessionVariables;
+}
+
+/** The env of routes behind `requireSession`: `c.var.session` is the live session. */
+export interface RequiredSessionEnv {
+  Variables: IdleSessionVariables & { session: ActiveSession };
 }
 
 /** The largest keepalive body accepted (docs/protocol.md). */
@@ -109,7 +123,7 @@ function finishAfterResponse(c: Context, work: Promise<void>): void {
 }
 
 /**
- * Creates the server half of idle-logout: middleware that puts the session on `c.var.session`
+ * Creates the server half of idle-logout: middleware that offers the session as `c.var.getSession()`
  * (and counts the user's requests on this site as activity), the protocol routes, and sign-in /
  * sign-out for app code.
  *
@@ -123,7 +137,7 @@ function finishAfterResponse(c: Context, work: Promise<void>): void {
  *   return c.redirect('/app', 303);
  * });
  * app.get('/app', async (c) => {
- *   const session = await c.var.session;
+ *   const session = await c.var.getSession();
  *   return c.text(session ? `Hello ${session.subject}` : 'Signed out');
  * });
  */
@@ -316,7 +330,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     return fail(c, 503, code, message, { state });
   }
 
-  /** For code that cannot return an answer (signIn, signOut, reading c.var.session): throw it. */
+  /** For code that cannot return an answer (signIn, signOut, c.var.getSession()): throw it. */
   function storeFailureException(error: unknown): HTTPException {
     const body = storeFailureBody(error);
     return new HTTPException(503, { message: body.message, cause: error, res: jsonAnswer(503, body) });
@@ -476,7 +490,8 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
       await inStore(() => store.create(storeKeyFor(id), record));
       sessionCookie.write(c, id);
       const session = viewOf(record, at);
-      c.set('session', Promise.resolve(session));
+      c.set('getSession', () => Promise.resolve(session));
+      c.set('session', session);
       return session;
     } catch (error) {
       throw storeFailureException(error);
@@ -492,7 +507,8 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   async function signOut(c: Context): Promise<void> {
     try {
       await endSessionOf(c);
-      c.set('session', Promise.resolve(null));
+      c.set('getSession', () => Promise.resolve(null));
+      c.set('session', undefined);
     } catch (error) {
       throw storeFailureException(error);
     }
@@ -511,7 +527,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   // --- the middleware -------------------------------------------------------------------------
 
-  /** What `await c.var.session` runs: one store call, extending when the request is activity. */
+  /** What `c.var.getSession()` runs: one store call, extending when the request is activity. */
   async function readSession(c: Context, cookies: SessionCookies, isActivity: boolean): Promise<ActiveSession | null> {
     let found: SessionLookup;
     try {
@@ -537,7 +553,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   }
 
   /**
-   * Puts the request's session on `c.var.session` (loaded when first awaited) and counts the
+   * Offers the request's session as `c.var.getSession()` (loaded on the first call) and counts the
    * request as activity when the user made it on this site (`Sec-Fetch-Site` same-origin or
    * none; see docs/protocol.md) and it is not a background request (header
    * `Idle-Logout-Background: 1` or `isBackgroundRequest`). Refuses cross-site unsafe requests
@@ -553,10 +569,11 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     }
     const isActivity = cookies.ids.length > 0 && !settings.isBackgroundRequest(c) && origins.madeOnThisSite(c.req.raw);
     const session = new LazyPromise(() => readSession(c, cookies, isActivity));
-    c.set('session', session);
+    const getSession = () => session;
+    c.set('getSession', getSession);
     await next();
-    // signIn/signOut replace c.var.session; the protocol routes answer for themselves.
-    if (isActivity && !session.started && c.get('session') === session && !protocolRequests.has(c)) recordActivity(c, cookies);
+    // signIn/signOut replace c.var.getSession; the protocol routes answer for themselves.
+    if (isActivity && !session.started && c.get('getSession') === getSession && !protocolRequests.has(c)) recordActivity(c, cookies);
   };
 
   /**
@@ -565,21 +582,22 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
    * signed-in user.
    *
    * @example
-   * app.get('/api/me', idle.requireSession, async (c) => c.json({ user: (await c.var.session)!.subject }));
+   * app.get('/api/me', idle.requireSession, (c) => c.json({ user: c.var.session.subject }));
    */
-  const requireSession: MiddlewareHandler<IdleSessionEnv> = async (c, next) => {
-    const loading = c.get('session') as IdleSessionVariables['session'] | undefined;
-    if (loading === undefined) {
-      throw new Error('idle-logout: requireSession found no c.var.session; add app.use(idle.middleware) before the routes that use it');
+  const requireSession: MiddlewareHandler<RequiredSessionEnv> = async (c, next) => {
+    const getSession = c.get('getSession') as IdleSessionVariables['getSession'] | undefined;
+    if (getSession === undefined) {
+      throw new Error('idle-logout: requireSession found no c.var.getSession; add app.use(idle.middleware) before the routes that use it');
     }
     let session: ActiveSession | null;
     try {
-      session = await loading;
+      session = await getSession();
     } catch (error) {
       if (error instanceof HTTPException) return error.getResponse();
       throw error;
     }
     if (!session) return fail(c, 401, 'no-session', 'Sign in to continue.', { state: 'signed-out' });
+    c.set('session', session);
     await next();
   };
 

@@ -5,6 +5,7 @@ export {
   type IdleSession,
   type IdleSessionEnv,
   type IdleSessionVariables,
+  type RequiredSessionEnv,
 } from './idle-session.ts';
 export {
   BACKGROUND_HEADER,

@@ -1,6 +1,6 @@
 /**
  * A promise that starts its work only when someone awaits it (or calls then/catch/finally), and
- * at most once. `c.var.session` is one: a route that never reads the session costs no store
+ * at most once. What `c.var.getSession()` returns is one: a route that never reads the session costs no store
  * call, so pages and assets still load while the store is down. The pattern of sindresorhus's
  * p-lazy: `await` on a Promise subclass calls its `then`, which starts the work.
  *

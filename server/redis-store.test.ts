@@ -238,7 +238,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
         await idle.signIn(c, 'alice');
         return c.json({ ok: true });
       });
-      app.get('/app', async (c) => c.json({ subject: (await c.var.session)?.subject ?? null }));
+      app.get('/app', async (c) => c.json({ subject: (await c.var.getSession())?.subject ?? null }));
       const send = async (method: string, path: string, cookie?: string): Promise<Response> =>
         app.request(`http://localhost${path}`, {
           method,
