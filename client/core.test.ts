@@ -635,16 +635,31 @@ describe('failures', () => {
     expect(tab.of('phase').at(-1)?.stayed).toBe(true);
   });
 
-  it('"stay" at the absolute lifetime: the server cannot extend, so the warning stays', () => {
+  it('"stay" at the absolute lifetime: the countdown says it is final and staying sends nothing', () => {
     const origin = new Origin();
     const tab = origin.open();
     origin.answer('status', live(T, T));
     origin.advance(T - W);
+    expect(tab.shown()).toBe('warning');
+    expect(tab.of('countdown').map((e) => e.final)).toEqual([true]);
     tab.dispatch({ type: 'stay' });
-    origin.answer('keepalive', live(W, W));
+    tab.dispatch({ type: 'stay' });
+    expect(origin.open_('keepalive')).toHaveLength(0);
     expect(tab.shown()).toBe('warning');
     origin.advance(W);
     expect(tab.shown()).toBe('signed-out');
+  });
+
+  it('the countdown is final once a keepalive answer caps the deadline at the absolute lifetime', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    expect(tab.of('countdown').map((e) => e.final)).toEqual([false]);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', live(W, W)); // the server could extend only to its absolute lifetime
+    origin.advance(1_000);
+    expect(tab.of('countdown').at(-1)?.final).toBe(true);
+    expect(tab.shown()).toBe('warning');
   });
 
   it('an unreachable server never signs out before the deadline, and does at the deadline', () => {
