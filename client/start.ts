@@ -285,8 +285,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         }))
       : undefined;
 
-  const closeWarning = (): void => {
-    dialog?.hide();
+  const closeWarning = (hideDialog = true): void => {
+    if (hideDialog) dialog?.hide();
     // Only if the title is still ours: an app that set its own title after the last tick keeps it.
     if (titleBeforeWarning !== null && doc.title === titleWritten) doc.title = titleBeforeWarning;
     titleBeforeWarning = titleWritten = null;
@@ -304,9 +304,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       const reason = effect.reason ?? 'idle';
       // Offline, navigating would show the browser's network-error page (and lose the page): say
       // "signed out" here instead, and go once the browser is back online.
-      const offline = o.signedOutUrl && !o.window.navigator.onLine;
-      closeWarning();
+      const offline = !!o.signedOutUrl && !o.window.navigator.onLine;
       if (offline) openDialog()?.show(0, 'signed-out');
+      closeWarning(!offline);
       // Nothing is left to do in this tab: drop listeners, timers and the channel, keep the phase.
       teardown();
       emit('signed-out', { reason });
