@@ -12,16 +12,17 @@
  *
  * Theming — set these CSS custom properties on any ancestor (e.g. `:root`); they inherit into the
  * dialog's shadow root while the page's other CSS does not:
- *   --idle-logout-accent     primary button and secondary border/text   (default #1d70b8)
+ *   --idle-logout-accent     primary button and secondary border        (default #1d70b8)
  *   --idle-logout-accent-fg  primary button text                        (default #fff)
- *   --idle-logout-bg         dialog background                          (default #fff)
- *   --idle-logout-fg         dialog text                                (default #0b0c0c)
+ *   --idle-logout-bg         dialog background                          (default Canvas: white, or dark)
+ *   --idle-logout-fg         dialog text                                (default CanvasText)
  *   --idle-logout-focus      focus outline                              (default: the text colour)
  *   --idle-logout-backdrop   page overlay                               (default rgb(0 0 0 / .6))
  *   --idle-logout-radius     dialog and button corners                  (default .5rem)
  *   --idle-logout-font       font family                                (default system-ui, sans-serif)
- * The defaults follow `prefers-color-scheme: dark`; in forced colours (Windows High Contrast) the
- * primary button is drawn in inverted system colours so the two buttons stay distinguishable.
+ * The default colours follow `prefers-color-scheme: dark`: set `bg` and `fg` together, or a dark
+ * scheme may pair your background with the default (light) text. In forced colours (Windows High
+ * Contrast) the primary button is drawn in inverted system colours so the two buttons differ.
  */
 import { type DialogStrings, fill, formatCountdown, formatDuration, resolveStrings, textLocale } from './strings.ts';
 
@@ -57,9 +58,6 @@ export interface WarningDialog {
   show(remainingMs: number, notice?: DialogNotice): void;
   /** Closes the dialog, restores the page and returns focus to where it was. */
   hide(): void;
-  /** Closes the dialog and forgets its elements. */
-  destroy(): void;
-  readonly isOpen: boolean;
 }
 
 /**
@@ -96,29 +94,30 @@ export function openingSpokenMs(remainingMs: number): number {
 
 // A native modal <dialog> (see createWarningDialog). Its UA style centres it, caps its size to the
 // viewport and scrolls it, which keeps it usable at 320 px wide and 200% zoom; buttons wrap; long
-// words (Welsh "mewngofnodi") may break rather than overflow. Colours go through short private
-// properties so the dark defaults are one rule. A transparent border becomes visible in forced
-// colours, where both buttons would otherwise be the same ButtonFace box: the primary one is
-// inverted in system colours instead (they still follow the user's palette).
+// words (Welsh "mewngofnodi") may break rather than overflow. No opening animation: it cost more
+// bytes than it was worth, and never moving is what prefers-reduced-motion users want anyway.
+// Dark mode: `color-scheme: light dark` makes the default Canvas/CanvasText follow
+// prefers-color-scheme; the accent (#1d70b8) only fills the primary button (white text, 5.2:1) and
+// draws the secondary border (3.7:1 on a dark Canvas, ≥ 3:1 for non-text), so it needs no dark
+// variant. A transparent border becomes visible in forced colours, where both buttons would
+// otherwise be the same ButtonFace box: the primary one is inverted in system colours instead
+// (they still follow the user's palette).
 const css =
   ':host{all:initial}' +
-  'dialog{--a:var(--idle-logout-accent,#1d70b8);--t:var(--idle-logout-accent-fg,#fff);--b:var(--idle-logout-bg,#fff);--f:var(--idle-logout-fg,#0b0c0c);' +
-  '--r:var(--idle-logout-radius,.5rem);box-sizing:border-box;width:min(32rem,100% - 1rem);padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
-  'background:var(--b);color:var(--f);border:2px solid transparent;border-radius:var(--r);outline:0;' +
+  'dialog{--a:var(--idle-logout-accent,#1d70b8);--b:var(--idle-logout-bg,Canvas);--f:var(--idle-logout-fg,CanvasText);' +
+  '--r:var(--idle-logout-radius,.5rem);color-scheme:light dark;width:min(32rem,100% - 1rem);padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
+  'background:var(--b);color:var(--f);border:2px solid transparent;border-radius:var(--r);' +
   'font:1rem/1.5 var(--idle-logout-font,system-ui,sans-serif)}' +
-  '@media (prefers-color-scheme:dark){dialog{--a:var(--idle-logout-accent,#8cc8ff);--t:var(--idle-logout-accent-fg,#0b0c0c);' +
-  '--b:var(--idle-logout-bg,#1e1e1e);--f:var(--idle-logout-fg,#f3f2f1)}}' +
   '::backdrop{background:var(--idle-logout-backdrop,rgb(0 0 0/.6))}' +
   'h2{margin:0 0 1rem;font-size:1.5rem;line-height:1.25}' +
   'p{margin:0 0 1rem}p:empty{margin:0}' +
   '.c{font-size:2.5rem;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}' +
   '.b{display:flex;flex-wrap:wrap;gap:.75rem}' +
-  'button{flex:1 1 auto;min-width:0;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;cursor:pointer;' +
-  'border:2px solid var(--a);border-radius:var(--r);background:var(--b);color:var(--a)}' +
-  '.p{background:var(--a);color:var(--t)}' +
+  'button{flex:1 1 auto;min-width:0;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;' +
+  'border:2px solid var(--a);border-radius:var(--r);background:var(--b);color:var(--f)}' +
+  '.p{background:var(--a);color:var(--idle-logout-accent-fg,#fff)}' +
   'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--f));outline-offset:2px}' +
-  '@media (forced-colors:active){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}' +
-  '@media (prefers-reduced-motion:no-preference){dialog{animation:i .2s}}@keyframes i{from{opacity:0}}';
+  '@media (forced-colors:active){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}';
 
 /**
  * Creates the warning dialog. Nothing is added to the page until `show()`.
@@ -158,7 +157,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
   let stay: HTMLButtonElement;
   let signOut: HTMLButtonElement;
   let spokenMs = NaN;
-  let isOpen = false;
+  /** Aborted on hide: removes the document listeners of an open dialog. */
+  let listening: AbortController | undefined;
 
   const el = <K extends keyof HTMLElementTagNameMap>(
     tag: K,
@@ -186,8 +186,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     const sheet = new doc.defaultView!.CSSStyleSheet();
     sheet.replaceSync(css);
     root.adoptedStyleSheets = [sheet];
-    // tabindex=-1: a click on the text or on the backdrop (its target is the dialog) focuses the
-    // dialog rather than moving focus out to <body>.
+    // tabindex=-1: once signed out (no buttons), focus moves to the dialog itself, so screen
+    // readers announce its new name; a click on its text keeps focus in it.
     dialog = el('dialog', root, {
       role: 'alertdialog',
       'aria-labelledby': 'h',
@@ -207,8 +207,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     const buttons = el('div', dialog, { class: 'b' });
     stay = el('button', buttons, { type: 'button', class: 'p' }, strings.staySignedIn);
     signOut = el('button', buttons, { type: 'button' }, strings.signOut);
-    stay.addEventListener('click', () => onStay());
-    signOut.addEventListener('click', () => onSignOut());
+    stay.onclick = () => onStay();
+    signOut.onclick = () => onSignOut();
     return made;
   }
 
@@ -225,7 +225,7 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     say(note, notice === 'unreachable' ? strings.unreachable : notice === 'final' ? strings.timeLimit : '');
     stay.hidden = over || notice === 'final';
     signOut.hidden = over;
-    if (wasShown && stay.hidden && isOpen) focusFirst();
+    if (wasShown && stay.hidden && listening) focusFirst();
     // On opening, the time as it is, never more (openingSpokenMs). After that, only the next
     // coarse step below what was said.
     const step = over ? 0 : Number.isNaN(spokenMs) ? openingSpokenMs(remainingMs) : Math.min(spokenMs, spokenRemainingMs(remainingMs));
@@ -260,7 +260,7 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
   }
 
   function show(remainingMs: number, notice?: DialogNotice): void {
-    if (isOpen) return render(remainingMs, notice);
+    if (listening) return render(remainingMs, notice);
     host ??= build();
     // Content is set before the dialog opens, so it is read as the description on opening rather
     // than announced as a live-region change.
@@ -268,36 +268,24 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     render(remainingMs, notice);
     doc.body.appendChild(host);
     dialog.showModal();
-    doc.addEventListener('keydown', onKeyDown);
     // Capture: `toggle` does not bubble. An app modal moves focus into itself (`focusin`), and
     // fires `toggle` too where dialogs do (Chrome 132); popovers fire `toggle`.
-    doc.addEventListener('focusin', raise, true);
-    doc.addEventListener('toggle', raise, true);
-    isOpen = true;
+    const options = { capture: true, signal: (listening = new AbortController()).signal };
+    doc.addEventListener('keydown', onKeyDown, options);
+    doc.addEventListener('focusin', raise, options);
+    doc.addEventListener('toggle', raise, options);
     focusFirst();
   }
 
   function hide(): void {
-    if (!isOpen) return;
-    isOpen = false;
-    doc.removeEventListener('keydown', onKeyDown);
-    doc.removeEventListener('focusin', raise, true);
-    doc.removeEventListener('toggle', raise, true);
+    if (!listening) return;
+    listening.abort();
+    listening = undefined;
     // Returns focus to where it was when the dialog (last) opened: HTML's "previously focused
     // element", which may be inside a web component or the app's own modal.
     dialog.close();
     host!.remove();
   }
 
-  return {
-    show,
-    hide,
-    destroy() {
-      hide();
-      host = undefined;
-    },
-    get isOpen() {
-      return isOpen;
-    },
-  };
+  return { show, hide };
 }

@@ -363,7 +363,6 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       if (navigateWhenOnline) o.window.removeEventListener('online', navigateWhenOnline);
       teardown();
       scheduler.stop();
-      dialog?.destroy();
       dialog = undefined;
       listeners.clear();
       if (currentHandle === handle) currentHandle = undefined;

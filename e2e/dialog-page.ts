@@ -3,10 +3,13 @@
 import { inflateSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 
-/** An account page with the app's own top-layer content: a modal `<dialog>` and a big popover. */
+/** An account page with the app's own top-layer content (a modal `<dialog>`, a big popover) and a web component. */
 export const APP_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account</title>
 <style>#confirm,#pop{width:90vw;height:90vh;background:#c00;color:#fff}</style></head><body>
-<main><h1>Account</h1><label>Draft <textarea id="draft"></textarea></label></main>
+<main><h1>Account</h1><label>Draft <textarea id="draft"></textarea></label><x-editor></x-editor></main>
+<script>customElements.define('x-editor', class extends HTMLElement {
+  constructor() { super(); this.attachShadow({ mode: 'open' }).innerHTML = '<label>Note <input id="inner"></label>'; }
+});</script>
 <dialog id="confirm" aria-label="Confirm transfer"><p>Send £100?</p><button id="confirm-ok">Send</button></dialog>
 <div id="pop" popover="manual" aria-label="Menu"><button id="pop-button">Menu item</button></div>
 {{script}}</body></html>`;

@@ -91,6 +91,14 @@ describe.skipIf(browserUnavailable !== undefined)('the warning in the top layer 
     await warningOf(page).waitFor({ state: 'hidden', timeout: 3_000 });
   });
 
+  it('focus returns into a web component that had it', async () => {
+    const page = await warnedPage({}, (p) => p.focus('x-editor >> #inner'));
+    expect(await focusedInWarning(page)).toBe('Stay signed in');
+    await page.keyboard.press('Escape');
+    await warningOf(page).waitFor({ state: 'hidden', timeout: 3_000 });
+    expect(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.id)).toBe('inner');
+  });
+
   it('a click on the backdrop leaves focus in the warning', async () => {
     const page = await warnedPage();
     await page.mouse.click(4, 4);
