@@ -107,9 +107,10 @@ export type Effect =
   | { type: 'phase'; phase: Phase; remainingMs: number; reason: SignedOutReason | null; stayed: boolean }
   /**
    * While warning: refresh the countdown (title, dialog); `visible` tabs also emit the `tick` event.
-   * `final`: the deadline is the absolute lifetime, so "stay signed in" cannot extend it.
+   * `notice`: why "stay signed in" cannot work now — `final`: the deadline is the absolute
+   * lifetime; `unreachable`: this tab's last request could not reach the server (retrying).
    */
-  | { type: 'countdown'; remainingMs: number; visible: boolean; final: boolean }
+  | { type: 'countdown'; remainingMs: number; visible: boolean; notice?: 'final' | 'unreachable' }
   | { type: 'keepalive-sent'; remainingMs: number }
   | { type: 'reachable'; reachable: boolean }
   /** The server refused a request (a configuration error): report it, once until a request succeeds. */
@@ -607,7 +608,8 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     s.shownPhase = shown;
   }
   if (shown === 'warning') {
-    effects.push({ type: 'countdown', remainingMs: remainingMsAt(s, now) ?? 0, visible: s.visible, final: !canExtend(r!) });
+    const notice = !canExtend(r!) ? 'final' : s.reachable ? undefined : 'unreachable';
+    effects.push({ type: 'countdown', remainingMs: remainingMsAt(s, now) ?? 0, visible: s.visible, notice });
   }
   phase = shown;
 

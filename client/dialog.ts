@@ -93,7 +93,7 @@ export function openingSpokenMs(remainingMs: number): number {
 }
 
 // A native modal <dialog> (see createWarningDialog). Its UA style centres it, caps its size to the
-// viewport and scrolls it, which keeps it usable at 320 px wide and 200% zoom; buttons wrap; long
+// viewport (max-width/height: 100% − 2em − 6px, so `width` can ask for 32rem) and scrolls it, which keeps it usable at 320 px wide and 200% zoom; buttons wrap; long
 // words (Welsh "mewngofnodi") may break rather than overflow. No opening animation: it cost more
 // bytes than it was worth, and never moving is what prefers-reduced-motion users want anyway.
 // Dark mode: `color-scheme: light dark` makes the default Canvas/CanvasText follow
@@ -105,7 +105,7 @@ export function openingSpokenMs(remainingMs: number): number {
 const css =
   ':host{all:initial}' +
   'dialog{--a:var(--idle-logout-accent,#1d70b8);--b:var(--idle-logout-bg,Canvas);--f:var(--idle-logout-fg,CanvasText);' +
-  '--r:var(--idle-logout-radius,.5rem);color-scheme:light dark;width:min(32rem,100% - 1rem);padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
+  '--r:var(--idle-logout-radius,.5rem);color-scheme:light dark;width:32rem;padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
   'background:var(--b);color:var(--f);border:2px solid transparent;border-radius:var(--r);' +
   'font:1rem/1.5 var(--idle-logout-font,system-ui,sans-serif)}' +
   '::backdrop{background:var(--idle-logout-backdrop,rgb(0 0 0/.6))}' +
@@ -219,13 +219,13 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
 
   function render(remainingMs: number, notice?: DialogNotice): void {
     const over = notice === 'signed-out';
-    const wasShown = !stay.hidden;
     say(heading, over ? strings.signedOutOffline : strings.heading);
     say(countdown, over ? '' : formatCountdown(remainingMs));
     say(note, notice === 'unreachable' ? strings.unreachable : notice === 'final' ? strings.timeLimit : '');
     stay.hidden = over || notice === 'final';
     signOut.hidden = over;
-    if (wasShown && stay.hidden && listening) focusFirst();
+    // Focus on a button that is now hidden would fall to <body>: move it to what is left.
+    if (stay.hidden && listening) focusFirst();
     // On opening, the time as it is, never more (openingSpokenMs). After that, only the next
     // coarse step below what was said.
     const step = over ? 0 : Number.isNaN(spokenMs) ? openingSpokenMs(remainingMs) : Math.min(spokenMs, spokenRemainingMs(remainingMs));

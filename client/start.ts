@@ -179,8 +179,6 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   /** The page's own title, to restore after the warning, and the countdown title we last wrote. */
   let titleBeforeWarning: string | null = null;
   let titleWritten: string | null = null;
-  /** The server could not be reached at the last request (the dialog says so). */
-  let unreachable = false;
   /** Signed out while offline: navigates once back online; removed by stop(). */
   let navigateWhenOnline: (() => void) | undefined;
   let lastReadAt = 0;
@@ -249,7 +247,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         return showPhase(effect);
       case 'countdown':
         // Every warning phase change is followed by a countdown: it opens the dialog too.
-        openDialog()?.show(effect.remainingMs, effect.final ? 'final' : unreachable ? 'unreachable' : undefined);
+        openDialog()?.show(effect.remainingMs, effect.notice);
         if (o.countdownInTitle) {
           // A title that is not the one we wrote is the app's own, set meanwhile: restore that one.
           if (doc.title !== titleWritten) titleBeforeWarning = doc.title;
@@ -261,7 +259,6 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       case 'keepalive-sent':
         return emit('keepalive', { remainingMs: effect.remainingMs });
       case 'reachable':
-        unreachable = !effect.reachable;
         return effect.reachable ? emit('reachable', {}) : emit('unreachable', {});
       case 'error': {
         const { status, error, message } = effect;
@@ -285,8 +282,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         }))
       : undefined;
 
-  const closeWarning = (hideDialog = true): void => {
-    if (hideDialog) dialog?.hide();
+  const closeWarning = (): void => {
+    dialog?.hide();
     // Only if the title is still ours: an app that set its own title after the last tick keeps it.
     if (titleBeforeWarning !== null && doc.title === titleWritten) doc.title = titleBeforeWarning;
     titleBeforeWarning = titleWritten = null;
@@ -304,9 +301,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       const reason = effect.reason ?? 'idle';
       // Offline, navigating would show the browser's network-error page (and lose the page): say
       // "signed out" here instead, and go once the browser is back online.
-      const offline = !!o.signedOutUrl && !o.window.navigator.onLine;
+      const offline = o.signedOutUrl && !o.window.navigator.onLine;
+      closeWarning();
+      // (Re-)opened, so screen readers announce it with its new name.
       if (offline) openDialog()?.show(0, 'signed-out');
-      closeWarning(!offline);
       // Nothing is left to do in this tab: drop listeners, timers and the channel, keep the phase.
       teardown();
       emit('signed-out', { reason });
