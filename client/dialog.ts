@@ -93,8 +93,10 @@ export function openingSpokenMs(remainingMs: number): number {
 }
 
 // A native modal <dialog> (see createWarningDialog). Its UA style centres it, caps its size to the
-// viewport (max-width/height: 100% − 2em − 6px, so `width` can ask for 32rem) and scrolls it, which keeps it usable at 320 px wide and 200% zoom; buttons wrap; long
-// words (Welsh "mewngofnodi") may break rather than overflow. No opening animation: it cost more
+// viewport (max-width/height: 100% − 2em − 6px, so `width` can ask for 32rem) and scrolls it,
+// which keeps it usable at 320 px wide and 200% zoom; buttons wrap; long words (Welsh
+// "mewngofnodi") may break rather than overflow (`overflow-wrap: anywhere`, inherited by the
+// buttons, also lets them shrink below their longest word). No opening animation: it cost more
 // bytes than it was worth, and never moving is what prefers-reduced-motion users want anyway.
 // Dark mode: `color-scheme: light dark` makes the default Canvas/CanvasText follow
 // prefers-color-scheme; the accent (#1d70b8) only fills the primary button (white text, 5.2:1) and
@@ -113,7 +115,7 @@ const css =
   'p{margin:0 0 1rem}p:empty{margin:0}' +
   '.c{font-size:2.5rem;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}' +
   '.b{display:flex;flex-wrap:wrap;gap:.75rem}' +
-  'button{flex:1 1 auto;min-width:0;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;' +
+  'button{flex:1 1 auto;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;' +
   'border:2px solid var(--a);border-radius:var(--r);background:var(--b);color:var(--f)}' +
   '.p{background:var(--a);color:var(--idle-logout-accent-fg,#fff)}' +
   'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--f));outline-offset:2px}' +

@@ -122,6 +122,31 @@ describe.skipIf(browserUnavailable !== undefined)('the warning in the top layer 
     expect(looks[0]).not.toBe(looks[1]);
   });
 
+  it('in Welsh at 320 CSS px (a phone, or 200% zoom) the dialog and its buttons fit without scrolling sideways', async () => {
+    const welsh = await startAppServer({
+      idleTimeoutMs: IDLE_MS,
+      warningMs: WARNING_MS,
+      pages: { '/app': { html: APP_PAGE } },
+      scriptAttributes: 'data-signed-out-url="/signed-out" data-locale="cy"',
+    });
+    try {
+      const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+      contexts.push(context);
+      const page = await openSignedIn(context, welsh.origin);
+      await warningOf(page).waitFor({ timeout: IDLE_MS });
+      const parts = [warningOf(page), ...(await warningOf(page).getByRole('button').all())];
+      expect(parts).toHaveLength(3);
+      expect(await parts[1]!.textContent()).toBe('Parhau i fod wedi’ch mewngofnodi');
+      for (const part of parts) {
+        const box = (await part.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(320);
+      }
+    } finally {
+      await welsh.stop();
+    }
+  });
+
   it('in a dark colour scheme the warning is dark, and axe finds no contrast problems', async () => {
     const page = await warnedPage({ colorScheme: 'dark' });
     const background = await warningOf(page).evaluate((dialog) => getComputedStyle(dialog).backgroundColor);
