@@ -184,7 +184,7 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     made.setAttribute('data-idle-logout-dialog', '');
     root = made.attachShadow({ mode: 'open' });
     // A constructed stylesheet is not blocked by a CSP without 'unsafe-inline' in style-src, which
-    // a <style> element would be (every browser with `closedby`-era dialogs has them: Safari 16.4).
+    // a <style> element would be (adoptedStyleSheets: Chrome 73, Firefox 101, Safari 16.4).
     const sheet = new doc.defaultView!.CSSStyleSheet();
     sheet.replaceSync(css);
     root.adoptedStyleSheets = [sheet];
@@ -237,7 +237,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     }
   }
 
-  // On the document, not the dialog, so Escape and Tab work wherever focus is.
+  // On the document, not the dialog, so Escape and Tab work wherever focus is; in the capture
+  // phase, so the app's own key handlers cannot swallow them first.
   function onKeyDown(event: KeyboardEvent): void {
     if (event.key === 'Escape') {
       event.preventDefault();
