@@ -635,16 +635,47 @@ describe('failures', () => {
     expect(tab.of('phase').at(-1)?.stayed).toBe(true);
   });
 
-  it('"stay" at the absolute lifetime: the server cannot extend, so the warning stays', () => {
+  it('"stay" at the absolute lifetime: the countdown says it is final and staying sends nothing', () => {
     const origin = new Origin();
     const tab = origin.open();
     origin.answer('status', live(T, T));
     origin.advance(T - W);
+    expect(tab.shown()).toBe('warning');
+    expect(tab.of('countdown').map((e) => e.notice)).toEqual(['final']);
     tab.dispatch({ type: 'stay' });
-    origin.answer('keepalive', live(W, W));
+    tab.dispatch({ type: 'stay' });
+    expect(origin.open_('keepalive')).toHaveLength(0);
     expect(tab.shown()).toBe('warning');
     origin.advance(W);
     expect(tab.shown()).toBe('signed-out');
+  });
+
+  it('the countdown is final once a keepalive answer caps the deadline at the absolute lifetime', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    expect(tab.of('countdown').map((e) => e.notice)).toEqual([undefined]);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', live(W, W)); // the server could extend only to its absolute lifetime
+    origin.advance(1_000);
+    expect(tab.of('countdown').at(-1)?.notice).toBe('final');
+    expect(tab.shown()).toBe('warning');
+  });
+
+  it('a "stay" that cannot reach the server: the countdown says unreachable until a request gets through', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(T - W);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', { type: 'unreachable', status: 503 });
+    origin.advance(1_000); // the retry fails too
+    origin.answer('keepalive', { type: 'unreachable', status: 0 });
+    expect(tab.of('countdown').at(-1)?.notice).toBe('unreachable');
+    origin.advance(2_000);
+    origin.answer('keepalive', live(T));
+    expect(tab.shown()).toBe('active');
+    origin.advance(T - W);
+    expect(tab.of('countdown').at(-1)?.notice).toBeUndefined(); // the next warning starts clean
   });
 
   it('an unreachable server never signs out before the deadline, and does at the deadline', () => {

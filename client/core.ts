@@ -105,8 +105,12 @@ export type Effect =
   | { type: 'run-hook'; reason: SignedOutReason }
   /** The phase this tab shows changed. `stayed`: the warning closed because someone chose to stay. */
   | { type: 'phase'; phase: Phase; remainingMs: number; reason: SignedOutReason | null; stayed: boolean }
-  /** While warning: refresh the countdown (title, dialog); `visible` tabs also emit the `tick` event. */
-  | { type: 'countdown'; remainingMs: number; visible: boolean }
+  /**
+   * While warning: refresh the countdown (title, dialog); `visible` tabs also emit the `tick` event.
+   * `notice`: why "stay signed in" cannot work now — `final`: the deadline is the absolute
+   * lifetime; `unreachable`: this tab's last request could not reach the server (retrying).
+   */
+  | { type: 'countdown'; remainingMs: number; visible: boolean; notice?: 'final' | 'unreachable' }
   | { type: 'keepalive-sent'; remainingMs: number }
   | { type: 'reachable'; reachable: boolean }
   /** The server refused a request (a configuration error): report it, once until a request succeeds. */
@@ -232,10 +236,15 @@ function coveredUntil(r: SharedRecord): number {
   return r.deadlineAt - r.idleTimeoutMs;
 }
 
+/** Whether a keepalive could move the deadline: not once it is the absolute lifetime. */
+function canExtend(r: SharedRecord): boolean {
+  return r.deadlineAt < r.absoluteDeadlineAt;
+}
+
 /** Whether the record shows input that no keepalive has carried yet, and a keepalive could help. */
 function hasPendingActivity(r: SharedRecord, localActivityAt = 0): boolean {
   const last = Math.max(r.lastActivityAt, localActivityAt);
-  return r.deadlineAt > 0 && last > coveredUntil(r) && r.deadlineAt < r.absoluteDeadlineAt;
+  return r.deadlineAt > 0 && last > coveredUntil(r) && canExtend(r);
 }
 
 /**
@@ -407,7 +416,8 @@ export function step(state: CoreState, event: CoreEvent, now: number): StepResul
       break;
     }
     case 'stay':
-      if (phaseAt(s, now) === 'warning' || phaseAt(s, now) === 'active') s = stay(s, now, effects);
+      // At the absolute lifetime a keepalive cannot help: pressing (or Escape) sends nothing.
+      if ((phaseAt(s, now) === 'warning' || phaseAt(s, now) === 'active') && canExtend(s.record!)) s = stay(s, now, effects);
       break;
     case 'sign-out':
       if (phaseAt(s, now) !== 'signed-out' && !s.signingOut) s = beginSignOut(s, 'user', effects, now);
@@ -598,7 +608,8 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     s.shownPhase = shown;
   }
   if (shown === 'warning') {
-    effects.push({ type: 'countdown', remainingMs: remainingMsAt(s, now) ?? 0, visible: s.visible });
+    const notice = !canExtend(r!) ? 'final' : s.reachable ? undefined : 'unreachable';
+    effects.push({ type: 'countdown', remainingMs: remainingMsAt(s, now) ?? 0, visible: s.visible, notice });
   }
   phase = shown;
 

@@ -1,24 +1,24 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { type WarningDialog, type WarningDialogOptions, createWarningDialog, spokenRemainingMs } from './dialog.ts';
+import { type DialogNotice, type WarningDialog, type WarningDialogOptions, createWarningDialog, openingSpokenMs, spokenRemainingMs } from './dialog.ts';
 
 let dialogs: WarningDialog[] = [];
 
-function open(options: Partial<WarningDialogOptions> = {}, remainingMs = 120_000) {
+function open(options: Partial<WarningDialogOptions> = {}, remainingMs = 120_000, notice?: DialogNotice) {
   const onStay = vi.fn();
   const onSignOut = vi.fn();
   const dialog = createWarningDialog({ document, onStay, onSignOut, ...options });
   dialogs.push(dialog);
-  dialog.show(remainingMs);
+  dialog.show(remainingMs, notice);
   return { dialog, onStay, onSignOut, ...parts() };
 }
 
 function parts() {
   const host = document.querySelector<HTMLElement>('[data-idle-logout-dialog]')!;
   const root = host.shadowRoot!;
-  const modal = root.querySelector<HTMLElement>('[role="alertdialog"]')!;
+  const modal = root.querySelector<HTMLDialogElement>('[role="alertdialog"]')!;
   const [stay, signOut] = Array.from(root.querySelectorAll('button'));
-  const byId = (attribute: string) => root.getElementById(modal.getAttribute(attribute)!)!;
+  const byId = (attribute: string, index = 0) => root.getElementById(modal.getAttribute(attribute)!.split(' ')[index]!)!;
   return {
     host,
     root,
@@ -27,6 +27,7 @@ function parts() {
     signOut: signOut!,
     heading: byId('aria-labelledby'),
     message: byId('aria-describedby'),
+    notice: byId('aria-describedby', 1),
     countdown: root.querySelector<HTMLElement>('[aria-hidden="true"]')!,
   };
 }
@@ -55,7 +56,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const dialog of dialogs) dialog.destroy();
+  for (const dialog of dialogs) dialog.hide();
   dialogs = [];
 });
 
@@ -89,24 +90,46 @@ describe('spokenRemainingMs', () => {
   });
 });
 
+describe('openingSpokenMs', () => {
+  test.each([
+    [90_000, 60_000], // 1:30 left: "1 minute", never "2 minutes"
+    [119_000, 60_000],
+    [119_990, 120_000], // shown as 2:00
+    [125_000, 120_000],
+    [600_000, 600_000],
+    [60_000, 60_000],
+    [34_200, 35_000],
+    [400, 1_000],
+    [0, 1_000],
+  ])('%i ms left on opening → speak %i ms', (remainingMs, spokenMs) => {
+    expect(openingSpokenMs(remainingMs)).toBe(spokenMs);
+  });
+});
+
 describe('createWarningDialog', () => {
   test('adds nothing to the page until shown', () => {
     const dialog = createWarningDialog({ document, onStay() {}, onSignOut() {} });
     dialogs.push(dialog);
-    dialog.update(60_000);
     expect(document.body.innerHTML).toBe(pageHtml);
     expect(document.head.innerHTML).toBe('');
-    expect(dialog.isOpen).toBe(false);
+    dialog.hide(); // hiding a dialog never shown is harmless
+    expect(document.body.innerHTML).toBe(pageHtml);
   });
 
-  test('is a modal alertdialog labelled by its heading and described by its message', () => {
-    const { dialog, modal, heading, message } = open();
-    expect(dialog.isOpen).toBe(true);
-    expect(modal.getAttribute('aria-modal')).toBe('true');
+  test('is a native modal <dialog> (top layer, page behind inert), an alertdialog labelled by its heading and described by its message', () => {
+    const showModal = vi.spyOn(HTMLDialogElement.prototype, 'showModal');
+    const { modal, heading, message, notice } = open();
+    expect(modal.tagName).toBe('DIALOG');
+    expect(showModal.mock.contexts).toEqual([modal]);
+    expect(modal.open).toBe(true);
+    // Escape is the SDK's ("stay"), never the browser's close request.
+    expect(modal.getAttribute('closedby')).toBe('none');
     expect(heading.tagName).toBe('H2');
     expect(heading.textContent).toBe("You're about to be signed out");
     expect(message.textContent).toBe('For your security, we will sign you out in 2 minutes.');
+    expect(notice.textContent).toBe('');
     expect(modal.getAttribute('lang')).toBe('en');
+    showModal.mockRestore();
   });
 
   test('buttons are named "Stay signed in" and "Sign out", and focus moves to the first', () => {
@@ -167,76 +190,54 @@ describe('createWarningDialog', () => {
     expect(onSignOut).not.toHaveBeenCalled();
     signOut.click();
     expect(onSignOut).toHaveBeenCalledTimes(1);
-    expect(dialog.isOpen).toBe(true);
+    expect(parts().modal.open).toBe(true);
+    dialog.hide();
   });
 
-  test('focus returns to the element focused before, on hide', () => {
-    const edit = document.getElementById('edit')!;
-    edit.focus();
-    const { dialog } = open();
-    expect(focused()).not.toBe(edit);
-    dialog.hide();
-    expect(document.activeElement).toBe(edit);
-  });
+  // Focus returning to where it was on close (the page, a web component, the app's own modal) is
+  // the browser's (HTML's "previously focused element"): e2e/dialog-top-layer.test.ts checks it.
 
-  test('focus returns into a web component that had it', () => {
-    const widget = document.createElement('div');
-    document.getElementById('app')!.appendChild(widget);
-    const inner = document.createElement('input');
-    widget.attachShadow({ mode: 'open' }).appendChild(inner);
-    inner.focus();
-    const { dialog } = open();
+  test('closed, the page is exactly as before', () => {
+    const { dialog, modal } = open();
     dialog.hide();
-    expect(focused()).toBe(inner);
-  });
-
-  test('what the app adds to the page while the dialog is open is inert too, until it closes', async () => {
-    const { dialog } = open();
-    const toast = document.createElement('div');
-    toast.textContent = 'New message';
-    document.body.appendChild(toast);
-    await new Promise((resolve) => setTimeout(resolve, 0)); // mutation observers report in a microtask
-    expect(toast.hasAttribute('inert')).toBe(true);
-    dialog.hide();
-    expect(toast.hasAttribute('inert')).toBe(false);
-    const later = document.body.appendChild(document.createElement('p'));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(later.hasAttribute('inert')).toBe(false);
-    toast.remove();
-    later.remove();
-  });
-
-  test('the page behind is inert while open, and restored exactly after', () => {
-    const { dialog, host } = open();
-    expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);
-    expect(document.getElementById('foot')!.hasAttribute('inert')).toBe(true);
-    expect(host.hasAttribute('inert')).toBe(false);
-    dialog.hide();
-    expect(document.getElementById('app')!.hasAttribute('inert')).toBe(false);
-    expect(document.getElementById('foot')!.hasAttribute('inert')).toBe(false);
-    // The app had made this one inert itself: it stays so.
-    expect(document.getElementById('chat')!.hasAttribute('inert')).toBe(true);
+    expect(modal.open).toBe(false);
     expect(document.body.innerHTML).toBe(pageHtml);
+  });
+
+  test('re-enters the top layer when the app opens a modal or a popover above it, and only then', () => {
+    const { modal, stay, signOut, host } = open();
+    const showModal = vi.spyOn(modal, 'showModal');
+    const close = vi.spyOn(modal, 'close');
+    signOut.focus();
+    const opened = (target: Element, newState: string) => target.dispatchEvent(Object.assign(new Event('toggle'), { newState }));
+    opened(document.getElementById('foot')!, 'closed');
+    opened(host, 'open');
+    expect(showModal).not.toHaveBeenCalled();
+    opened(document.getElementById('foot')!, 'open'); // a popover: `toggle` does not bubble, seen in capture
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(showModal).toHaveBeenCalledTimes(1);
+    expect(modal.open).toBe(true);
+    expect(focused()).toBe(stay);
+    document.getElementById('edit')!.focus(); // the app's modal takes focus as it opens
+    expect(showModal).toHaveBeenCalledTimes(2);
+    expect(focused()).toBe(stay);
   });
 
   test('hide removes the dialog and its key handling; show again reopens it', () => {
     const { dialog, onStay } = open();
     dialog.hide();
-    expect(dialog.isOpen).toBe(false);
     expect(document.querySelector('[data-idle-logout-dialog]')).toBeNull();
     press('Escape');
     expect(onStay).not.toHaveBeenCalled();
     dialog.show(30_000);
-    const { countdown, message, root, stay } = parts();
+    const { countdown, message, root, stay, modal } = parts();
     expect(countdown.textContent).toBe('0:30');
     expect(message.textContent).toContain('30 seconds');
     expect(root.activeElement).toBe(stay);
-    expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);
+    expect(modal.open).toBe(true);
   });
 
-  test('show while open only updates: one dialog, focus and inert state kept', () => {
-    const edit = document.getElementById('edit')!;
-    edit.focus();
+  test('show while open only updates: one dialog, focus kept', () => {
     const { dialog, signOut } = open();
     signOut.focus();
     dialog.show(90_000);
@@ -244,40 +245,41 @@ describe('createWarningDialog', () => {
     expect(focused()).toBe(signOut);
     expect(parts().countdown.textContent).toBe('1:30');
     dialog.hide();
-    expect(document.activeElement).toBe(edit);
     expect(document.body.innerHTML).toBe(pageHtml);
   });
 
-  test('destroy leaves nothing behind', () => {
-    const { dialog, onStay } = open();
-    dialog.destroy();
+  test('hide leaves nothing behind: no element, no key or focus handling', () => {
+    const { dialog, onStay, modal } = open();
+    const showModal = vi.spyOn(modal, 'showModal');
+    dialog.hide();
     expect(document.body.innerHTML).toBe(pageHtml);
     expect(document.head.innerHTML).toBe('');
     press('Escape');
     press('Tab');
+    document.getElementById('edit')!.focus();
+    document.getElementById('foot')!.dispatchEvent(Object.assign(new Event('toggle'), { newState: 'open' }));
     expect(onStay).not.toHaveBeenCalled();
-    expect(dialog.isOpen).toBe(false);
+    expect(showModal).not.toHaveBeenCalled();
   });
 
-  test('the visible m:ss countdown is aria-hidden and follows update()', () => {
+  test('the visible m:ss countdown is aria-hidden and follows show()', () => {
     const { dialog, countdown } = open({}, 120_000);
     expect(countdown.getAttribute('aria-hidden')).toBe('true');
     expect(countdown.textContent).toBe('2:00');
-    dialog.update(119_000);
+    dialog.show(119_000);
     expect(countdown.textContent).toBe('1:59');
-    dialog.update(5_000);
+    dialog.show(5_000);
     expect(countdown.textContent).toBe('0:05');
   });
 
   test('the polite live region changes only at coarse steps and never repeats itself', async () => {
     const { dialog, message } = open({}, 120_000);
-    expect(message.getAttribute('role')).toBe('status');
-    expect(message.getAttribute('aria-live')).toBe('polite');
+    expect(message.getAttribute('role')).toBe('status'); // implicitly aria-live=polite, aria-atomic=true
     const writes: string[] = [];
     const observer = new MutationObserver(() => writes.push(message.textContent!));
     observer.observe(message, { childList: true, characterData: true, subtree: true });
     for (let remainingMs = 119_000; remainingMs >= 0; remainingMs -= 1000) {
-      dialog.update(remainingMs);
+      dialog.show(remainingMs);
       await Promise.resolve(); // let the observer report each write separately
     }
     observer.disconnect();
@@ -289,21 +291,74 @@ describe('createWarningDialog', () => {
     ]);
   });
 
-  test('on opening it says the time as it is, then only coarser steps below it', async () => {
+  test('on opening it says the time as it is, never more, then only coarser steps below it', async () => {
     for (const [openAt, expected] of [
       [35_000, ['35 seconds.', '20 seconds.', '10 seconds.']],
       [3_000, ['3 seconds.']],
-      [95_000, ['2 minutes.', '1 minute.', '40 seconds.', '20 seconds.', '10 seconds.']],
+      [95_000, ['1 minute.', '40 seconds.', '20 seconds.', '10 seconds.']],
+      [120_000, ['2 minutes.', '1 minute.', '40 seconds.', '20 seconds.', '10 seconds.']],
     ] as const) {
       const { dialog, message } = open({}, openAt);
       const said = [message.textContent!];
       for (let remainingMs = openAt - 1000; remainingMs >= 0; remainingMs -= 1000) {
-        dialog.update(remainingMs);
+        dialog.show(remainingMs);
         if (said.at(-1) !== message.textContent) said.push(message.textContent!);
       }
       expect(said.map((text) => text.replace('For your security, we will sign you out in ', ''))).toEqual(expected);
-      dialog.destroy();
+      dialog.hide();
     }
+  });
+
+  test('unreachable: says so once in a second live region, keeps "Stay signed in", and clears when reachable', async () => {
+    const { dialog, notice, stay } = open();
+    expect(notice.getAttribute('role')).toBe('status');
+    const writes: string[] = [];
+    new MutationObserver(() => writes.push(notice.textContent!)).observe(notice, { childList: true, characterData: true, subtree: true });
+    for (let remainingMs = 119_000; remainingMs > 110_000; remainingMs -= 1000) {
+      dialog.show(remainingMs, 'unreachable');
+      await Promise.resolve();
+    }
+    expect(writes).toEqual(["Can't reach the server. Retrying…"]);
+    expect(stay.hidden).toBe(false);
+    dialog.show(110_000);
+    await Promise.resolve();
+    expect(writes).toEqual(["Can't reach the server. Retrying…", '']);
+  });
+
+  test('at the absolute lifetime: no "Stay signed in", the reason said, focus and Tab on "Sign out"', () => {
+    const { dialog, notice, stay, signOut, onStay } = open({}, 60_000);
+    expect(focused()).toBe(stay);
+    dialog.show(59_000, 'final');
+    expect(stay.hidden).toBe(true);
+    expect(signOut.hidden).toBe(false);
+    expect(notice.textContent).toBe('Your session has reached its time limit.');
+    expect(focused()).toBe(signOut);
+    press('Tab');
+    expect(focused()).toBe(signOut);
+    press('Tab', true);
+    expect(focused()).toBe(signOut);
+    stay.blur();
+    press('Tab');
+    expect(focused()).toBe(signOut);
+    expect(onStay).not.toHaveBeenCalled();
+  });
+
+  test('opened at the absolute lifetime, focus starts on "Sign out"', () => {
+    const { stay, signOut } = open({}, 60_000, 'final');
+    expect(stay.hidden).toBe(true);
+    expect(focused()).toBe(signOut);
+  });
+
+  test('signed out while offline: says so in the heading, no countdown, no time, no buttons; focus stays in', () => {
+    const { dialog, heading, countdown, message, stay, signOut, modal, root } = open({}, 3_000);
+    dialog.show(0, 'signed-out');
+    expect(heading.textContent).toBe("You've been signed out. We'll go on once you're back online.");
+    expect(countdown.textContent).toBe('');
+    expect(message.textContent).toBe('');
+    expect([stay.hidden, signOut.hidden]).toEqual([true, true]);
+    expect(root.activeElement).toBe(modal);
+    press('Tab');
+    expect(root.activeElement).toBe(modal);
   });
 
   test('every string can be replaced', () => {
@@ -329,10 +384,12 @@ describe('createWarningDialog', () => {
     expect(stay.textContent).toBe('Parhau i fod wedi’ch mewngofnodi');
     expect(signOut.textContent).toBe('Allgofnodi');
     expect(message.textContent).toBe('Er eich diogelwch, byddwn yn eich allgofnodi cyn pen 2 funud.');
+    dialog.show(119_000, 'unreachable');
+    expect(parts().notice.textContent).toBe('Methu cysylltu â’r gweinydd. Yn trio eto…');
     dialog.hide();
     dialog.show(180_000);
     expect(message.textContent).toContain('cyn pen 3 munud.');
-    dialog.update(60_000);
+    dialog.show(60_000);
     expect(message.textContent).toContain('cyn pen 1 funud.');
   });
 
@@ -340,7 +397,7 @@ describe('createWarningDialog', () => {
     const { dialog, modal, signOut } = open({ locale: 'fr' });
     expect(modal.getAttribute('lang')).toBe('en');
     expect(signOut.textContent).toBe('Sign out');
-    dialog.destroy();
+    dialog.hide();
     const french = open({ locale: 'fr', strings: { signOut: 'Se déconnecter' } });
     expect(french.modal.getAttribute('lang')).toBe('fr');
     expect(french.signOut.textContent).toBe('Se déconnecter');
@@ -352,17 +409,6 @@ describe('createWarningDialog', () => {
     const css = root.adoptedStyleSheets.flatMap((sheet) => Array.from(sheet.cssRules, (rule) => rule.cssText)).join('');
     for (const name of ['accent', 'accent-fg', 'bg', 'fg', 'focus', 'backdrop', 'radius', 'font']) {
       expect(css).toContain(`--idle-logout-${name}`);
-    }
-  });
-
-  test('animates only when the user has not asked for reduced motion', () => {
-    const { root } = open();
-    const rules = root.adoptedStyleSheets.flatMap((sheet) => Array.from(sheet.cssRules));
-    const animated = rules.filter((rule) => /animation\s*:/.test(rule.cssText));
-    expect(animated.length).toBeGreaterThan(0);
-    for (const rule of animated) {
-      expect(rule).toBeInstanceOf(CSSMediaRule);
-      expect((rule as CSSMediaRule).conditionText ?? rule.cssText).toMatch(/prefers-reduced-motion:\s*no-preference/);
     }
   });
 });

@@ -1,25 +1,38 @@
 /**
  * The default warning dialog: an accessible modal that says the session is about to end and offers
- * "Stay signed in" and "Sign out". It holds no timers and no rules: the SDK calls `show()`, then
- * `update()` about once a second, then `hide()`, and hears back through `onStay`/`onSignOut`.
+ * "Stay signed in" and "Sign out". It holds no timers and no rules: the SDK calls `show()` about once
+ * a second, then `hide()`, and hears back through `onStay`/`onSignOut`.
  *
  * Built after HMRC's timeout dialog (hmrc-frontend), the best-tested public one: focus moves in and
  * wraps, Escape means "stay", the page behind is inert, the per-second countdown is hidden from
  * screen readers and a polite live region speaks only in coarse steps (their PR #78: announcing
- * every second made screen readers repeat it "over and over").
+ * every second made screen readers repeat it "over and over"). It also says, once, when staying
+ * signed in cannot work: the server is unreachable, the session is at its absolute lifetime, or it
+ * ended while the browser is offline.
  *
  * Theming — set these CSS custom properties on any ancestor (e.g. `:root`); they inherit into the
  * dialog's shadow root while the page's other CSS does not:
- *   --idle-logout-accent     primary button and secondary border/text   (default #1d70b8)
+ *   --idle-logout-accent     primary button and secondary border        (default #1d70b8)
  *   --idle-logout-accent-fg  primary button text                        (default #fff)
- *   --idle-logout-bg         dialog background                          (default #fff)
- *   --idle-logout-fg         dialog text                                (default #0b0c0c)
+ *   --idle-logout-bg         dialog background                          (default Canvas: white, or dark)
+ *   --idle-logout-fg         dialog text                                (default CanvasText)
  *   --idle-logout-focus      focus outline                              (default: the text colour)
  *   --idle-logout-backdrop   page overlay                               (default rgb(0 0 0 / .6))
  *   --idle-logout-radius     dialog and button corners                  (default .5rem)
  *   --idle-logout-font       font family                                (default system-ui, sans-serif)
+ * The default colours follow `prefers-color-scheme: dark`: set `bg` and `fg` together, or a dark
+ * scheme may pair your background with the default (light) text. In forced colours (Windows High
+ * Contrast) the primary button is drawn in inverted system colours so the two buttons differ.
  */
 import { type DialogStrings, fill, formatCountdown, formatDuration, resolveStrings, textLocale } from './strings.ts';
+
+/**
+ * Why staying signed in cannot work right now, shown (and spoken once) in the dialog:
+ * - `unreachable`: the server cannot be reached; the SDK keeps retrying.
+ * - `final`: the session is at its absolute lifetime; no "Stay signed in" button.
+ * - `signed-out`: the session ended while the browser is offline; the page moves on once online.
+ */
+export type DialogNotice = 'unreachable' | 'final' | 'signed-out';
 
 export interface WarningDialogOptions {
   /** The document to show the dialog in. */
@@ -38,15 +51,13 @@ export interface WarningDialogOptions {
 }
 
 export interface WarningDialog {
-  /** Opens the dialog (or updates it if open): moves focus in and makes the page behind inert. */
-  show(remainingMs: number): void;
-  /** Updates the visible countdown, and the spoken message when it reaches a new step. */
-  update(remainingMs: number): void;
+  /**
+   * Opens the dialog: moves focus in and makes the page behind inert. If open, updates the visible
+   * countdown and notice, and the spoken message when it reaches a new step.
+   */
+  show(remainingMs: number, notice?: DialogNotice): void;
   /** Closes the dialog, restores the page and returns focus to where it was. */
   hide(): void;
-  /** Closes the dialog and forgets its elements. */
-  destroy(): void;
-  readonly isOpen: boolean;
 }
 
 /**
@@ -66,36 +77,63 @@ export function spokenRemainingMs(remainingMs: number): number {
   return 10_000;
 }
 
-// Layout works at 320 px wide and 200% zoom: relative units, a max-width instead of a width, buttons
-// that wrap, and a scrolling overlay with `margin: auto` centring (flex centring would clip the top
-// of a dialog taller than the viewport); long words (Welsh "mewngofnodi") may break rather than
-// overflow. Transparent borders become visible in forced-colours mode.
+/**
+ * What the dialog says when it opens, in ms: the time shown (whole seconds, rounded up as the
+ * countdown is), in whole minutes rounded DOWN above a minute — never more than is left, so a
+ * tab opened at 1:30 says "1 minute", not "2 minutes".
+ *
+ * @example
+ * openingSpokenMs(90_000) // 60_000 → "1 minute"
+ * openingSpokenMs(119_990) // 120_000 → "2 minutes" (the countdown shows 2:00)
+ * openingSpokenMs(34_200) // 35_000 → "35 seconds"
+ */
+export function openingSpokenMs(remainingMs: number): number {
+  const seconds = Math.max(1, Math.ceil(remainingMs / 1000));
+  return seconds > 60 ? Math.floor(seconds / 60) * 60_000 : seconds * 1000;
+}
+
+// A native modal <dialog> (see createWarningDialog). Its UA style centres it, caps its size to the
+// viewport (max-width/height: 100% − 2em − 6px, so `width` can ask for 32rem) and scrolls it,
+// which keeps it usable at 320 px wide and 200% zoom; buttons wrap; long words (Welsh
+// "mewngofnodi") may break rather than overflow (`overflow-wrap: anywhere`, inherited by the
+// buttons, also lets them shrink below their longest word). No opening animation: it cost more
+// bytes than it was worth, and never moving is what prefers-reduced-motion users want anyway.
+// Dark mode: `color-scheme: light dark` makes the default Canvas/CanvasText follow
+// prefers-color-scheme; the accent (#1d70b8) only fills the primary button (white text, 5.2:1) and
+// draws the secondary border (3.7:1 on a dark Canvas, ≥ 3:1 for non-text), so it needs no dark
+// variant. A transparent border becomes visible in forced colours, where both buttons would
+// otherwise be the same ButtonFace box: the primary one is inverted in system colours instead
+// (they still follow the user's palette).
 const css =
-  ':host{all:initial;position:fixed;inset:0;z-index:2147483647;display:flex;padding:min(1rem,3vw);overflow:auto;' +
-  'background:var(--idle-logout-backdrop,rgb(0 0 0/.6));color:var(--idle-logout-fg,#0b0c0c);' +
+  ':host{all:initial}' +
+  'dialog{--a:var(--idle-logout-accent,#1d70b8);--b:var(--idle-logout-bg,Canvas);--f:var(--idle-logout-fg,CanvasText);' +
+  '--r:var(--idle-logout-radius,.5rem);color-scheme:light dark;width:32rem;padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
+  'background:var(--b);color:var(--f);border:2px solid transparent;border-radius:var(--r);' +
   'font:1rem/1.5 var(--idle-logout-font,system-ui,sans-serif)}' +
-  '.d{box-sizing:border-box;margin:auto;width:100%;max-width:32rem;padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
-  'background:var(--idle-logout-bg,#fff);border:2px solid transparent;border-radius:var(--idle-logout-radius,.5rem);outline:0}' +
+  '::backdrop{background:var(--idle-logout-backdrop,rgb(0 0 0/.6))}' +
   'h2{margin:0 0 1rem;font-size:1.5rem;line-height:1.25}' +
-  'p{margin:0 0 1rem}' +
+  'p{margin:0 0 1rem}p:empty{margin:0}' +
   '.c{font-size:2.5rem;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}' +
   '.b{display:flex;flex-wrap:wrap;gap:.75rem}' +
-  'button{flex:1 1 auto;min-width:0;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;cursor:pointer;' +
-  'border:2px solid var(--idle-logout-accent,#1d70b8);border-radius:var(--idle-logout-radius,.5rem);' +
-  'background:var(--idle-logout-bg,#fff);color:var(--idle-logout-accent,#1d70b8)}' +
-  '.p{background:var(--idle-logout-accent,#1d70b8);color:var(--idle-logout-accent-fg,#fff)}' +
-  'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--idle-logout-fg,#0b0c0c));outline-offset:2px}' +
-  '@media (prefers-reduced-motion:no-preference){.d{animation:i .2s ease-out}}' +
-  '@keyframes i{from{opacity:0;transform:translateY(1rem)}}';
+  'button{flex:1 1 auto;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;' +
+  'border:2px solid var(--a);border-radius:var(--r);background:var(--b);color:var(--f)}' +
+  '.p{background:var(--a);color:var(--idle-logout-accent-fg,#fff)}' +
+  'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--f));outline-offset:2px}' +
+  '@media (forced-colors:active){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}';
 
 /**
  * Creates the warning dialog. Nothing is added to the page until `show()`.
  *
- * Why not a native `<dialog>` with `showModal()`: Chrome's close-watcher rules let a second Escape
- * close a modal `<dialog>` even when `cancel` is prevented, which would close ours without the SDK
- * knowing; and its inertness cannot be checked in happy-dom. So this is a `role="alertdialog"` in an
- * open shadow root (scoped styles, ids that cannot clash with the page), with the page's other
- * top-level elements made `inert` and Tab wrapped by hand.
+ * A native `<dialog>` opened with `showModal()`, inside an open shadow root (scoped styles, ids that
+ * cannot clash with the page). `showModal()` puts it in the top layer, above every z-index and above
+ * the app's own modal dialogs and popovers opened before it, and makes the rest of the document
+ * inert — the app's modal included (HTML: "blocked by a modal dialog"). Whatever enters the top
+ * layer later would be drawn above it, so when the app opens a modal (focus moves out to it) or a
+ * popover (`toggle`) while the warning shows, the dialog closes and re-opens to be on top again;
+ * that is an event, never polling. On `hide()` focus returns to where it was, which may be the
+ * app's modal. Escape is handled on keydown (cancelling it stops the browser's close request) and
+ * `closedby="none"` stops the rest: Chrome's close-watcher rules would let a second Escape close
+ * a modal dialog even when `cancel` is prevented, without the SDK knowing.
  *
  * @example
  * const dialog = createWarningDialog({
@@ -104,7 +142,7 @@ const css =
  *   onStay: () => handle.staySignedIn(),
  *   onSignOut: () => handle.signOut(),
  * });
- * dialog.show(120_000); // then dialog.update(remainingMs) each second, dialog.hide() when done
+ * dialog.show(120_000); // then again with the time left each second; dialog.hide() when done
  */
 export function createWarningDialog(options: WarningDialogOptions): WarningDialog {
   const { document: doc, onStay, onSignOut } = options;
@@ -113,26 +151,16 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
 
   let host: HTMLElement | undefined;
   let root: ShadowRoot;
+  let dialog: HTMLDialogElement;
+  let heading: HTMLElement;
   let countdown: HTMLElement;
   let message: HTMLElement;
+  let note: HTMLElement;
   let stay: HTMLButtonElement;
   let signOut: HTMLButtonElement;
   let spokenMs = NaN;
-  let isOpen = false;
-  let returnFocusTo: HTMLElement | undefined;
-  let madeInert: Element[] = [];
-  let bodyWatcher: MutationObserver | undefined;
-
-  /** Makes page elements inert. Only those we made inert are restored; the app's own stay so. */
-  function makeInert(nodes: Node[]): void {
-    for (const node of nodes) {
-      if (node.nodeType !== 1 || node === host) continue;
-      const element = node as Element;
-      if (element.hasAttribute('inert')) continue;
-      element.setAttribute('inert', '');
-      madeInert.push(element);
-    }
-  }
+  /** Aborted on hide: removes the document listeners of an open dialog. */
+  let listening: AbortController | undefined;
 
   const el = <K extends keyof HTMLElementTagNameMap>(
     tag: K,
@@ -146,122 +174,121 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     parent.appendChild(node);
     return node;
   };
+  /** Sets text only when it changes: a live region speaks every write. */
+  const say = (node: Node, text: string): void => {
+    if (node.textContent !== text) node.textContent = text;
+  };
 
   function build(): HTMLElement {
     const made = doc.createElement('div');
     made.setAttribute('data-idle-logout-dialog', '');
     root = made.attachShadow({ mode: 'open' });
     // A constructed stylesheet is not blocked by a CSP without 'unsafe-inline' in style-src, which
-    // a <style> element would be; the <style> is only for browsers without adoptedStyleSheets.
-    const Sheet = doc.defaultView?.CSSStyleSheet;
-    if (Sheet && 'adoptedStyleSheets' in root) {
-      const sheet = new Sheet();
-      sheet.replaceSync(css);
-      root.adoptedStyleSheets = [sheet];
-    } else {
-      el('style', root, {}, css);
-    }
-    // tabindex=-1 keeps focus in the dialog when someone clicks its text.
-    const dialog = el('div', root, {
-      class: 'd',
+    // a <style> element would be (adoptedStyleSheets: Chrome 73, Firefox 101, Safari 16.4).
+    const sheet = new doc.defaultView!.CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    // tabindex=-1: once signed out (no buttons), focus moves to the dialog itself, so screen
+    // readers announce its new name; a click on its text keeps focus in it.
+    dialog = el('dialog', root, {
       role: 'alertdialog',
-      'aria-modal': 'true',
       'aria-labelledby': 'h',
-      'aria-describedby': 'm',
+      'aria-describedby': 'm n',
       tabindex: '-1',
+      closedby: 'none',
       lang: locale,
     });
-    el('h2', dialog, { id: 'h' }, strings.heading);
+    heading = el('h2', dialog, { id: 'h' });
     // Screen readers hear the message, not the ticking m:ss. It is the dialog's description (read
-    // when it opens) and a polite live region, changed only when the spoken step changes.
+    // when it opens) and a polite live region, changed only when the spoken step changes. The
+    // notice is a second one, written only when it changes, so it is said once.
     countdown = el('p', dialog, { class: 'c', 'aria-hidden': 'true' });
-    message = el('p', dialog, { id: 'm', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+    // (role=status is a polite, atomic live region.)
+    message = el('p', dialog, { id: 'm', role: 'status' });
+    note = el('p', dialog, { id: 'n', role: 'status' });
     const buttons = el('div', dialog, { class: 'b' });
     stay = el('button', buttons, { type: 'button', class: 'p' }, strings.staySignedIn);
     signOut = el('button', buttons, { type: 'button' }, strings.signOut);
-    stay.addEventListener('click', () => onStay());
-    signOut.addEventListener('click', () => onSignOut());
+    stay.onclick = () => onStay();
+    signOut.onclick = () => onSignOut();
     return made;
   }
 
-  function render(remainingMs: number): void {
-    const shown = formatCountdown(remainingMs);
-    if (countdown.textContent !== shown) countdown.textContent = shown;
-    // On opening, the time as it is (whole minutes above one minute, else whole seconds): a tab
-    // opened at 0:35, or a 3 s warning, must not say "40 seconds" or "10 seconds". After that,
-    // only the next coarse step below what was said.
-    const step = Number.isNaN(spokenMs)
-      ? remainingMs > 60_000 ? spokenRemainingMs(remainingMs) : Math.max(1, Math.ceil(remainingMs / 1000)) * 1000
-      : Math.min(spokenMs, spokenRemainingMs(remainingMs));
+  /** Focuses the first control still shown: "Stay", else "Sign out", else the dialog itself. */
+  function focusFirst(): void {
+    (stay.hidden ? (signOut.hidden ? dialog : signOut) : stay).focus();
+  }
+
+  function render(remainingMs: number, notice?: DialogNotice): void {
+    const over = notice === 'signed-out';
+    say(heading, over ? strings.signedOutOffline : strings.heading);
+    say(countdown, over ? '' : formatCountdown(remainingMs));
+    say(note, notice === 'unreachable' ? strings.unreachable : notice === 'final' ? strings.timeLimit : '');
+    stay.hidden = over || notice === 'final';
+    signOut.hidden = over;
+    // Focus on a button that is now hidden would fall to <body>: move it to what is left.
+    if (stay.hidden && listening) focusFirst();
+    // On opening, the time as it is, never more (openingSpokenMs). After that, only the next
+    // coarse step below what was said.
+    const step = over ? 0 : Number.isNaN(spokenMs) ? openingSpokenMs(remainingMs) : Math.min(spokenMs, spokenRemainingMs(remainingMs));
     if (step !== spokenMs) {
       spokenMs = step;
-      message.textContent = fill(strings.message, { time: formatDuration(step, locale, strings) });
+      say(message, step ? fill(strings.message, { time: formatDuration(step, locale, strings) }) : '');
     }
   }
 
-  // On the document, not the dialog, so Escape and Tab still work after a click on the backdrop
-  // has moved focus to <body>.
+  // On the document, not the dialog, so Escape and Tab work wherever focus is; in the capture
+  // phase, so the app's own key handlers cannot swallow them first.
   function onKeyDown(event: KeyboardEvent): void {
     if (event.key === 'Escape') {
       event.preventDefault();
       onStay();
     } else if (event.key === 'Tab') {
-      // Two buttons: from either one, Tab and Shift+Tab both go to the other; from anywhere else,
-      // Tab goes to the first and Shift+Tab to the last.
+      // At most two buttons: from either one, Tab and Shift+Tab both go to the other; from anywhere
+      // else, Tab goes to the first and Shift+Tab to the last.
       event.preventDefault();
       const active = root.activeElement;
-      (active === stay || (active !== signOut && event.shiftKey) ? signOut : stay).focus();
+      if (stay.hidden) focusFirst();
+      else (active === stay || (active !== signOut && event.shiftKey) ? signOut : stay).focus();
     }
   }
 
-  function show(remainingMs: number): void {
-    if (isOpen) return render(remainingMs);
+  /** The app put something in the top layer above the dialog: re-open it on top. */
+  function raise(event: Event): void {
+    // Closing restores focus to where it was before (a nested focusin while closed: ignored).
+    if (!dialog.open || event.composedPath().includes(host!) || (event as ToggleEvent).newState === 'closed') return;
+    dialog.close();
+    dialog.showModal();
+    focusFirst();
+  }
+
+  function show(remainingMs: number, notice?: DialogNotice): void {
+    if (listening) return render(remainingMs, notice);
     host ??= build();
-    // Content is set before the dialog enters the page, so it is read as the description on
-    // opening rather than announced as a live-region change.
+    // Content is set before the dialog opens, so it is read as the description on opening rather
+    // than announced as a live-region change.
     spokenMs = NaN;
-    render(remainingMs);
-    let active = doc.activeElement;
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
-    returnFocusTo = active && active !== doc.body ? (active as HTMLElement) : undefined;
+    render(remainingMs, notice);
     doc.body.appendChild(host);
-    makeInert(Array.from(doc.body.children));
-    // What the app adds to <body> while the dialog is open (a toast, a chat widget) is behind
-    // the modal too.
-    bodyWatcher = new (doc.defaultView?.MutationObserver ?? MutationObserver)((changes) => {
-      for (const change of changes) makeInert(Array.from(change.addedNodes));
-    });
-    bodyWatcher.observe(doc.body, { childList: true });
-    doc.addEventListener('keydown', onKeyDown);
-    isOpen = true;
-    stay.focus();
+    dialog.showModal();
+    // Capture: `toggle` does not bubble. An app modal moves focus into itself (`focusin`), and
+    // fires `toggle` too where dialogs do (Chrome 132); popovers fire `toggle`.
+    const options = { capture: true, signal: (listening = new AbortController()).signal };
+    doc.addEventListener('keydown', onKeyDown, options);
+    doc.addEventListener('focusin', raise, options);
+    doc.addEventListener('toggle', raise, options);
+    focusFirst();
   }
 
   function hide(): void {
-    if (!isOpen) return;
-    isOpen = false;
-    doc.removeEventListener('keydown', onKeyDown);
-    bodyWatcher?.disconnect();
-    bodyWatcher = undefined;
+    if (!listening) return;
+    listening.abort();
+    listening = undefined;
+    // Returns focus to where it was when the dialog (last) opened: HTML's "previously focused
+    // element", which may be inside a web component or the app's own modal.
+    dialog.close();
     host!.remove();
-    for (const child of madeInert) child.removeAttribute('inert');
-    madeInert = [];
-    if (returnFocusTo?.isConnected) returnFocusTo.focus();
-    returnFocusTo = undefined;
   }
 
-  return {
-    show,
-    update: (remainingMs) => {
-      if (isOpen) render(remainingMs);
-    },
-    hide,
-    destroy() {
-      hide();
-      host = undefined;
-    },
-    get isOpen() {
-      return isOpen;
-    },
-  };
+  return { show, hide };
 }

@@ -486,3 +486,86 @@ describe('custom server schedule', () => {
     expect(T0).toBeLessThan(o.clock.now);
   });
 });
+
+describe('what the warning says, and the title it leaves', () => {
+  const notice = (tab: Awaited<ReturnType<SimOrigin['open']>>) => tab.dialogRoot()?.getElementById('n')?.textContent;
+  const heading = (tab: Awaited<ReturnType<SimOrigin['open']>>) => tab.dialogRoot()?.getElementById('h')?.textContent;
+
+  it('a title the app sets during the warning is the one left after it', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - W + 2_000);
+    tab.document.title = 'Inbox (3)'; // before a tick: the countdown shows again, then this comes back
+    await o.clock.advance(2_000);
+    expect(tab.document.title).toMatch(/^0:56/);
+    tab.handle.staySignedIn();
+    await settle();
+    expect(tab.document.title).toBe('Inbox (3)');
+  });
+
+  it('a title the app sets after the last tick is left alone', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - W + 2_000);
+    tab.document.title = 'Saved';
+    tab.handle.staySignedIn();
+    await settle();
+    expect(tab.handle.getPhase()).toBe('active');
+    expect(tab.document.title).toBe('Saved');
+  });
+
+  it('"stay" that cannot reach the server: the dialog says so, and closes once a retry gets through', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - W);
+    expect(notice(tab)).toBe('');
+    o.server.mode = 'down';
+    tab.handle.staySignedIn();
+    await settle();
+    await o.clock.advance(500); // the next countdown tick shows it
+    expect(notice(tab)).toBe("Can't reach the server. Retrying…");
+    o.server.mode = 'up';
+    await o.clock.advance(2_000);
+    expect(tab.handle.getPhase()).toBe('active');
+    expect(tab.dialogOpen()).toBe(false);
+  });
+
+  it('at the absolute lifetime the dialog has no "Stay signed in" and says why', async () => {
+    const o = origin(undefined, (clock) => new FakeServer(clock, T, W, T));
+    const tab = await o.open();
+    await o.clock.advance(T - W);
+    expect(notice(tab)).toBe('Your session has reached its time limit.');
+    const buttons = [...tab.dialogRoot()!.querySelectorAll('button')].filter((button) => !button.hidden);
+    expect(buttons.map((button) => button.textContent)).toEqual(['Sign out']);
+  });
+
+  it('signed out while offline: no navigation (it would show a network error) but the dialog says so; navigates once online', async () => {
+    const o = origin();
+    const tab = await o.open({ signedOutUrl: '/bye' });
+    await o.clock.advance(T - W);
+    Object.defineProperty(tab.window.navigator, 'onLine', { value: false, configurable: true });
+    await o.clock.advance(W);
+    expect(tab.handle.getPhase()).toBe('signed-out');
+    expect(tab.signedOut).toEqual(['idle']);
+    expect(tab.navigations).toEqual([]);
+    expect(tab.dialogOpen()).toBe(true);
+    expect(heading(tab)).toBe("You've been signed out. We'll go on once you're back online.");
+    expect(tab.document.title).toBe('App');
+    Object.defineProperty(tab.window.navigator, 'onLine', { value: true, configurable: true });
+    tab.window.dispatchEvent(new tab.window.Event('online'));
+    tab.window.dispatchEvent(new tab.window.Event('online'));
+    expect(tab.navigations).toEqual(['https://app.test/bye?reason=idle']);
+  });
+
+  it('stop() while waiting to be back online: no navigation later', async () => {
+    const o = origin();
+    const tab = await o.open({ signedOutUrl: '/bye' });
+    Object.defineProperty(tab.window.navigator, 'onLine', { value: false, configurable: true });
+    tab.handle.signOut();
+    await settle();
+    tab.handle.stop();
+    expect(tab.dialogOpen()).toBe(false);
+    tab.window.dispatchEvent(new tab.window.Event('online'));
+    expect(tab.navigations).toEqual([]);
+  });
+});

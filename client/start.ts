@@ -176,7 +176,11 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   let state: CoreState = initialState({ activityDismissesWarning: o.activityDismissesWarning, hasBeforeSignOut: !!o.beforeSignOut });
   let stopped = false;
   let dialog: WarningDialog | undefined;
+  /** The page's own title, to restore after the warning, and the countdown title we last wrote. */
   let titleBeforeWarning: string | null = null;
+  let titleWritten: string | null = null;
+  /** Signed out while offline: navigates once back online; removed by stop(). */
+  let navigateWhenOnline: (() => void) | undefined;
   let lastReadAt = 0;
   let tornDown = false;
 
@@ -242,8 +246,14 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       case 'phase':
         return showPhase(effect);
       case 'countdown':
-        dialog?.update(effect.remainingMs);
-        if (o.countdownInTitle && titleBeforeWarning !== null) doc.title = countdownTitle(effect.remainingMs, dialogLocale(), dialogStrings());
+        // Every warning phase change is followed by a countdown: it opens the dialog too.
+        openDialog()?.show(effect.remainingMs, effect.notice);
+        if (o.countdownInTitle) {
+          // A title that is not the one we wrote is the app's own, set meanwhile: restore that one.
+          if (doc.title !== titleWritten) titleBeforeWarning = doc.title;
+          doc.title = countdownTitle(effect.remainingMs, dialogLocale(), dialogStrings());
+          titleWritten = doc.title;
+        }
         if (effect.visible) emit('tick', { remainingMs: effect.remainingMs });
         return;
       case 'keepalive-sent':
@@ -261,26 +271,27 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   const dialogLocale = (): string => (o.dialog && o.dialog.locale) || doc.documentElement.lang || 'en';
   const dialogStrings = (): Partial<DialogStrings> | undefined => (o.dialog ? o.dialog.strings : undefined);
 
-  const closeWarning = (): void => {
-    dialog?.hide();
-    if (titleBeforeWarning !== null) doc.title = titleBeforeWarning;
-    titleBeforeWarning = null;
-  };
-
-  const showPhase = (effect: Extract<Effect, { type: 'phase' }>): void => {
-    const { remainingMs } = effect;
-    if (effect.phase === 'warning') {
-      if (o.dialog) {
-        dialog ??= createWarningDialog({
+  const openDialog = (): WarningDialog | undefined =>
+    o.dialog
+      ? (dialog ??= createWarningDialog({
           document: doc,
           locale: dialogLocale(),
           strings: o.dialog.strings,
           onStay: () => handle.staySignedIn(),
           onSignOut: () => handle.signOut(),
-        });
-        dialog.show(remainingMs);
-      }
-      if (o.countdownInTitle && titleBeforeWarning === null) titleBeforeWarning = doc.title;
+        }))
+      : undefined;
+
+  const closeWarning = (): void => {
+    dialog?.hide();
+    // Only if the title is still ours: an app that set its own title after the last tick keeps it.
+    if (titleBeforeWarning !== null && doc.title === titleWritten) doc.title = titleBeforeWarning;
+    titleBeforeWarning = titleWritten = null;
+  };
+
+  const showPhase = (effect: Extract<Effect, { type: 'phase' }>): void => {
+    const { remainingMs } = effect;
+    if (effect.phase === 'warning') {
       emit('warning', { remainingMs });
     } else if (effect.phase === 'active') {
       closeWarning();
@@ -288,7 +299,12 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       emit('active', { remainingMs });
     } else if (effect.phase === 'signed-out') {
       const reason = effect.reason ?? 'idle';
+      // Offline, navigating would show the browser's network-error page (and lose the page): say
+      // "signed out" here instead, and go once the browser is back online.
+      const offline = o.signedOutUrl && !o.window.navigator.onLine;
       closeWarning();
+      // (Re-)opened, so screen readers announce it with its new name.
+      if (offline) openDialog()?.show(0, 'signed-out');
       // Nothing is left to do in this tab: drop listeners, timers and the channel, keep the phase.
       teardown();
       emit('signed-out', { reason });
@@ -300,7 +316,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       if (o.signedOutUrl) {
         const url = new URL(o.signedOutUrl, doc.baseURI);
         url.searchParams.set('reason', reason);
-        o.navigate(url.href);
+        navigateWhenOnline = () => o.navigate(url.href);
+        if (offline) o.window.addEventListener('online', navigateWhenOnline, { once: true });
+        else navigateWhenOnline();
       }
     }
   };
@@ -340,9 +358,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       if (stopped) return;
       closeWarning();
       stopped = true;
+      if (navigateWhenOnline) o.window.removeEventListener('online', navigateWhenOnline);
       teardown();
       scheduler.stop();
-      dialog?.destroy();
       dialog = undefined;
       listeners.clear();
       if (currentHandle === handle) currentHandle = undefined;

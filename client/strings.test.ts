@@ -88,12 +88,20 @@ describe('resolveStrings', () => {
     expect(resolveStrings('CY-gb').signOut).toBe('Allgofnodi');
   });
 
+  test('Welsh has every string English has, and its own text for the notices', () => {
+    expect(Object.keys(cy).sort()).toEqual(Object.keys(en).sort());
+    for (const key of ['unreachable', 'timeLimit', 'signedOutOffline'] as const) expect(cy[key]).not.toBe(en[key]);
+  });
+
   test('every string can be replaced', () => {
     const overrides = {
       heading: 'h',
       message: 'm {time}',
       staySignedIn: 's',
       signOut: 'o',
+      unreachable: 'u',
+      timeLimit: 'l',
+      signedOutOffline: 'f',
       titleCountdown: 't',
       inactivityNotice: 'i',
       hour: { other: 'H' },

@@ -17,6 +17,12 @@ export interface DialogStrings {
   staySignedIn: string;
   /** Secondary button. */
   signOut: string;
+  /** Notice while the server cannot be reached (offline, 503); the SDK keeps retrying. */
+  unreachable: string;
+  /** Notice at the session's absolute lifetime, which no "Stay signed in" can pass (the button is hidden). */
+  timeLimit: string;
+  /** Heading once signed out while offline: the page moves on when back online. */
+  signedOutOffline: string;
   /** Tab title while warning. `{countdown}` is "m:ss", `{heading}` the heading above. */
   titleCountdown: string;
   /** WCAG 2.2.6 notice. `{time}` is the idle timeout, e.g. "15 minutes". */
@@ -31,6 +37,9 @@ export const en: DialogStrings = {
   message: 'For your security, we will sign you out in {time}.',
   staySignedIn: 'Stay signed in',
   signOut: 'Sign out',
+  unreachable: "Can't reach the server. Retrying…",
+  timeLimit: 'Your session has reached its time limit.',
+  signedOutOffline: "You've been signed out. We'll go on once you're back online.",
   titleCountdown: '{countdown} — {heading}',
   inactivityNotice: "You'll be signed out after {time} of inactivity.",
   hour: { one: '{n} hour', other: '{n} hours' },
@@ -41,12 +50,16 @@ export const en: DialogStrings = {
 // Heading, message and buttons are HMRC's Welsh (hmrc-frontend's timeout dialog). Welsh nouns stay
 // singular after a number; "munud" takes the soft mutation after "un" (in the South, where it is
 // feminine) and "dau/dwy" — "un funud", "dwy funud", "tri munud", "deg munud". "Eiliad" and "awr"
-// begin with a vowel, so never change. The inactivity notice is ours: have a Welsh speaker check it.
+// begin with a vowel, so never change. The inactivity notice and the notices are ours: have a Welsh
+// speaker check them.
 export const cy: DialogStrings = {
   heading: 'Rydych ar fin cael eich allgofnodi',
   message: 'Er eich diogelwch, byddwn yn eich allgofnodi cyn pen {time}.',
   staySignedIn: 'Parhau i fod wedi’ch mewngofnodi',
   signOut: 'Allgofnodi',
+  unreachable: 'Methu cysylltu â’r gweinydd. Yn trio eto…',
+  timeLimit: 'Mae eich sesiwn wedi cyrraedd ei therfyn amser.',
+  signedOutOffline: 'Rydych wedi cael eich allgofnodi. Byddwn yn parhau pan fyddwch ar-lein eto.',
   titleCountdown: '{countdown} — {heading}',
   inactivityNotice: 'Byddwn yn eich allgofnodi os na fyddwch yn gwneud unrhyw beth am {time}.',
   hour: { other: '{n} awr' },
@@ -65,8 +78,10 @@ const builtIn: Record<string, DialogStrings> = { en, cy };
  * resolveStrings('en', { signOut: 'Log out' }).signOut // "Log out"
  */
 export function resolveStrings(locale = 'en', overrides?: Partial<DialogStrings>): DialogStrings {
-  return { ...(builtIn[locale.split('-')[0]!.toLowerCase()] ?? en), ...overrides };
+  return { ...(builtInFor(locale) ?? en), ...overrides };
 }
+
+const builtInFor = (locale: string): DialogStrings | undefined => builtIn[locale.split('-')[0]!.toLowerCase()];
 
 /**
  * The language the text is really in, for `lang` and plural rules: `locale` when it has built-in
@@ -78,7 +93,7 @@ export function resolveStrings(locale = 'en', overrides?: Partial<DialogStrings>
  * textLocale('fr', { signOut: 'Se déconnecter' }) // "fr"
  */
 export function textLocale(locale = 'en', overrides?: Partial<DialogStrings>): string {
-  return overrides || builtIn[locale.split('-')[0]!.toLowerCase()] ? locale : 'en';
+  return overrides || builtInFor(locale) ? locale : 'en';
 }
 
 /** Replaces each `{name}` in `template` with `values[name]`; unknown names are left as they are. */
