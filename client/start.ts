@@ -1,6 +1,6 @@
 // Wires the shells to the core: events in, effects out. It holds no rules of its own — every
 // decision is `step()` in core.ts — only the translation to DOM, timers, storage, channel and fetch.
-import { initialState, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
+import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
 import { createScheduler, listenForWakeUps } from './scheduler.ts';
@@ -171,7 +171,10 @@ const REREAD_ON_INPUT_AFTER_MS = 5_000;
 /** Starts one instance without replacing another (tests run several simulated tabs in one realm). */
 export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   const o = resolveOptions(options);
-  const { document: doc, now, storage, transport } = o;
+  const { document: doc, now, storage, transport, window: win } = o;
+  // performance.now() lets the core notice the wall clock jumping; with an injected clock (tests)
+  // there is nothing to compare with.
+  const monoNow = options.now ? () => NaN : () => performance.now();
   const listeners = new Map<IdleLogoutEvent, Set<(detail: never) => void>>();
   let state: CoreState = initialState({ activityDismissesWarning: o.activityDismissesWarning, hasBeforeSignOut: !!o.beforeSignOut });
   let stopped = false;
@@ -179,6 +182,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   let titleBeforeWarning: string | null = null;
   let lastReadAt = 0;
   let tornDown = false;
+  /** 0: shown; 1: hidden for the back/forward cache; 2: restored, hidden until a fresh record says live. */
+  let concealed = 0;
 
   const emit = <E extends IdleLogoutEvent>(event: E, detail: IdleLogoutEvents[E]): void => {
     for (const listener of [...(listeners.get(event) ?? [])]) {
@@ -190,10 +195,12 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     }
   };
 
-  const dispatch = (event: CoreEvent): void => {
+  /** `fresh`: a record read or written after a restore from the back/forward cache (see onPageShow). */
+  const dispatch = (event: CoreEvent, fresh?: boolean): void => {
     if (stopped) return;
-    const result = step(state, event, now());
+    const result = step(state, event, now(), monoNow());
     state = result.state;
+    if (fresh && /^(active|warning)$/.test(phaseAt(state, now()))) conceal(0);
     // Also after the sign-out tore this tab down: the core may still wake it to retry a failed logout.
     scheduler.wakeAt(result.wakeAt);
     for (const effect of result.effects) carryOut(effect);
@@ -201,8 +208,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
 
   const read = (): void => {
     lastReadAt = now();
+    // Taken now: a read begun before the page went into the cache answers with what was true then.
+    const fresh = concealed > 1;
     storage.read().then(
-      (record) => dispatch({ type: 'shared', record }),
+      (record) => dispatch({ type: 'shared', record }, fresh),
       reportError,
     );
   };
@@ -212,8 +221,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       case 'read':
         return read();
       case 'write':
+        const fresh = concealed > 1;
         storage.write(effect.patch).then(({ record, applied }) => {
-          dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } });
+          dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } }, fresh);
           if (applied && !stopped) sync.notify();
         }, reportError);
         return;
@@ -297,13 +307,43 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       } catch (error) {
         reportError(error);
       }
-      if (o.signedOutUrl) {
-        const url = new URL(o.signedOutUrl, doc.baseURI);
-        url.searchParams.set('reason', reason);
-        o.navigate(url.href);
-      }
+      if (o.signedOutUrl) o.navigate(signedOutHref(reason));
     }
   };
+
+  const signedOutHref = (reason: SignedOutReason): string => {
+    const url = new URL(o.signedOutUrl!, doc.baseURI);
+    url.searchParams.set('reason', reason);
+    return url.href;
+  };
+
+  // The back/forward cache keeps a page as it was and shows it again on Back with no request,
+  // unless it was sent `Cache-Control: no-store` — after a sign-out too, here or in another tab
+  // while the page sat in the cache. So a page going into the cache hides its content, and a
+  // restored one shows it again only once a fresh read of the shared record says the session is
+  // live (in `dispatch`); a page this tab saw signed out is replaced at once (replace, not assign:
+  // Back must not lead to it again). pagehide/pageshow, never unload, so live pages stay eligible
+  // for the cache. Unlike the wake-ups, these stay after the sign-out, until stop().
+  const conceal = (to: number): void => {
+    concealed = to;
+    const { style } = doc.documentElement;
+    if (to) style.setProperty('visibility', 'hidden', 'important');
+    else style.removeProperty('visibility');
+  };
+  const onPageHide = (event: Event): void => {
+    if ((event as PageTransitionEvent).persisted) conceal(1);
+  };
+  const onPageShow = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) return;
+    if (!tornDown) {
+      conceal(2);
+      return read();
+    }
+    if (o.signedOutUrl) win.location.replace(signedOutHref(state.record?.signedOutReason ?? 'idle'));
+    else win.location.reload();
+  };
+  win.addEventListener('pagehide', onPageHide);
+  win.addEventListener('pageshow', onPageShow);
 
   const scheduler = createScheduler({ now, timers: o.timers, onWake: read });
   const stopActivity = listenForActivity({
@@ -341,6 +381,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       closeWarning();
       stopped = true;
       teardown();
+      win.removeEventListener('pagehide', onPageHide);
+      win.removeEventListener('pageshow', onPageShow);
+      if (concealed) conceal(0);
       scheduler.stop();
       dialog?.destroy();
       dialog = undefined;
