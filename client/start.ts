@@ -40,6 +40,12 @@ export interface IdleLogoutOptions {
   countdownInTitle?: boolean;
   /** DOM events that count as activity. Default pointerdown, pointermove, keydown, wheel, touchstart, scroll. */
   activityEvents?: readonly string[];
+  /**
+   * Origins of cross-origin iframes whose user's input counts: such a frame posts
+   * `'idle-logout:activity'` to this page (`parent.postMessage('idle-logout:activity', pageOrigin)`).
+   * Same-origin iframes need nothing: their input counts anyway. Default none.
+   */
+  activityOrigins?: readonly string[];
   /** At most one activity report per this many ms per tab. Default 500. */
   activityThrottleMs?: number;
   /** Whether input alone closes an open warning (as "stay signed in"). Default false. */
@@ -149,6 +155,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     countdownInTitle: options.countdownInTitle ?? true,
     activityEvents: options.activityEvents ?? DEFAULT_ACTIVITY_EVENTS,
     activityThrottleMs: number('activityThrottleMs', options.activityThrottleMs, 500),
+    activityOrigins: options.activityOrigins ?? [],
     activityDismissesWarning: options.activityDismissesWarning ?? false,
     channelName,
     window: win,
@@ -350,6 +357,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     target: o.window,
     eventNames: o.activityEvents,
     throttleMs: o.activityThrottleMs,
+    frameOrigins: o.activityOrigins,
     now,
     timers: o.timers,
     onActivity: (at) => {
