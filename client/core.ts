@@ -154,9 +154,8 @@ export interface CoreState {
   shownPhase: Phase;
   /** Warning start (deadline − warningMs) of the warning this tab shows, to recognise a "stay". */
   shownWarningAt: number;
-  /** Wall and monotonic time of the last step, to notice the wall clock jumping (see `step`). */
-  wallAt: number;
-  monoAt: number;
+  /** Wall minus monotonic time at the last step: it changes when the wall clock jumps (see `step`). */
+  clockOffsetMs: number;
   /** When this tab saw the wall clock jump and asked the server for the time left (0 = not asked). */
   clockCheckAt: number;
 }
@@ -332,8 +331,7 @@ export function initialState(config: CoreConfig): CoreState {
     hookRunning: false,
     shownPhase: 'starting',
     shownWarningAt: 0,
-    wallAt: 0,
-    monoAt: 0,
+    clockOffsetMs: 0,
     clockCheckAt: 0,
   };
 }
@@ -374,14 +372,12 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
   // this clock may be wrong, and the server (the source of truth) is asked for the time left. Phase
   // changes wait for its answer (see `decide`): after a jump it re-bases the deadline; after a
   // sleep past the deadline it is a 401, so the tab still signs out as soon as it answers.
-  if (s.wallAt && s.shownPhase !== 'starting' && s.shownPhase !== 'signed-out' && Math.abs(now - s.wallAt - (monoNow - s.monoAt)) > CLOCK_JUMP_MS) {
+  // (Only while a session shows: the first steps are 'starting', so the first offset is never compared.)
+  if ((s.shownPhase === 'active' || s.shownPhase === 'warning') && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
     s.clockCheckAt = now;
     if (s.inflight !== 'status') send(s, effects, 'status');
   }
-  if (monoNow === monoNow) {
-    s.wallAt = now;
-    s.monoAt = monoNow;
-  }
+  if (monoNow === monoNow) s.clockOffsetMs = now - monoNow;
 
   switch (event.type) {
     case 'start':
