@@ -333,9 +333,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   // for the cache. Unlike the wake-ups, these stay after the sign-out, until stop().
   const conceal = (to: number): void => {
     concealed = to;
-    const { style } = doc.documentElement;
-    if (to) style.setProperty('visibility', 'hidden', 'important');
-    else style.removeProperty('visibility');
+    // visibility, not display: the layout (and the scroll position Back restores) stays as it was.
+    doc.documentElement.style.visibility = to ? 'hidden' : '';
   };
   const onPageHide = (event: Event): void => {
     if ((event as PageTransitionEvent).persisted) conceal(1);
