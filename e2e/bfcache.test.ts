@@ -3,10 +3,11 @@
 // A restore from the cache runs no request: only the SDK in the page can keep it from showing the
 // signed-in content. Each page records, in sessionStorage (per tab, same origin: readable from the
 // signed-out page), what a restore showed at `pageshow` and at its first frame.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type RunningApp } from './app-server.ts';
-import { browserUnavailable, launchBrowser } from './browser.ts';
+import type { RunningApp } from './app-server.ts';
+import { AppSuite, openLive, signIn } from './app-suite.ts';
+import { browserUnavailable } from './browser.ts';
 
 const IDLE_MS = 6_000;
 const WARNING_MS = 3_000;
@@ -29,23 +30,17 @@ addEventListener('pageshow', (event) => {
 });
 </script></body></html>`;
 
-let browser: Browser;
+const suite = new AppSuite();
 let app: RunningApp;
-const contexts: BrowserContext[] = [];
 
 async function signedInPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  contexts.push(context);
+  const context = await suite.newContext();
   const page = await context.newPage();
-  await page.goto(`${app.origin}/elsewhere`);
-  await page.evaluate(() => fetch('/login', { method: 'POST', body: '{"username":"saver"}' }));
+  await signIn(page, app.origin, 'saver');
   return { context, page };
 }
 
-async function openAccount(page: Page): Promise<void> {
-  await page.goto(`${app.origin}/account`);
-  await page.waitForFunction(() => window.IdleLogout?.handle?.getPhase() === 'active');
-}
+const openAccount = (page: Page) => openLive(page, `${app.origin}/account`);
 
 const restoresOf = (page: Page): Promise<Restore[]> => page.evaluate(() => JSON.parse(sessionStorage.getItem('restores') ?? '[]') as Restore[]);
 
@@ -60,7 +55,7 @@ function pathsOf(page: Page): string[] {
 
 describe.skipIf(browserUnavailable !== undefined)('Back after sign-out, back/forward cache on, pages not no-store', () => {
   beforeAll(async () => {
-    app = await startAppServer({
+    app = await suite.app({
       idleTimeoutMs: IDLE_MS,
       warningMs: WARNING_MS,
       pages: {
@@ -69,14 +64,10 @@ describe.skipIf(browserUnavailable !== undefined)('Back after sign-out, back/for
         '/elsewhere': { html: '<!doctype html><title>Elsewhere</title><p>Elsewhere</p>', signedIn: false },
       },
     });
-    browser = await launchBrowser({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+    await suite.launch({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(contexts.map((context) => context.close().catch(() => {})));
-    await browser?.close();
-    await app?.stop();
-  });
+  afterAll(() => suite.close());
 
   it('a live page still goes into the cache and comes back shown, still signed in', async () => {
     const { page } = await signedInPage();

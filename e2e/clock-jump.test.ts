@@ -1,43 +1,35 @@
 // The wall clock jumps forward (NTP, a user setting it) while someone is using the app. Playwright's
 // `clock.setSystemTime` moves `Date.now()` alone, as such a jump does: timers and performance.now()
 // go on. The server's clock does not jump: it is the source of truth.
-import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type RunningApp } from './app-server.ts';
-import { browserUnavailable, launchBrowser } from './browser.ts';
+import type { RunningApp } from './app-server.ts';
+import { AppSuite, openLive, signIn } from './app-suite.ts';
+import { browserUnavailable } from './browser.ts';
 
 const IDLE_MS = 20_000;
 const WARNING_MS = 5_000;
 
-let browser: Browser;
+const suite = new AppSuite();
 let app: RunningApp;
-const contexts: BrowserContext[] = [];
 
 describe.skipIf(browserUnavailable !== undefined)('a wall clock that jumps', { timeout: 30_000 }, () => {
   beforeAll(async () => {
-    app = await startAppServer({
+    app = await suite.app({
       idleTimeoutMs: IDLE_MS,
       warningMs: WARNING_MS,
       pages: { '/app': { html: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>App</title>{{script}}</head><body><h1>App</h1></body></html>' } },
     });
-    browser = await launchBrowser();
+    await suite.launch();
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(contexts.map((context) => context.close().catch(() => {})));
-    await browser?.close();
-    await app?.stop();
-  });
+  afterAll(() => suite.close());
 
   it('60 s forward does not sign out or warn a user who is active: the server says how long is left', async () => {
-    const context = await browser.newContext();
-    contexts.push(context);
+    const context = await suite.newContext();
     await context.clock.install();
     const page = await context.newPage();
-    await page.goto(`${app.origin}/signed-out`);
-    await page.evaluate(() => fetch('/login', { method: 'POST', body: '{"username":"clock"}' }));
-    await page.goto(`${app.origin}/app`);
-    await page.waitForFunction(() => window.IdleLogout?.handle?.getPhase() === 'active');
+    await signIn(page, app.origin, 'clock');
+    await openLive(page, `${app.origin}/app`);
     await page.evaluate(() => {
       const seen: string[] = [];
       (window as unknown as { __seen: string[] }).__seen = seen;

@@ -2,10 +2,11 @@
 // never reaches the page's, so the SDK listens in same-origin frames (also ones added later), and a
 // cross-origin frame reports its input with postMessage, accepted only from `data-activity-origins`.
 // Two app servers give two origins; a third origin is the second server under another host name.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type RunningApp } from './app-server.ts';
-import { browserUnavailable, launchBrowser } from './browser.ts';
+import type { RunningApp } from './app-server.ts';
+import { AppSuite, openLive, signIn } from './app-suite.ts';
+import { browserUnavailable } from './browser.ts';
 
 const IDLE_MS = 6_000;
 const WARNING_MS = 3_000;
@@ -19,21 +20,16 @@ for (const type of ['keydown', 'pointerdown']) addEventListener(type, () => pare
 const host = (src: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Compose</title>{{script}}</head>
 <body><h1>Compose</h1><iframe id="frame" src="${src}" width="400" height="200"></iframe></body></html>`;
 
-let browser: Browser;
+const suite = new AppSuite();
 let app: RunningApp;
 let frames: RunningApp;
 /** The frames server under another host name: an origin the app lists in data-activity-origins. */
 let listedOrigin: string;
-const contexts: BrowserContext[] = [];
 
 async function open(path: string): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${app.origin}/signed-out`);
-  await page.evaluate(() => fetch('/login', { method: 'POST', body: '{"username":"writer"}' }));
-  await page.goto(`${app.origin}${path}`);
-  await page.waitForFunction(() => window.IdleLogout?.handle?.getPhase() === 'active');
+  const page = await (await suite.newContext()).newPage();
+  await signIn(page, app.origin, 'writer');
+  await openLive(page, `${app.origin}${path}`);
   await page.evaluate(() => {
     (window as unknown as { __warnings: number }).__warnings = 0;
     window.IdleLogout.handle!.on('warning', () => (window as unknown as { __warnings: number }).__warnings++);
@@ -63,14 +59,14 @@ async function warningsWhileTyping(page: Page, ms: number): Promise<number> {
 
 describe.skipIf(browserUnavailable !== undefined)('typing inside an iframe is activity', { timeout: 30_000 }, () => {
   beforeAll(async () => {
-    frames = await startAppServer({
+    frames = await suite.app({
       idleTimeoutMs: IDLE_MS,
       warningMs: WARNING_MS,
       pages: { '/editor': { html: REPORTING_EDITOR, signedIn: false } },
     });
     listedOrigin = frames.origin.replace('localhost', '127.0.0.1');
     const later = `<script>setTimeout(() => { const f = document.createElement('iframe'); f.id = 'frame'; f.src = '/editor'; document.body.append(f); }, 300);</script>`;
-    app = await startAppServer({
+    app = await suite.app({
       idleTimeoutMs: IDLE_MS,
       warningMs: WARNING_MS,
       scriptAttributes: `data-signed-out-url="/signed-out" data-activity-origins="${listedOrigin}"`,
@@ -82,15 +78,10 @@ describe.skipIf(browserUnavailable !== undefined)('typing inside an iframe is ac
         '/unlisted-origin': { html: host(`${frames.origin}/editor`) },
       },
     });
-    browser = await launchBrowser();
+    await suite.launch();
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(contexts.map((context) => context.close().catch(() => {})));
-    await browser?.close();
-    await app?.stop();
-    await frames?.stop();
-  });
+  afterAll(() => suite.close());
 
   it('same-origin: continuous typing in the frame never opens the warning', async () => {
     const page = await open('/same-origin');
