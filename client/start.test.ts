@@ -217,6 +217,29 @@ describe('sign-out', () => {
     expect(o.server.count('/session/logout')).toBe(1);
   });
 
+  it('no keepalive event after signed-out, even when the answer lands after the sign-out', async () => {
+    const o = origin();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The server extends the session, but the answer reaches the tab only after another tab signed out.
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await o.server.fetch(input, init);
+      if (String(input).endsWith('/keepalive')) await held;
+      return response;
+    }) as typeof globalThis.fetch;
+    const tab = await o.open({ fetch });
+    const other = await o.open();
+    tab.handle.staySignedIn();
+    await settle();
+    other.handle.signOut();
+    await settle();
+    release();
+    await settle();
+    const names = tab.events.map(([name]) => name);
+    expect(names).toContain('signed-out');
+    expect(names.slice(names.indexOf('signed-out'))).toEqual(['signed-out']);
+  });
+
   it('after sleep past the deadline, goes straight to signed out on wake without showing active or warning', async () => {
     const o = origin();
     const tab = await o.open();
