@@ -42,7 +42,7 @@ export interface ActivityListenerOptions {
 export function listenForActivity(options: ActivityListenerOptions): () => void {
   const { target, eventNames, throttleMs, now, timers, onActivity, frameOrigins = [] } = options;
   /** The page's window and the WindowProxy of each same-origin frame seen (it follows the frame's navigations). */
-  const windows = new Set([target]);
+  const windows = new Set<EventTarget>();
   let resumeTimer: unknown = null;
   // Passive: we never call preventDefault, so scrolling is never held up by us.
   const listenerOptions: AddEventListenerOptions = { capture: true, passive: true };
@@ -67,36 +67,32 @@ export function listenForActivity(options: ActivityListenerOptions): () => void 
     toggle(false);
     resumeTimer = timers.setTimeout(listen, throttleMs);
   }
-  const watchFrames = (win: EventTarget): void => {
-    const doc = (win as Partial<Window>).document;
-    doc?.addEventListener('load', onFrameLoad, true);
-    for (const frame of Array.from(doc?.querySelectorAll('iframe') ?? [])) addFrame(frame);
-  };
-  const addFrame = (frame: HTMLIFrameElement): void => {
+  /** Listens in `win` (the page's window, or a frame's) and in its frames, now and as they load. */
+  const watch = (win: EventTarget | null): void => {
     try {
-      const win = frame.contentWindow;
-      if (!win?.document) return; // reading `document` of a cross-origin frame throws
-      windows.add(win);
-      watchFrames(win);
-      if (resumeTimer === null) toggle(true, [win]);
+      const doc = (win as Partial<Window>).document; // throws for a cross-origin frame: it may post ACTIVITY_MESSAGE
+      windows.add(win!);
+      if (resumeTimer === null) toggle(true, [win!]);
+      doc?.addEventListener('load', onLoad, true);
+      for (const frame of Array.from(doc?.querySelectorAll('iframe') ?? [])) watch(frame.contentWindow);
     } catch {
-      // cross-origin: it reports with ACTIVITY_MESSAGE, if at all
+      // not ours to listen to
     }
   };
-  const onFrameLoad = (event: Event): void => {
-    if ((event.target as Element).localName === 'iframe') addFrame(event.target as HTMLIFrameElement);
+  const onLoad = (event: Event): void => {
+    const frame = event.target as HTMLIFrameElement;
+    if (frame.localName === 'iframe') watch(frame.contentWindow);
   };
   const onMessage = (event: Event): void => {
     const { data, origin } = event as MessageEvent;
     if (data === ACTIVITY_MESSAGE && frameOrigins.includes(origin) && resumeTimer === null) onInput();
   };
 
-  listen();
-  watchFrames(target);
+  watch(target);
   target.addEventListener('message', onMessage);
   return () => {
-    toggle(false);
-    for (const win of windows) (win as Partial<Window>).document?.removeEventListener('load', onFrameLoad, true);
+    toggle(false); // which drops the frames gone or now cross-origin, whose `document` would throw
+    for (const win of windows) (win as Partial<Window>).document?.removeEventListener('load', onLoad, true);
     target.removeEventListener('message', onMessage);
     if (resumeTimer !== null) timers.clearTimeout(resumeTimer);
     resumeTimer = null;
