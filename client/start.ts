@@ -350,6 +350,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   };
   win.addEventListener('pagehide', onPageHide);
   win.addEventListener('pageshow', onPageShow);
+  // Back to a page the cache did not keep loads it from the HTTP cache, also with no request
+  // (history navigations take stale entries; only no-store stops it): hidden the same way.
+  if ((win.performance?.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'back_forward') conceal(2);
 
   const scheduler = createScheduler({ now, timers: o.timers, onWake: read });
   const stopActivity = listenForActivity({
