@@ -3,7 +3,7 @@
  * the values of marked form fields before signing out, restore them after the next sign-in.
  * Opt-in, because the values sit in IndexedDB, unencrypted, until restored, cleared or too old.
  */
-import { type UseStore, del, get, set, update } from 'idb-keyval';
+import { type UseStore, del, get, update } from 'idb-keyval';
 
 export interface WorkKeeperOptions {
   document: Document;
@@ -184,7 +184,8 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
         count++;
       }
       if (Object.keys(left).length === 0) await del(key, store);
-      else if (count) await set(key, { ...saved, fields: left } satisfies SavedWork, store);
+      // (update, not set: the SDK already ships idb-keyval's update, and nothing else needs set)
+      else if (count) await update(key, () => ({ ...saved, fields: left }) satisfies SavedWork, store);
       return count;
     },
 
