@@ -74,7 +74,7 @@ export function listenForActivity(options: ActivityListenerOptions): () => void 
       windows.add(win!);
       if (resumeTimer === null) toggle(true, [win!]);
       doc?.addEventListener('load', onLoad, true);
-      for (const frame of Array.from(doc?.querySelectorAll('iframe') ?? [])) watch(frame.contentWindow);
+      for (const frame of doc?.querySelectorAll('iframe') ?? []) watch(frame.contentWindow);
     } catch {
       // not ours to listen to
     }

@@ -95,8 +95,8 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
   function collect(): Map<string, Field[]> {
     const groups = new Map<string, Field[]>();
     const seen = new Set<Element>();
-    for (const match of Array.from(doc.querySelectorAll(selector))) {
-      const fields = match.matches(FIELDS) ? [match] : Array.from(match.querySelectorAll(FIELDS));
+    for (const match of doc.querySelectorAll(selector)) {
+      const fields = match.matches(FIELDS) ? [match] : match.querySelectorAll(FIELDS);
       for (const element of fields) {
         const field = element as Field;
         if (
@@ -203,7 +203,7 @@ function restoreGroup(group: Field[], value: SavedValue): void {
       if (box.checked !== checked && (checked || box.type === 'checkbox')) assign(box, 'checked', checked);
     }
   } else if (first.type === 'select-multiple') {
-    for (const option of Array.from((first as HTMLSelectElement).options)) {
+    for (const option of (first as HTMLSelectElement).options) {
       option.selected = Array.isArray(value) && value.includes(option.value);
     }
     notify(first);
