@@ -227,13 +227,14 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     switch (effect.type) {
       case 'read':
         return read();
-      case 'write':
+      case 'write': {
         const fresh = concealed > 1;
         storage.write(effect.patch).then(({ record, applied }) => {
           dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } }, fresh);
           if (applied && !stopped) sync.notify();
         }, reportError);
         return;
+      }
       case 'request': {
         const requestedAt = now();
         const request =
