@@ -6,8 +6,8 @@ import type { RunningApp } from './app-server.ts';
 import { AppSuite, openLive, signIn } from './app-suite.ts';
 import { browserUnavailable } from './browser.ts';
 
-const IDLE_MS = 20_000;
-const WARNING_MS = 5_000;
+const IDLE_MS = 6_000;
+const WARNING_MS = 3_000;
 
 const suite = new AppSuite();
 let app: RunningApp;
@@ -46,5 +46,30 @@ describe.skipIf(browserUnavailable !== undefined)('a wall clock that jumps', { t
     // The deadline was re-based on the jumped clock: more than the warning is left.
     expect(await page.evaluate(() => window.IdleLogout.handle!.getRemainingMs())).toBeGreaterThan(WARNING_MS);
     expect((await context.request.get(`${app.origin}/session`)).status()).toBe(200);
+  });
+
+  it('a sleep past the deadline (performance.now() stood still) still signs out within a second of waking, reason idle', async () => {
+    const context = await suite.newContext();
+    await context.clock.install();
+    const page = await context.newPage();
+    await signIn(page, app.origin, 'sleeper');
+    await openLive(page, `${app.origin}/app`);
+    // The lid closes: nothing runs in the page and both its clocks stand still…
+    const sleptAt = await page.evaluate(() => Date.now());
+    await context.clock.pauseAt(sleptAt + 100);
+    // …while the server's time passes the deadline.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS + 1_000));
+    // The lid opens: the wall clock is right again, performance.now() goes on from where it stopped.
+    await context.clock.setSystemTime(sleptAt + 100 + IDLE_MS + 1_000);
+    await context.clock.resume();
+    const wokeAt = Date.now();
+    const statusChecks: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/session') statusChecks.push(request.url());
+    });
+    await page.evaluate(() => dispatchEvent(new Event('focus'))).catch(() => {});
+    await page.waitForURL('**/signed-out?reason=idle', { timeout: 3_000 });
+    expect(Date.now() - wokeAt).toBeLessThan(1_500);
+    expect(statusChecks.length).toBeGreaterThanOrEqual(1); // it asked the server (which said 401) first
   });
 });
