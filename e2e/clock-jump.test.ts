@@ -12,6 +12,16 @@ const WARNING_MS = 3_000;
 const suite = new AppSuite();
 let app: RunningApp;
 
+/** A signed-in page, live on /app, in a new context whose clock Playwright controls. */
+async function liveWithFakeClock(username: string) {
+  const context = await suite.newContext();
+  await context.clock.install();
+  const page = await context.newPage();
+  await signIn(page, app.origin, username);
+  await openLive(page, `${app.origin}/app`);
+  return { context, page };
+}
+
 describe.skipIf(browserUnavailable !== undefined)('a wall clock that jumps', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     app = await suite.app({
@@ -25,11 +35,7 @@ describe.skipIf(browserUnavailable !== undefined)('a wall clock that jumps', { t
   afterAll(() => suite.close());
 
   it('60 s forward does not sign out or warn a user who is active: the server says how long is left', async () => {
-    const context = await suite.newContext();
-    await context.clock.install();
-    const page = await context.newPage();
-    await signIn(page, app.origin, 'clock');
-    await openLive(page, `${app.origin}/app`);
+    const { context, page } = await liveWithFakeClock('clock');
     await page.evaluate(() => {
       const seen: string[] = [];
       (window as unknown as { __seen: string[] }).__seen = seen;
@@ -49,11 +55,7 @@ describe.skipIf(browserUnavailable !== undefined)('a wall clock that jumps', { t
   });
 
   it('a sleep past the deadline (performance.now() stood still) still signs out within a second of waking, reason idle', async () => {
-    const context = await suite.newContext();
-    await context.clock.install();
-    const page = await context.newPage();
-    await signIn(page, app.origin, 'sleeper');
-    await openLive(page, `${app.origin}/app`);
+    const { context, page } = await liveWithFakeClock('sleeper');
     // The lid closes: nothing runs in the page and both its clocks stand still…
     const sleptAt = await page.evaluate(() => Date.now());
     await context.clock.pauseAt(sleptAt + 100);
