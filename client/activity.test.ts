@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACTIVITY_EVENTS, listenForActivity } from './activity.ts';
+import { ACTIVITY_MESSAGE, DEFAULT_ACTIVITY_EVENTS, listenForActivity } from './activity.ts';
 import { FakeClock } from './test-tabs.ts';
 
 function setup(eventNames: readonly string[] = DEFAULT_ACTIVITY_EVENTS, throttleMs = 500) {
@@ -20,7 +20,7 @@ function setup(eventNames: readonly string[] = DEFAULT_ACTIVITY_EVENTS, throttle
 
 describe('listenForActivity', () => {
   it('listens passively in the capture phase to the default input events', () => {
-    const { added } = setup();
+    const added = setup().added.filter(([type]) => type !== 'message'); // that one is for frames, below
     expect(added.map(([type]) => type)).toEqual(['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'scroll']);
     expect(added.every(([, options]) => (options as AddEventListenerOptions).passive && (options as AddEventListenerOptions).capture)).toBe(true);
   });
@@ -72,5 +72,81 @@ describe('listenForActivity', () => {
       input();
       expect(reports).toHaveLength(paused ? 1 : 0);
     }
+  });
+});
+
+describe('listenForActivity in frames', () => {
+  /** A frame's window as the page sees it: same-origin (its document readable) or not (reading throws). */
+  function frameWindow(sameOrigin = true): EventTarget {
+    const win = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { querySelectorAll: () => [] });
+    Object.defineProperty(win, 'document', {
+      get: () => {
+        if (!sameOrigin) throw new DOMException('Blocked a frame from accessing a cross-origin frame.', 'SecurityError');
+        return doc;
+      },
+    });
+    return win;
+  }
+  function addFrame(win: EventTarget): HTMLIFrameElement {
+    const frame = document.createElement('iframe');
+    Object.defineProperty(frame, 'contentWindow', { value: win });
+    document.body.append(frame);
+    return frame;
+  }
+  function setup(frameOrigins: string[] = []) {
+    document.body.innerHTML = '';
+    const clock = new FakeClock();
+    const reports: number[] = [];
+    const start = () =>
+      listenForActivity({ target: window, eventNames: ['keydown'], throttleMs: 500, now: () => clock.now, timers: clock, onActivity: (at) => reports.push(at), frameOrigins });
+    return { clock, reports, start };
+  }
+  const key = (target: EventTarget) => target.dispatchEvent(new Event('keydown'));
+
+  it('hears input in a same-origin frame there at the start, throttled with the page, until stop()', async () => {
+    const { clock, reports, start } = setup();
+    const frame = frameWindow();
+    addFrame(frame);
+    const stop = start();
+    key(frame);
+    key(frame);
+    key(window);
+    expect(reports).toHaveLength(1);
+    await clock.advance(500);
+    key(frame);
+    expect(reports).toHaveLength(2);
+    await clock.advance(500);
+    stop();
+    key(frame);
+    expect(reports).toHaveLength(2);
+  });
+
+  it('hears a frame that loads (or navigates) later, and skips a cross-origin one without error', async () => {
+    const { reports, start } = setup();
+    const stop = start();
+    const later = frameWindow();
+    const foreign = frameWindow(false);
+    addFrame(later).dispatchEvent(new Event('load'));
+    addFrame(foreign).dispatchEvent(new Event('load'));
+    key(foreign);
+    expect(reports).toHaveLength(0);
+    key(later);
+    expect(reports).toHaveLength(1);
+    stop();
+  });
+
+  it('counts ACTIVITY_MESSAGE only from the listed origins', () => {
+    const { reports, start } = setup(['https://editor.example']);
+    const stop = start();
+    const post = (data: unknown, origin: string) => window.dispatchEvent(new MessageEvent('message', { data, origin }));
+    post(ACTIVITY_MESSAGE, 'https://evil.example');
+    post('something else', 'https://editor.example');
+    expect(reports).toHaveLength(0);
+    post(ACTIVITY_MESSAGE, 'https://editor.example');
+    expect(reports).toHaveLength(1);
+    stop();
+    post(ACTIVITY_MESSAGE, 'https://editor.example');
+    expect(reports).toHaveLength(1);
   });
 });

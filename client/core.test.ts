@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTIVITY_PERSIST_STEP_MS,
   BACKOFF_MAX_MS,
+  CLOCK_CHECK_MS,
   HIDDEN_COUNTDOWN_STEP_MS,
   KEEPALIVE_SAFETY_MS,
   LEADER_GRACE_MS,
@@ -54,7 +55,7 @@ class Tab {
     this.state = initialState(cfg);
   }
   dispatch(event: CoreEvent): void {
-    const result = step(this.state, event, this.origin.now);
+    const result = step(this.state, event, this.origin.now, this.origin.mono);
     this.state = result.state;
     this.wakeAt = result.wakeAt;
     this.effects.push(...result.effects);
@@ -73,6 +74,8 @@ class Tab {
 
 class Origin {
   now = T0;
+  /** The tabs' monotonic clock (performance.now()); NaN leaves the clock-jump check out. */
+  mono = NaN;
   record: SharedRecord | undefined = undefined;
   tabs: Tab[] = [];
   requests: Request[] = [];
@@ -115,16 +118,22 @@ class Origin {
       const due = this.tabs.filter((t) => !this.frozen.has(t) && t.wakeAt !== null && t.wakeAt <= end);
       if (!due.length) break;
       const next = Math.min(...due.map((t) => t.wakeAt as number));
+      this.mono += Math.max(0, next - this.now);
       this.now = Math.max(this.now, next);
       for (const tab of due.filter((t) => t.wakeAt === next)) {
         // The scheduler shell re-reads the shared record before acting on a timer.
         tab.dispatch({ type: 'shared', record: this.record });
       }
     }
+    this.mono += end - this.now;
     this.now = end;
   }
-  /** Sleep: no timer runs; the clock jumps. */
+  /** Sleep: no timer runs; the clock jumps (and performance.now() stands still, as on most platforms). */
   sleep(ms: number): void {
+    this.now += ms;
+  }
+  /** The wall clock alone jumps (NTP, the user set it); timers and performance.now() do not. */
+  jumpClock(ms: number): void {
     this.now += ms;
   }
 }
@@ -285,7 +294,88 @@ describe('phases and wake-ups', () => {
   });
 });
 
+describe('a wall clock that jumps', () => {
+  /** An origin whose tabs also read a monotonic clock, as the browser shell does. */
+  function monoOrigin(): Origin {
+    const origin = new Origin();
+    origin.mono = 0;
+    return origin;
+  }
+
+  it('a jump forward never signs out a user who is typing: the server re-bases the deadline', () => {
+    const origin = monoOrigin();
+    const tab = startedTab(origin, 100_000);
+    origin.advance(10_000);
+    origin.jumpClock(100_000); // 90 s were left: the local deadline is now 10 s in the past
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(tab.shown()).toBe('active');
+    expect(origin.open_('status')).toHaveLength(1);
+    origin.advance(200);
+    origin.answer('status', live(89_800));
+    expect(tab.of('phase').map((e) => e.phase)).toEqual(['active']);
+    expect(origin.record?.signedOutAt).toBe(0);
+    expect(origin.record?.deadlineAt).toBe(origin.now + 89_800);
+    expect(origin.open_('logout')).toHaveLength(0);
+  });
+
+  it('no answer within CLOCK_CHECK_MS: the local deadline decides', () => {
+    const origin = monoOrigin();
+    const tab = startedTab(origin, 100_000);
+    origin.jumpClock(120_000);
+    tab.dispatch({ type: 'shared', record: origin.record });
+    expect(tab.shown()).toBe('active');
+    origin.advance(CLOCK_CHECK_MS);
+    expect(tab.shown()).toBe('signed-out');
+    expect(origin.record?.signedOutReason).toBe('idle');
+  });
+
+  it('sleep past the deadline (performance.now() stood still): signs out as soon as the server answers 401, reason idle', () => {
+    const origin = monoOrigin();
+    const tab = startedTab(origin);
+    tab.effects = [];
+    origin.sleep(T + 3_600_000);
+    tab.dispatch({ type: 'shared', record: origin.record }); // the wake-up re-read
+    expect(tab.of('phase')).toHaveLength(0);
+    origin.advance(150);
+    origin.answer('status', { type: 'signed-out' });
+    expect(tab.of('phase').map((e) => [e.phase, e.reason])).toEqual([['signed-out', 'idle']]);
+    expect(origin.open_('logout')).toHaveLength(0); // the server has ended it already
+  });
+
+  it('sleep past the deadline while offline: signs out at once when the check cannot reach the server', () => {
+    const origin = monoOrigin();
+    const tab = startedTab(origin);
+    origin.sleep(T + 60_000);
+    tab.dispatch({ type: 'shared', record: origin.record });
+    origin.answer('status', { type: 'unreachable', status: 0 });
+    expect(tab.shown()).toBe('signed-out');
+    expect(origin.record?.signedOutReason).toBe('idle');
+  });
+
+  it('a deadline that passes with both clocks in step signs out at once, with no extra request', () => {
+    const origin = monoOrigin();
+    const tab = startedTab(origin);
+    origin.advance(T);
+    expect(tab.shown()).toBe('signed-out');
+    expect(origin.open_('status')).toHaveLength(0);
+  });
+});
+
 describe('keepalive', () => {
+  it('a late answer after the sign-out announces no keepalive', () => {
+    const origin = new Origin();
+    const [tab, other] = [startedTab(origin), origin.open('other')];
+    tab.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(I);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(origin.open_('keepalive')).toHaveLength(1);
+    other.dispatch({ type: 'sign-out' });
+    expect(tab.shown()).toBe('signed-out');
+    origin.answer('keepalive', live(T));
+    const types = tab.effects.filter((e) => e.type === 'phase' || e.type === 'keepalive-sent').map((e) => (e.type === 'phase' ? e.phase : e.type));
+    expect(types.slice(types.indexOf('signed-out'))).toEqual(['signed-out']);
+  });
+
   it('is not sent without real activity, however long the tab stays open', () => {
     const origin = new Origin();
     startedTab(origin);

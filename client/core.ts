@@ -158,6 +158,10 @@ export interface CoreState {
   shownPhase: Phase;
   /** Warning start (deadline − warningMs) of the warning this tab shows, to recognise a "stay". */
   shownWarningAt: number;
+  /** Wall minus monotonic time at the last step: it changes when the wall clock jumps (see `step`). */
+  clockOffsetMs: number;
+  /** When this tab saw the wall clock jump and asked the server for the time left (0 = not asked). */
+  clockCheckAt: number;
 }
 
 export interface StepResult {
@@ -185,6 +189,14 @@ export const BACKOFF_MAX_MS = 30_000;
 export const REFUSED_BACKOFF_MAX_MS = 300_000;
 /** Hidden tabs refresh the title countdown this often instead of every second. */
 export const HIDDEN_COUNTDOWN_STEP_MS = 10_000;
+/**
+ * The wall clock moved this much more (or less) than the monotonic clock between two steps: it
+ * jumped (NTP, the user set it) or the machine slept. Both clocks are read together, so real drift
+ * is far below this.
+ */
+export const CLOCK_JUMP_MS = 1_000;
+/** After a jump, phase changes wait this long at most for the server's answer, then the local deadline decides. */
+export const CLOCK_CHECK_MS = 1_000;
 
 /**
  * The minimum time between two keepalives for the whole origin.
@@ -328,6 +340,8 @@ export function initialState(config: CoreConfig): CoreState {
     hookRunning: false,
     shownPhase: 'starting',
     shownWarningAt: 0,
+    clockOffsetMs: 0,
+    clockCheckAt: 0,
   };
 }
 
@@ -352,10 +366,27 @@ export function remainingMsAt(s: CoreState, now: number): number | null {
   return Math.max(0, r.deadlineAt - now);
 }
 
-/** The one transition function. */
-export function step(state: CoreState, event: CoreEvent, now: number): StepResult {
+/**
+ * The one transition function. `now` is the wall clock (epoch ms: deadlines survive sleep);
+ * `monoNow` a monotonic clock (`performance.now()`) read at the same moment, or NaN to skip the
+ * clock-jump check.
+ */
+export function step(state: CoreState, event: CoreEvent, now: number, monoNow = NaN): StepResult {
   const effects: Effect[] = [];
   let s: CoreState = { ...state };
+
+  // The wall clock can jump (NTP, a user setting it): 60 s forward would put the local deadline in
+  // the past and sign out someone typing. performance.now() does not jump, but stops during sleep
+  // on most platforms, so a gap between the two is a jump or a sleep: either way the deadline on
+  // this clock may be wrong, and the server (the source of truth) is asked for the time left. Phase
+  // changes wait for its answer (see `decide`): after a jump it re-bases the deadline; after a
+  // sleep past the deadline it is a 401, so the tab still signs out as soon as it answers.
+  // (Only while a session shows: the first steps are 'starting', so the first offset is never compared.)
+  if ((s.shownPhase === 'active' || s.shownPhase === 'warning') && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
+    s.clockCheckAt = now;
+    if (s.inflight !== 'status') send(s, effects, 'status');
+  }
+  if (monoNow === monoNow) s.clockOffsetMs = now - monoNow;
 
   switch (event.type) {
     case 'start':
@@ -492,13 +523,16 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     };
     // The write merges the answer into the shared record; every tab (this one too) shows it from there.
     effects.push({ type: 'write', patch });
-    if (kind === 'keepalive') effects.push({ type: 'keepalive-sent', remainingMs: result.remainingMs });
+    // Never after `signed-out`: a late answer cannot revive a session that ended (applyPatch).
+    if (kind === 'keepalive' && s.shownPhase !== 'signed-out' && !s.record?.signedOutAt) effects.push({ type: 'keepalive-sent', remainingMs: result.remainingMs });
     return s;
   }
   if (result.type === 'signed-out') {
     endRetries(s);
     s.signingOut = 'server'; // no hook first: the server has already ended the session
-    effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: 'server', requestedAt: event.requestedAt } });
+    // Past our own deadline (a sleep, checked with the server first) the session ended by being idle.
+    const reason = s.record && s.record.deadlineAt && now >= s.record.deadlineAt ? 'idle' : 'server';
+    effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason, requestedAt: event.requestedAt } });
     return s;
   }
   // Unreachable or refused: never success, never a sign-out. Keep the deadline we have and retry
@@ -549,6 +583,11 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   }
 
   let phase = phaseAt(s, now);
+
+  // After a clock jump, nothing changes on the local deadline until the server answered (an answer
+  // that arrived since is on the current clock), it cannot be reached, or CLOCK_CHECK_MS passed.
+  if (s.clockCheckAt && (!s.reachable || (r && r.serverSeenAt >= s.clockCheckAt) || now >= s.clockCheckAt + CLOCK_CHECK_MS)) s.clockCheckAt = 0;
+  if (s.clockCheckAt && !r?.signedOutAt) phase = s.shownPhase;
 
   // Deadline passed (also after sleep: the late timer or the wake-up event lands here) and nobody
   // recorded the sign-out yet: any tab does it; the write is conditional, so it stays idempotent.
@@ -616,6 +655,7 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   // The next moment something can change without an outside event.
   const candidates: number[] = [];
   if (s.retryKind) candidates.push(s.retryAt);
+  if (s.clockCheckAt) candidates.push(s.clockCheckAt + CLOCK_CHECK_MS);
   if (r && s.trusted && !r.signedOutAt && r.deadlineAt > 0) {
     if (phase === 'active' || phase === 'starting') candidates.push(r.deadlineAt - r.warningMs, r.deadlineAt);
     if (phase === 'warning') {

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
 import { clear, createStore, get, keys, set } from 'idb-keyval';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { Window } from 'happy-dom';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type WorkKeeperOptions, createWorkKeeper } from './keep-work.ts';
 
 const form = `
@@ -231,5 +232,68 @@ describe('createWorkKeeper', () => {
     newPage('<p>No form here</p>');
     expect(await keeper().save()).toBe(0);
     expect(await keys()).toEqual([]);
+  });
+
+  test('an empty field is neither stored nor counted as kept', async () => {
+    newPage('<input id="title" data-idle-logout-keep><textarea id="body" data-idle-logout-keep></textarea>');
+    expect(await keeper().save()).toBe(0);
+    expect(await keys()).toEqual([]);
+    $('#title').value = 'Only this';
+    expect(await keeper().save()).toBe(1);
+    expect((await get(['idle-logout-work', '', '/compose'])).fields).toEqual({ title: 'Only this' });
+  });
+});
+
+describe('several tabs of one page saving at the same sign-out', () => {
+  const page = '<input id="title" data-idle-logout-keep><textarea id="draft" data-idle-logout-keep></textarea>';
+  /** Another tab: its own document with the same form, the same page key. */
+  function tab() {
+    const win = new Window({ url: 'https://app.test/compose' });
+    win.document.body.innerHTML = page;
+    const doc = win.document as unknown as Document;
+    const field = (id: string) => doc.getElementById(id) as HTMLInputElement;
+    return {
+      keeper: createWorkKeeper({ document: doc, pageKey: '/compose' }),
+      /** The user types: the value changes and `input` fires, at `at`. */
+      type(id: string, value: string, at: number) {
+        vi.spyOn(Date, 'now').mockReturnValue(at);
+        field(id).value = value;
+        field(id).dispatchEvent(new win.Event('input', { bubbles: true }) as unknown as Event);
+        vi.restoreAllMocks();
+      },
+    };
+  }
+  const restored = async () => {
+    newPage(page);
+    await keeper().restore();
+    return { title: $('#title').value, draft: $('#draft').value };
+  };
+
+  test('a draft in one of three tabs survives the others, in every order of saving', async () => {
+    for (const order of [[0, 1, 2], [1, 0, 2], [1, 2, 0]]) {
+      const tabs = [tab(), tab(), tab()];
+      tabs[0]!.type('draft', 'Dear Sir', Date.now());
+      const counts = await Promise.all(order.map((i) => tabs[i]!.keeper.save()));
+      expect(counts[order.indexOf(0)]).toBe(1);
+      expect(counts.filter((n) => n === 0)).toHaveLength(2); // the empty tabs kept nothing, and say so
+      expect(await restored()).toEqual({ title: '', draft: 'Dear Sir' });
+    }
+  });
+
+  test('different fields from different tabs are merged', async () => {
+    const [a, b] = [tab(), tab()];
+    a.type('title', 'Complaint', Date.now());
+    b.type('draft', 'Dear Sir', Date.now());
+    await Promise.all([a.keeper.save(), b.keeper.save()]);
+    expect(await restored()).toEqual({ title: 'Complaint', draft: 'Dear Sir' });
+  });
+
+  test('two drafts of one field: the one edited last wins, whichever tab saves last', async () => {
+    const [early, late] = [tab(), tab()];
+    early.type('draft', 'first thoughts', 1_000);
+    late.type('draft', 'second thoughts', 2_000);
+    await late.keeper.save();
+    await early.keeper.save();
+    expect((await restored()).draft).toBe('second thoughts');
   });
 });

@@ -3,7 +3,7 @@
  * the values of marked form fields before signing out, restore them after the next sign-in.
  * Opt-in, because the values sit in IndexedDB, unencrypted, until restored, cleared or too old.
  */
-import { type UseStore, del, get, set } from 'idb-keyval';
+import { type UseStore, del, get, update } from 'idb-keyval';
 
 export interface WorkKeeperOptions {
   document: Document;
@@ -28,7 +28,11 @@ export interface WorkKeeperOptions {
 }
 
 export interface WorkKeeper {
-  /** Saves the current values; resolves to the number of fields saved. */
+  /**
+   * Saves the fields that hold something (an empty one is not work), merged per field with what
+   * other tabs of the page saved: a value is replaced only by one edited later, never by an
+   * unedited or empty field of another tab. Resolves to the number of this page's fields kept.
+   */
   save(): Promise<number>;
   /**
    * Puts saved values back into the fields on this page, dispatching `input` and `change` so
@@ -45,6 +49,8 @@ type SavedValue = string | string[];
 interface SavedWork {
   savedAt: number;
   fields: Record<string, SavedValue>;
+  /** When each field was last edited (input in that tab), 0 if never: the later edit wins a merge. */
+  editedAt?: Record<string, number>;
 }
 
 const FIELDS = 'input,select,textarea';
@@ -80,13 +86,17 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
   }
 
   const recordKey = (): IDBValidKey => [storageKey, userKey, options.pageKey ?? doc.location.pathname];
+  // When this tab's user last edited each field. Several tabs of one page save at the same sign-out;
+  // this decides whose value of a field is kept. `input` fires for every kind of field.
+  const edits = new WeakMap<EventTarget, number>();
+  doc.addEventListener('input', (event) => edits.set(event.target!, Date.now()), true);
 
   /** The kept fields, grouped by key. Throws when a field has no key or two fields share one. */
   function collect(): Map<string, Field[]> {
     const groups = new Map<string, Field[]>();
     const seen = new Set<Element>();
-    for (const match of Array.from(doc.querySelectorAll(selector))) {
-      const fields = match.matches(FIELDS) ? [match] : Array.from(match.querySelectorAll(FIELDS));
+    for (const match of doc.querySelectorAll(selector)) {
+      const fields = match.matches(FIELDS) ? [match] : match.querySelectorAll(FIELDS);
       for (const element of fields) {
         const field = element as Field;
         if (
@@ -123,24 +133,38 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
 
   return {
     async save() {
-      const fields: Record<string, SavedValue> = {};
+      const mine: [string, SavedValue, number][] = [];
       for (const [key, group] of collect()) {
         const first = group[0]!;
-        if (first.type === 'checkbox') {
-          // The checked values, so unticking a box that starts ticked is kept too.
-          fields[key] = (group as HTMLInputElement[]).filter((box) => box.checked).map((box) => box.value);
-        } else if (first.type === 'radio') {
-          const chosen = (group as HTMLInputElement[]).find((radio) => radio.checked);
-          if (chosen) fields[key] = chosen.value;
-        } else if (first.type === 'select-multiple') {
-          fields[key] = Array.from((first as HTMLSelectElement).selectedOptions, (option) => option.value);
-        } else {
-          fields[key] = first.value;
-        }
+        // Checkboxes: the checked values, so unticking one of several that start ticked is kept too.
+        const value =
+          first.type === 'checkbox'
+            ? (group as HTMLInputElement[]).filter((box) => box.checked).map((box) => box.value)
+            : first.type === 'radio'
+              ? ((group as HTMLInputElement[]).find((radio) => radio.checked)?.value ?? '')
+              : first.type === 'select-multiple'
+                ? Array.from((first as HTMLSelectElement).selectedOptions, (option) => option.value)
+                : first.value;
+        if (value.length) mine.push([key, value, Math.max(0, ...group.map((field) => edits.get(field) ?? 0))]);
       }
-      const count = Object.keys(fields).length;
-      if (count) await set(recordKey(), { savedAt: Date.now(), fields } satisfies SavedWork, store);
-      return count;
+      if (!mine.length) return 0;
+      // One read-write transaction: tabs saving at the same moment merge instead of overwriting.
+      await update<SavedWork>(
+        recordKey(),
+        (saved) => {
+          const fresh = saved && Date.now() - saved.savedAt <= maxAgeMs;
+          const fields = fresh ? saved.fields : {};
+          const editedAt = (fresh && saved.editedAt) || {};
+          for (const [key, value, at] of mine) {
+            if (key in fields && at <= (editedAt[key] ?? 0)) continue; // another tab's edit is as new
+            fields[key] = value;
+            editedAt[key] = at;
+          }
+          return { savedAt: Date.now(), fields, editedAt };
+        },
+        store,
+      );
+      return mine.length;
     },
 
     async restore() {
@@ -160,7 +184,8 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
         count++;
       }
       if (Object.keys(left).length === 0) await del(key, store);
-      else if (count) await set(key, { ...saved, fields: left } satisfies SavedWork, store);
+      // (update, not set: the SDK already ships idb-keyval's update, and nothing else needs set)
+      else if (count) await update(key, () => ({ ...saved, fields: left }) satisfies SavedWork, store);
       return count;
     },
 
@@ -178,7 +203,7 @@ function restoreGroup(group: Field[], value: SavedValue): void {
       if (box.checked !== checked && (checked || box.type === 'checkbox')) assign(box, 'checked', checked);
     }
   } else if (first.type === 'select-multiple') {
-    for (const option of Array.from((first as HTMLSelectElement).options)) {
+    for (const option of (first as HTMLSelectElement).options) {
       option.selected = Array.isArray(value) && value.includes(option.value);
     }
     notify(first);

@@ -23,6 +23,7 @@ describe('optionsFromScript', () => {
           'data-countdown-in-title': 'false',
           'data-activity-events': 'keydown, pointerdown  wheel',
           'data-activity-dismisses-warning': '',
+          'data-activity-origins': 'https://editor.example,https://b.example',
         }),
       ),
     ).toEqual({
@@ -33,6 +34,7 @@ describe('optionsFromScript', () => {
       countdownInTitle: false,
       activityEvents: ['keydown', 'pointerdown', 'wheel'],
       activityDismissesWarning: true,
+      activityOrigins: ['https://editor.example', 'https://b.example'],
     });
   });
 

@@ -11,6 +11,8 @@
 //   data-countdown-in-title="false"   leave document.title alone during the warning
 //   data-activity-events="keydown pointerdown"   input that counts as activity (space or comma separated)
 //   data-activity-dismisses-warning   input alone closes the warning (as "stay signed in")
+//   data-activity-origins="https://editor.example"   cross-origin iframes whose posted 'idle-logout:activity'
+//                                     counts as input (space or comma separated); same-origin ones count anyway
 //   data-autostart="false"            do not start; call IdleLogout.startIdleLogout({...}) yourself
 //   data-keep-work                    keep the values of [data-idle-logout-keep] fields across a sign-out
 //                                     (WCAG 2.2.5): saved before any sign-out, back after the next sign-in;
@@ -30,18 +32,17 @@ export { createWorkKeeper } from './keep-work.ts';
 /** Reads the options from a <script> element's data attributes. */
 export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOptions {
   const data = script.dataset;
-  const flag = (value: string | undefined): boolean | undefined => (value === undefined ? undefined : value !== 'false');
-  const options: IdleLogoutOptions = {};
-  if (data.endpoint) options.endpoint = data.endpoint;
-  if (data.signedOutUrl) options.signedOutUrl = data.signedOutUrl;
-  if (data.channelName) options.channelName = data.channelName;
+  const options: Record<string, unknown> = {};
+  for (const key of ['endpoint', 'signedOutUrl', 'channelName', 'activityEvents', 'activityOrigins'] as const) {
+    const value = data[key];
+    // The two activity lists are space or comma separated.
+    if (value) options[key] = key.startsWith('activity') ? value.split(/[\s,]+/).filter(Boolean) : value;
+  }
+  for (const key of ['countdownInTitle', 'activityDismissesWarning'] as const) {
+    if (data[key] !== undefined) options[key] = data[key] !== 'false'; // present (even empty) means true
+  }
   if (data.dialog === 'false') options.dialog = false;
   else if (data.locale) options.dialog = { locale: data.locale };
-  const countdownInTitle = flag(data.countdownInTitle);
-  if (countdownInTitle !== undefined) options.countdownInTitle = countdownInTitle;
-  const dismisses = flag(data.activityDismissesWarning);
-  if (dismisses !== undefined) options.activityDismissesWarning = dismisses;
-  if (data.activityEvents) options.activityEvents = data.activityEvents.split(/[\s,]+/).filter(Boolean);
   return options;
 }
 

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { keepaliveIntervalMs } from './core.ts';
 import { startIdleLogout } from './start.ts';
-import { FakeServer, SimOrigin, T0, settle } from './test-tabs.ts';
+import { FakeServer, SimOrigin, T0, settle, type SimTab } from './test-tabs.ts';
 
 const T = 300_000;
 const W = 60_000;
@@ -217,6 +217,29 @@ describe('sign-out', () => {
     expect(o.server.count('/session/logout')).toBe(1);
   });
 
+  it('no keepalive event after signed-out, even when the answer lands after the sign-out', async () => {
+    const o = origin();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The server extends the session, but the answer reaches the tab only after another tab signed out.
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await o.server.fetch(input, init);
+      if (String(input).endsWith('/keepalive')) await held;
+      return response;
+    }) as typeof globalThis.fetch;
+    const tab = await o.open({ fetch });
+    const other = await o.open();
+    tab.handle.staySignedIn();
+    await settle();
+    other.handle.signOut();
+    await settle();
+    release();
+    await settle();
+    const names = tab.events.map(([name]) => name);
+    expect(names).toContain('signed-out');
+    expect(names.slice(names.indexOf('signed-out'))).toEqual(['signed-out']);
+  });
+
   it('after sleep past the deadline, goes straight to signed out on wake without showing active or warning', async () => {
     const o = origin();
     const tab = await o.open();
@@ -226,6 +249,54 @@ describe('sign-out', () => {
     await settle();
     expect(tab.events.slice(eventsBefore).map(([name]) => name)).toEqual(['signed-out']);
     expect(tab.signedOut).toEqual(['idle']);
+  });
+});
+
+describe('the back/forward cache', () => {
+  /** pagehide/pageshow as Chromium fires them around the cache (`persisted`). */
+  const transition = (tab: SimTab, type: 'pagehide' | 'pageshow') =>
+    tab.window.dispatchEvent(Object.assign(new tab.window.Event(type), { persisted: true }) as never);
+  const visibility = (tab: SimTab) => tab.document.documentElement.style.getPropertyValue('visibility');
+
+  it('a live page hides going in, and shows again only after a fresh read says live', async () => {
+    const o = origin();
+    const tab = await o.open();
+    transition(tab, 'pagehide');
+    expect(visibility(tab)).toBe('hidden');
+    transition(tab, 'pageshow');
+    expect(visibility(tab)).toBe('hidden'); // the read is not back yet
+    await settle();
+    expect(visibility(tab)).toBe('');
+    expect(tab.handle.getPhase()).toBe('active');
+  });
+
+  it('signed out by another tab meanwhile: stays hidden and signs out', async () => {
+    const o = origin();
+    const [tab, other] = [await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' })];
+    transition(tab, 'pagehide');
+    o.hub.endpoints[0]!.frozen = true; // in the cache: it misses the notification
+    other.handle.signOut();
+    await settle();
+    expect(tab.signedOut).toEqual([]);
+    transition(tab, 'pageshow');
+    await settle();
+    expect(visibility(tab)).toBe('hidden');
+    expect(tab.signedOut).toEqual(['user']);
+  });
+
+  it('after the sign-out, pageshow still listens: a restored signed-out page is replaced at once', async () => {
+    const o = origin();
+    const tab = await o.open({ signedOutUrl: '/bye' });
+    const replaced: string[] = [];
+    Object.assign(tab.window.location, { replace: (url: string) => void replaced.push(url) });
+    tab.handle.signOut();
+    await settle();
+    transition(tab, 'pagehide');
+    transition(tab, 'pageshow');
+    expect(visibility(tab)).toBe('hidden');
+    expect(replaced).toEqual(['https://app.test/bye?reason=user']);
+    tab.handle.stop();
+    expect(visibility(tab)).toBe('');
   });
 });
 

@@ -1,6 +1,6 @@
 // Wires the shells to the core: events in, effects out. It holds no rules of its own — every
 // decision is `step()` in core.ts — only the translation to DOM, timers, storage, channel and fetch.
-import { initialState, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
+import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
 import { createScheduler, listenForWakeUps } from './scheduler.ts';
@@ -40,6 +40,12 @@ export interface IdleLogoutOptions {
   countdownInTitle?: boolean;
   /** DOM events that count as activity. Default pointerdown, pointermove, keydown, wheel, touchstart, scroll. */
   activityEvents?: readonly string[];
+  /**
+   * Origins of cross-origin iframes whose user's input counts: such a frame posts
+   * `'idle-logout:activity'` to this page (`parent.postMessage('idle-logout:activity', pageOrigin)`).
+   * Same-origin iframes need nothing: their input counts anyway. Default none.
+   */
+  activityOrigins?: readonly string[];
   /** At most one activity report per this many ms per tab. Default 500. */
   activityThrottleMs?: number;
   /** Whether input alone closes an open warning (as "stay signed in"). Default false. */
@@ -149,6 +155,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     countdownInTitle: options.countdownInTitle ?? true,
     activityEvents: options.activityEvents ?? DEFAULT_ACTIVITY_EVENTS,
     activityThrottleMs: number('activityThrottleMs', options.activityThrottleMs, 500),
+    activityOrigins: options.activityOrigins ?? [],
     activityDismissesWarning: options.activityDismissesWarning ?? false,
     channelName,
     window: win,
@@ -171,7 +178,10 @@ const REREAD_ON_INPUT_AFTER_MS = 5_000;
 /** Starts one instance without replacing another (tests run several simulated tabs in one realm). */
 export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   const o = resolveOptions(options);
-  const { document: doc, now, storage, transport } = o;
+  const { document: doc, now, storage, transport, window: win } = o;
+  // performance.now() lets the core notice the wall clock jumping; with an injected clock (tests)
+  // there is nothing to compare with.
+  const monoNow = options.now ? () => NaN : () => performance.now();
   const listeners = new Map<IdleLogoutEvent, Set<(detail: never) => void>>();
   let state: CoreState = initialState({ activityDismissesWarning: o.activityDismissesWarning, hasBeforeSignOut: !!o.beforeSignOut });
   let stopped = false;
@@ -183,6 +193,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   let navigateWhenOnline: (() => void) | undefined;
   let lastReadAt = 0;
   let tornDown = false;
+  /** 0: shown; 1: hidden for the back/forward cache; 2: restored, hidden until a fresh record says live. */
+  let concealed = 0;
 
   const emit = <E extends IdleLogoutEvent>(event: E, detail: IdleLogoutEvents[E]): void => {
     for (const listener of [...(listeners.get(event) ?? [])]) {
@@ -194,10 +206,12 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     }
   };
 
-  const dispatch = (event: CoreEvent): void => {
+  /** `fresh`: a record read or written after a restore from the back/forward cache (see onPageShow). */
+  const dispatch = (event: CoreEvent, fresh?: boolean): void => {
     if (stopped) return;
-    const result = step(state, event, now());
+    const result = step(state, event, now(), monoNow());
     state = result.state;
+    if (fresh && /^(active|warning)$/.test(phaseAt(state, now()))) conceal(0);
     // Also after the sign-out tore this tab down: the core may still wake it to retry a failed logout.
     scheduler.wakeAt(result.wakeAt);
     for (const effect of result.effects) carryOut(effect);
@@ -205,8 +219,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
 
   const read = (): void => {
     lastReadAt = now();
+    // Taken now: a read begun before the page went into the cache answers with what was true then.
+    const fresh = concealed > 1;
     storage.read().then(
-      (record) => dispatch({ type: 'shared', record }),
+      (record) => dispatch({ type: 'shared', record }, fresh),
       reportError,
     );
   };
@@ -215,12 +231,14 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     switch (effect.type) {
       case 'read':
         return read();
-      case 'write':
+      case 'write': {
+        const fresh = concealed > 1;
         storage.write(effect.patch).then(({ record, applied }) => {
-          dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } });
+          dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } }, fresh);
           if (applied && !stopped) sync.notify();
         }, reportError);
         return;
+      }
       case 'request': {
         const requestedAt = now();
         const request =
@@ -314,20 +332,56 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         reportError(error);
       }
       if (o.signedOutUrl) {
-        const url = new URL(o.signedOutUrl, doc.baseURI);
-        url.searchParams.set('reason', reason);
-        navigateWhenOnline = () => o.navigate(url.href);
+        const href = signedOutHref(reason);
+        navigateWhenOnline = () => o.navigate(href);
         if (offline) o.window.addEventListener('online', navigateWhenOnline, { once: true });
         else navigateWhenOnline();
       }
     }
   };
 
+  const signedOutHref = (reason: SignedOutReason): string => {
+    const url = new URL(o.signedOutUrl!, doc.baseURI);
+    url.searchParams.set('reason', reason);
+    return url.href;
+  };
+
+  // The back/forward cache keeps a page as it was and shows it again on Back with no request,
+  // unless it was sent `Cache-Control: no-store` — after a sign-out too, here or in another tab
+  // while the page sat in the cache. So a page going into the cache hides its content, and a
+  // restored one shows it again only once a fresh read of the shared record says the session is
+  // live (in `dispatch`); a page this tab saw signed out is replaced at once (replace, not assign:
+  // Back must not lead to it again). pagehide/pageshow, never unload, so live pages stay eligible
+  // for the cache. Unlike the wake-ups, these stay after the sign-out, until stop().
+  const conceal = (to: number): void => {
+    concealed = to;
+    // visibility, not display: the layout (and the scroll position Back restores) stays as it was.
+    doc.documentElement.style.visibility = to ? 'hidden' : '';
+  };
+  const onPageHide = (event: Event): void => {
+    if ((event as PageTransitionEvent).persisted) conceal(1);
+  };
+  const onPageShow = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) return;
+    if (!tornDown) {
+      conceal(2);
+      return read();
+    }
+    if (o.signedOutUrl) win.location.replace(signedOutHref(state.record?.signedOutReason ?? 'idle'));
+    else win.location.reload();
+  };
+  win.addEventListener('pagehide', onPageHide);
+  win.addEventListener('pageshow', onPageShow);
+  // Back to a page the cache did not keep loads it from the HTTP cache, also with no request
+  // (history navigations take stale entries; only no-store stops it): hidden the same way.
+  if ((win.performance?.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'back_forward') conceal(2);
+
   const scheduler = createScheduler({ now, timers: o.timers, onWake: read });
   const stopActivity = listenForActivity({
     target: o.window,
     eventNames: o.activityEvents,
     throttleMs: o.activityThrottleMs,
+    frameOrigins: o.activityOrigins,
     now,
     timers: o.timers,
     onActivity: (at) => {
@@ -360,6 +414,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       stopped = true;
       if (navigateWhenOnline) o.window.removeEventListener('online', navigateWhenOnline);
       teardown();
+      win.removeEventListener('pagehide', onPageHide);
+      win.removeEventListener('pageshow', onPageShow);
+      if (concealed) conceal(0);
       scheduler.stop();
       dialog = undefined;
       listeners.clear();

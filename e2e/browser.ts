@@ -2,7 +2,7 @@
 // (.ci/run installs it). Under CI a missing browser fails the suite; elsewhere the suite skips and
 // says why.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -16,8 +16,10 @@ if (browserUnavailable) {
   console.warn(`e2e: skipping the browser suite: ${browserUnavailable}`);
 }
 
-export function launchBrowser(): Promise<Browser> {
+/** `options` are added, e.g. `{ ignoreDefaultArgs: ['--disable-back-forward-cache'] }` for the bfcache. */
+export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
+    ...options,
     executablePath: chromiumPath,
     headless: true,
     // These keep Chromium from reaching for Google's hosts on a closed network.
