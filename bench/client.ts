@@ -39,6 +39,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { browserUnavailable, launchBrowser } from '../e2e/browser.ts';
+import { DEFAULT_BASE_PATH, LOGOUT_BODY, STATUS_PATH, KEEPALIVE_PATH, LOGOUT_PATH, statusBody } from '../protocol/index.ts';
 
 const eventsPerRound = 100_000;
 const warmupEvents = 10_000;
@@ -64,7 +65,10 @@ const setups = ['bare', 'idle-logout', 'react-idle-timer'] as const;
 type SetupName = (typeof setups)[number];
 
 /** What GET /session answers: a live session with the default schedule. */
-const liveSession = JSON.stringify({ state: 'active', remainingMs: 300_000, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_200_000 });
+const liveSession = JSON.stringify(statusBody({ remainingMs: 300_000, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_200_000 }));
+const statusPath = DEFAULT_BASE_PATH + STATUS_PATH;
+const keepalivePath = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
+const logoutPath = DEFAULT_BASE_PATH + LOGOUT_PATH;
 
 const root = new URL('..', import.meta.url);
 const pageDir = new URL('client-page/', import.meta.url);
@@ -109,8 +113,8 @@ async function startServer(files: Map<string, { type: string; body: string }>): 
     const route = `${req.method} ${path}`;
     requests.set(route, (requests.get(route) ?? 0) + 1);
     // The protocol routes the SDK calls (docs/protocol.md): always a live session.
-    if (route === 'GET /session' || route === 'POST /session/keepalive') return send(res, 200, 'application/json', liveSession);
-    if (route === 'POST /session/logout') return send(res, 200, 'application/json', '{}');
+    if (route === `GET ${statusPath}` || route === `POST ${keepalivePath}`) return send(res, 200, 'application/json', liveSession);
+    if (route === `POST ${logoutPath}`) return send(res, 200, 'application/json', JSON.stringify(LOGOUT_BODY));
     const file = req.method === 'GET' ? files.get(path) : undefined;
     if (file) return send(res, 200, file.type, file.body);
     send(res, 404, 'application/json', JSON.stringify({ error: 'not-found', message: `bench server has no ${route}` }));

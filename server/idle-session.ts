@@ -3,7 +3,7 @@
 // HTTP; deadlines live in session.ts, storage behind the SessionStore interface.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorBody, LOGOUT_BODY, MAX_KEEPALIVE_BYTES, parseKeepaliveBody, PROTOCOL_ERRORS, STATUS_PATH, KEEPALIVE_PATH, LOGOUT_PATH, type ErrorCode } from '../protocol/index.ts';
 import { readBoundedText } from './body.ts';
 import { createSessionCookie, type SessionCookies } from './cookie.ts';
 import { createTimeLimit } from './time-limit.ts';
@@ -66,48 +66,28 @@ export interface RequiredSessionEnv {
   Variables: IdleSessionVariables & { session: ActiveSession };
 }
 
-/** The largest keepalive body accepted (docs/protocol.md). */
-const MAX_KEEPALIVE_BYTES = 1024;
 /** At most one store-outage log line per this many ms. */
 const OUTAGE_REPORT_INTERVAL_MS = 10_000;
 /** Ended sessions collected per store call; the sweeper yields to the event loop between batches. */
 const SWEEP_BATCH = 500;
 
-type ErrorCode =
-  | 'csrf'
-  | 'invalid-json'
-  | 'invalid-body'
-  | 'body-too-large'
-  | 'no-session'
-  | 'unknown-session'
-  | 'invalid-session'
-  | 'ambiguous-session'
-  | 'store-unavailable'
-  | 'store-full'
-  | 'method-not-allowed';
-
 type SignedOutReason = 'none' | 'invalid' | 'unknown' | 'ambiguous';
 
 type SessionLookup = { kind: SignedOutReason } | { kind: 'live'; key: string; record: SessionRecord };
 
-const SIGNED_OUT_MESSAGES = {
-  none: ['no-session', 'There is no session cookie on this request.'],
-  invalid: ['invalid-session', 'The session cookie is not a session id this server issued.'],
-  unknown: ['unknown-session', 'The session has ended (timed out or signed out) or never existed.'],
-  ambiguous: ['ambiguous-session', 'The request carries several live session cookies, so another site planted one; none is trusted. Sign in again.'],
-} as const satisfies Record<SignedOutReason, readonly [ErrorCode, string]>;
-
-const STORE_FAILURES = {
-  'store-full': 'The server holds as many sessions as it may; try again later.',
-  'store-unavailable': 'The session store cannot be reached; the session was not changed. Retry shortly.',
-} as const;
+const SIGNED_OUT_CODES = {
+  none: 'no-session',
+  invalid: 'invalid-session',
+  unknown: 'unknown-session',
+  ambiguous: 'ambiguous-session',
+} as const satisfies Record<SignedOutReason, ErrorCode>;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** A protocol error answer for code that cannot return one through `c` (it throws it). */
-function jsonAnswer(status: ContentfulStatusCode, body: object): Response {
+function jsonAnswer(status: number, body: object): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
 }
 
@@ -304,30 +284,28 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   // --- answers ------------------------------------------------------------------------------
 
-  function fail(c: Context, status: ContentfulStatusCode, error: ErrorCode, message: string, extra?: object) {
+  function fail(c: Context, code: ErrorCode, message?: string) {
     c.header('Cache-Control', 'no-store');
-    return c.json({ ...extra, error, message }, status);
+    return c.json(errorBody(code, message), PROTOCOL_ERRORS[code].status);
   }
 
   function signedOut(c: Context, why: SignedOutReason, cookies: SessionCookies) {
     if (mayClearCookie(why, cookies)) sessionCookie.clear(c);
-    const [error, message] = SIGNED_OUT_MESSAGES[why];
-    return fail(c, 401, error, message, { state: 'signed-out' });
+    return fail(c, SIGNED_OUT_CODES[why]);
   }
 
   /** The 503 body for a store failure, logging an outage once per window; rethrows anything else. */
   function storeFailureBody(error: unknown) {
-    if (error instanceof SessionStoreFullError) return { state: 'unavailable', error: 'store-full', message: STORE_FAILURES['store-full'] } as const;
+    if (error instanceof SessionStoreFullError) return errorBody('store-full');
     if (error instanceof SessionStoreUnavailableError) {
       reportStoreOutage(error);
-      return { state: 'unavailable', error: 'store-unavailable', message: STORE_FAILURES['store-unavailable'] } as const;
+      return errorBody('store-unavailable');
     }
     throw error;
   }
 
   function storeFailure(c: Context, error: unknown) {
-    const { error: code, message, state } = storeFailureBody(error);
-    return fail(c, 503, code, message, { state });
+    return fail(c, storeFailureBody(error).error);
   }
 
   /** For code that cannot return an answer (signIn, signOut, c.var.getSession()): throw it. */
@@ -348,7 +326,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
 
   function csrfFailure(c: Context) {
     const refusal = origins.crossSiteRefusal(c.req.raw);
-    return refusal === undefined ? undefined : fail(c, 403, 'csrf', refusal);
+    return refusal === undefined ? undefined : fail(c, 'csrf', refusal);
   }
 
   function active(c: Context, record: SessionRecord) {
@@ -359,23 +337,9 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
   /** Parses a keepalive body into idleMs, or answers the 4xx that explains what is wrong. */
   async function readIdleMs(c: Context): Promise<number | Response> {
     const body = await readBoundedText(c.req.raw, MAX_KEEPALIVE_BYTES);
-    if (body.kind === 'too-large') return fail(c, 413, 'body-too-large', `A keepalive body may be at most ${MAX_KEEPALIVE_BYTES} bytes.`);
-    if (body.text.trim() === '') return 0;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.text);
-    } catch {
-      return fail(c, 400, 'invalid-json', 'The body is not valid JSON.');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return fail(c, 400, 'invalid-body', 'The body must be a JSON object like {"idleMs": 0}.');
-    }
-    const idleMs = (parsed as { idleMs?: unknown }).idleMs;
-    if (idleMs === undefined) return 0;
-    if (typeof idleMs !== 'number' || !Number.isFinite(idleMs) || idleMs < 0) {
-      return fail(c, 400, 'invalid-body', 'idleMs must be a finite number of milliseconds, 0 or more.');
-    }
-    return Math.floor(idleMs);
+    if (body.kind === 'too-large') return fail(c, 'body-too-large');
+    const parsed = parseKeepaliveBody(body.text);
+    return 'error' in parsed ? fail(c, parsed.error, parsed.message) : parsed.idleMs;
   }
 
   // --- the protocol routes --------------------------------------------------------------------
@@ -394,7 +358,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     };
   }
 
-  routes.get(basePath, protocolRoute(async (c) => {
+  routes.get(basePath + STATUS_PATH, protocolRoute(async (c) => {
     const cookies = sessionCookie.read(c);
     try {
       const found = await findSession(cookies);
@@ -404,7 +368,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     }
   }));
 
-  routes.post(`${basePath}/keepalive`, protocolRoute(async (c) => {
+  routes.post(basePath + KEEPALIVE_PATH, protocolRoute(async (c) => {
     const refused = csrfFailure(c);
     if (refused) return refused;
     const idleMs = await readIdleMs(c);
@@ -418,7 +382,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     }
   }));
 
-  routes.post(`${basePath}/logout`, protocolRoute(async (c) => {
+  routes.post(basePath + LOGOUT_PATH, protocolRoute(async (c) => {
     const refused = csrfFailure(c);
     if (refused) return refused;
     try {
@@ -427,13 +391,13 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
       return storeFailure(c, error);
     }
     c.header('Cache-Control', 'no-store');
-    return c.json({ state: 'signed-out' }, 200);
+    return c.json(LOGOUT_BODY, 200);
   }));
 
-  for (const [path, allow] of [[basePath, 'GET, HEAD'], [`${basePath}/keepalive`, 'POST'], [`${basePath}/logout`, 'POST']] as const) {
+  for (const [path, allow] of [[basePath + STATUS_PATH, 'GET, HEAD'], [basePath + KEEPALIVE_PATH, 'POST'], [basePath + LOGOUT_PATH, 'POST']] as const) {
     routes.all(path, protocolRoute((c) => {
       c.header('Allow', allow);
-      return fail(c, 405, 'method-not-allowed', `${c.req.method} is not allowed here; use ${allow}.`);
+      return fail(c, 'method-not-allowed', `${c.req.method} is not allowed here; use ${allow}.`);
     }));
   }
 
@@ -480,7 +444,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
     // Login CSRF: another site must not sign the browser in (to the attacker's account, say).
     const refusal = settings.csrf && isUnsafeMethod(c.req.method) ? origins.crossSiteRefusal(c.req.raw) : undefined;
     if (refusal !== undefined) {
-      throw new HTTPException(403, { message: refusal, res: jsonAnswer(403, { error: 'csrf', message: refusal }) });
+      throw new HTTPException(403, { message: refusal, res: jsonAnswer(403, errorBody('csrf', refusal)) });
     }
     try {
       await endSessionOf(c);
@@ -596,7 +560,7 @@ export function createIdleSession(options: IdleSessionOptions = {}) {
       if (error instanceof HTTPException) return error.getResponse();
       throw error;
     }
-    if (!session) return fail(c, 401, 'no-session', 'Sign in to continue.', { state: 'signed-out' });
+    if (!session) return fail(c, 'no-session', 'Sign in to continue.');
     c.set('session', session);
     await next();
   };

@@ -7,8 +7,8 @@ export {
   type IdleSessionVariables,
   type RequiredSessionEnv,
 } from './idle-session.ts';
+export { BACKGROUND_HEADER } from '../protocol/index.ts';
 export {
-  BACKGROUND_HEADER,
   type EndedSession,
   type IdleSessionOptions,
   type SessionCookieOptions,

@@ -1,5 +1,6 @@
 // Every option of the server side, with its default, validated in one place.
 import type { Context } from 'hono';
+import { BACKGROUND_HEADER, DEFAULT_BASE_PATH } from '../protocol/index.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import type { EndReason } from './session.ts';
 import type { SessionStore } from './store.ts';
@@ -75,8 +76,6 @@ export interface IdleSessionOptions {
   logger?: Pick<Console, 'warn' | 'error'>;
 }
 
-export const BACKGROUND_HEADER = 'Idle-Logout-Background';
-
 export interface ResolvedOptions {
   idleTimeoutMs: number;
   warningMs: number;
@@ -121,7 +120,7 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
   if (absoluteTimeoutMs < idleTimeoutMs) {
     throw new RangeError(`idle-logout: absoluteTimeoutMs (${absoluteTimeoutMs}) must be at least idleTimeoutMs (${idleTimeoutMs})`);
   }
-  const basePath = (options.basePath ?? '/session').replace(/\/+$/, '');
+  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   if (!basePath.startsWith('/')) {
     throw new TypeError(`idle-logout: basePath must start with "/", got ${JSON.stringify(options.basePath)}`);
   }

@@ -1,5 +1,6 @@
 // The session rules, in one place: deadlines, caps and why a session ended. Pure functions of
 // (record, now): no store, no HTTP, no clock of their own. Routes and stores call these.
+import { statusBody, type StatusBody } from '../protocol/index.ts';
 import type { SessionRecord } from './store.ts';
 
 export type EndReason = 'idle' | 'absolute' | 'signed-out';
@@ -8,15 +9,6 @@ export interface SessionSchedule {
   idleTimeoutMs: number;
   warningMs: number;
   absoluteTimeoutMs: number;
-}
-
-/** The body of `GET /session` and of a successful keepalive (docs/protocol.md). */
-export interface ActiveStatusBody {
-  state: 'active';
-  remainingMs: number;
-  idleTimeoutMs: number;
-  warningMs: number;
-  absoluteRemainingMs: number;
 }
 
 export function newSessionRecord(
@@ -72,12 +64,11 @@ export function activeStatusBody(
   record: SessionRecord,
   now: number,
   schedule: SessionSchedule,
-): ActiveStatusBody {
-  return {
-    state: 'active',
+): StatusBody {
+  return statusBody({
     remainingMs: Math.ceil(sessionEndsAt(record) - now),
     idleTimeoutMs: schedule.idleTimeoutMs,
     warningMs: schedule.warningMs,
     absoluteRemainingMs: Math.ceil(record.absoluteDeadlineAt - now),
-  };
+  });
 }
