@@ -11,6 +11,29 @@ export interface SessionSchedule {
   absoluteTimeoutMs: number;
 }
 
+/** The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after `requireSession`). */
+export interface ActiveSession {
+  subject: string;
+  data: unknown;
+  createdAt: number;
+  idleDeadlineAt: number;
+  absoluteDeadlineAt: number;
+  /** Time left before the session ends, after this request's own extension. */
+  remainingMs: number;
+}
+
+/** A live record as the app sees it at `now`. */
+export function activeSession(record: SessionRecord, now: number): ActiveSession {
+  return {
+    subject: record.subject,
+    data: record.data,
+    createdAt: record.createdAt,
+    idleDeadlineAt: record.idleDeadlineAt,
+    absoluteDeadlineAt: record.absoluteDeadlineAt,
+    remainingMs: Math.ceil(sessionEndsAt(record) - now),
+  };
+}
+
 export function newSessionRecord(
   subject: string,
   data: unknown,
