@@ -83,8 +83,9 @@ export class MemorySessionStore implements SessionStore {
     const slot = this.#slotOf.get(key);
     if (slot === undefined) return undefined;
     const record = this.#recordAt(slot);
-    if (!isLive(record, now)) return undefined;
-    record.idleDeadlineAt = extendedIdleDeadline(record, proposedDeadlineAt);
+    const idleDeadlineAt = extendedIdleDeadline(record, proposedDeadlineAt, now);
+    if (idleDeadlineAt === undefined) return undefined;
+    record.idleDeadlineAt = idleDeadlineAt;
     // The heap entry is left at the old, earlier time: takeExpired reschedules it when it comes
     // due. Keepalives, the hot path, so do no heap work at all.
     this.#times[slot * COLUMNS + IDLE] = record.idleDeadlineAt;

@@ -100,7 +100,8 @@ return 'ok'
 `;
 
 // KEYS: record. ARGV: sentAt, bound, proposed idle deadline, now, grace ms. The store's one rule
-// (session.ts extendedIdleDeadline): never earlier, never past the absolute deadline, only while
+// (session.ts extendedIdleDeadline; the contract suite holds this copy to it and to the cases in
+// server/testing/deadline-rule.ts): never earlier, never past the absolute deadline, only while
 // live at the time Redis runs it; never creates. A keepalive that left while the session was live
 // but arrives after its end must not revive it: another instance may already have answered 401.
 // The index keeps the old, earlier score: takeExpired re-scores it when it comes due, so

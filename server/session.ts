@@ -70,10 +70,16 @@ export function proposedIdleDeadline(now: number, idleMs: number, idleTimeoutMs:
 }
 
 /**
- * The store's one rule: a deadline never moves earlier and never passes the absolute lifetime.
- * Stores apply it atomically (the memory store calls this; the Redis store runs it in Lua).
+ * The store's one rule: the idle deadline a keepalive leaves — never earlier, never past the
+ * absolute lifetime, and only while the session is live at `now` (undefined: it has ended and
+ * is not revived). Stores apply it atomically (the memory store calls this; the Redis store runs
+ * a copy in Lua); server/testing/deadline-rule.ts holds both to the same table of cases.
+ *
+ * @example
+ * extendedIdleDeadline({ ...record, idleDeadlineAt: 300, absoluteDeadlineAt: 400 }, 900, 100) // 400
  */
-export function extendedIdleDeadline(record: SessionRecord, proposedDeadlineAt: number): number {
+export function extendedIdleDeadline(record: SessionRecord, proposedDeadlineAt: number, now: number): number | undefined {
+  if (!isLive(record, now)) return undefined;
   return Math.min(Math.max(record.idleDeadlineAt, proposedDeadlineAt), record.absoluteDeadlineAt);
 }
 
