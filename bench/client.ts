@@ -1,6 +1,6 @@
 /**
  * `npm run bench:client` — what one input event costs with idle-logout's activity listeners, against
- * a listener that does nothing and against react-idle-timer 5.7 (with React 19). Issue C's target:
+ * a listener that does nothing and against react-idle-timer 5.7 (with React 19). The target:
  * within 2× of the bare listener and faster than react-idle-timer.
  *
  * One headless Chromium (Debian's, see e2e/browser.ts), one fresh context and page per setup, all
@@ -12,12 +12,12 @@
  * Every page loads the same timed loop (bench/client-page/harness.ts): N events dispatched on
  * `document`, timed with performance.now(). Warm-up first, then rounds interleaved across the pages
  * (rotating who goes first); the median round counts. Two ways to feed the loop:
- *   new event each time   each event created inside the loop, as the issue asks (the targets);
+ *   new event each time   each event created inside the loop, as the targets are stated;
  *   re-dispatched         one event per type made before the timer, dispatched again and again, so
  *                         what is timed is dispatch and listeners only (event creation is most of the
  *                         first figure, and it is the same work on every page).
  *
- * Two event mixes. "pointer+key" alternates pointermove/keydown, as the issue asks: the headline,
+ * Two event mixes. "pointer+key" alternates pointermove/keydown, as the targets are stated: the headline,
  * and the JSON's first keys. But react-idle-timer's default events have mousemove, not pointermove,
  * so in that mix its listener runs on half the events and the other half find no listener at all;
  * "mouse+key" adds the mousemove a real mouse move brings with its pointermove, so each library's
@@ -50,7 +50,7 @@ const runTimeoutMs = 150_000;
 const targets = { idleLogoutVsBare: 2, idleLogoutVsReactIdleTimer: 1 };
 const profile = process.argv.includes('--profile');
 
-/** "created": a new event each time, as the issue asks; "reused": one event per type, dispatched again and again. */
+/** "created": a new event each time, as the targets are stated; "reused": one event per type, dispatched again and again. */
 const modes = ['created', 'reused'] as const;
 type Mode = (typeof modes)[number];
 

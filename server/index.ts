@@ -14,6 +14,7 @@ export {
   type SessionCookieOptions,
 } from './options.ts';
 export type { EndReason } from './session.ts';
+export { IdleSessionOptionsError } from './option-checks.ts';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-store.ts';
 export {
   SessionStoreFullError,

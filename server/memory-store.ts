@@ -1,4 +1,5 @@
 import { DeadlineHeap } from './deadline-heap.ts';
+import { integerAtLeast } from './option-checks.ts';
 import { extendedIdleDeadline, isLive, sessionEndsAt } from './session.ts';
 import {
   SessionStoreFullError,
@@ -42,11 +43,7 @@ export class MemorySessionStore implements SessionStore {
   #heap = new DeadlineHeap(1024);
 
   constructor(options: MemorySessionStoreOptions = {}) {
-    const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    if (!Number.isInteger(maxSessions) || maxSessions < 1) {
-      throw new TypeError(`MemorySessionStore: maxSessions must be a positive integer, got ${maxSessions}`);
-    }
-    this.maxSessions = maxSessions;
+    this.maxSessions = integerAtLeast(1, 'MemorySessionStore', 'maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
   }
 
   /** Sessions held, including ended ones the sweeper has not collected yet. */
