@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { guardStore } from './guarded-store.ts';
 import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore } from './redis-store.ts';
 import { SessionStoreFullError, type SessionRecord } from './store.ts';
@@ -63,6 +64,13 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
   describeSessionStoreContract('RedisSessionStore', async () => {
     const prefix = freshPrefix();
     return { store: new RedisSessionStore({ client: admin, prefix }), cleanup: () => dropKeys(admin, prefix) };
+  });
+
+  // As the server uses it: bounded in time, with the late-command refusal that adoptTimeLimit turns on.
+  describeSessionStoreContract('guardStore(RedisSessionStore)', async () => {
+    const prefix = freshPrefix();
+    const store = guardStore(new RedisSessionStore({ client: admin, prefix }), { timeLimitMs: 2_000, now: Date.now, logger: console });
+    return { store, cleanup: () => dropKeys(admin, prefix) };
   });
 
   describe('keys and TTLs', () => {
