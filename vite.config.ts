@@ -60,7 +60,7 @@ export default defineConfig(({ mode }) => ({
           rolldownOptions: { external },
         },
   test: {
-    include: ['client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts'],
+    include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
   },

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:client` — what one input event costs with idle-logout's activity listeners, against
- * a listener that does nothing and against react-idle-timer 5.7 (with React 19). Issue C's target:
+ * a listener that does nothing and against react-idle-timer 5.7 (with React 19). The target:
  * within 2× of the bare listener and faster than react-idle-timer.
  *
  * One headless Chromium (Debian's, see e2e/browser.ts), one fresh context and page per setup, all
@@ -12,12 +12,12 @@
  * Every page loads the same timed loop (bench/client-page/harness.ts): N events dispatched on
  * `document`, timed with performance.now(). Warm-up first, then rounds interleaved across the pages
  * (rotating who goes first); the median round counts. Two ways to feed the loop:
- *   new event each time   each event created inside the loop, as the issue asks (the targets);
+ *   new event each time   each event created inside the loop, as the targets are stated;
  *   re-dispatched         one event per type made before the timer, dispatched again and again, so
  *                         what is timed is dispatch and listeners only (event creation is most of the
  *                         first figure, and it is the same work on every page).
  *
- * Two event mixes. "pointer+key" alternates pointermove/keydown, as the issue asks: the headline,
+ * Two event mixes. "pointer+key" alternates pointermove/keydown, as the targets are stated: the headline,
  * and the JSON's first keys. But react-idle-timer's default events have mousemove, not pointermove,
  * so in that mix its listener runs on half the events and the other half find no listener at all;
  * "mouse+key" adds the mousemove a real mouse move brings with its pointermove, so each library's
@@ -39,6 +39,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { browserUnavailable, launchBrowser } from '../e2e/browser.ts';
+import { DEFAULT_BASE_PATH, LOGOUT_BODY, STATUS_PATH, KEEPALIVE_PATH, LOGOUT_PATH, statusBody } from '../protocol/index.ts';
 
 const eventsPerRound = 100_000;
 const warmupEvents = 10_000;
@@ -49,7 +50,7 @@ const runTimeoutMs = 150_000;
 const targets = { idleLogoutVsBare: 2, idleLogoutVsReactIdleTimer: 1 };
 const profile = process.argv.includes('--profile');
 
-/** "created": a new event each time, as the issue asks; "reused": one event per type, dispatched again and again. */
+/** "created": a new event each time, as the targets are stated; "reused": one event per type, dispatched again and again. */
 const modes = ['created', 'reused'] as const;
 type Mode = (typeof modes)[number];
 
@@ -64,7 +65,10 @@ const setups = ['bare', 'idle-logout', 'react-idle-timer'] as const;
 type SetupName = (typeof setups)[number];
 
 /** What GET /session answers: a live session with the default schedule. */
-const liveSession = JSON.stringify({ state: 'active', remainingMs: 300_000, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_200_000 });
+const liveSession = JSON.stringify(statusBody({ remainingMs: 300_000, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_200_000 }));
+const statusPath = DEFAULT_BASE_PATH + STATUS_PATH;
+const keepalivePath = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
+const logoutPath = DEFAULT_BASE_PATH + LOGOUT_PATH;
 
 const root = new URL('..', import.meta.url);
 const pageDir = new URL('client-page/', import.meta.url);
@@ -109,8 +113,8 @@ async function startServer(files: Map<string, { type: string; body: string }>): 
     const route = `${req.method} ${path}`;
     requests.set(route, (requests.get(route) ?? 0) + 1);
     // The protocol routes the SDK calls (docs/protocol.md): always a live session.
-    if (route === 'GET /session' || route === 'POST /session/keepalive') return send(res, 200, 'application/json', liveSession);
-    if (route === 'POST /session/logout') return send(res, 200, 'application/json', '{}');
+    if (route === `GET ${statusPath}` || route === `POST ${keepalivePath}`) return send(res, 200, 'application/json', liveSession);
+    if (route === `POST ${logoutPath}`) return send(res, 200, 'application/json', JSON.stringify(LOGOUT_BODY));
     const file = req.method === 'GET' ? files.get(path) : undefined;
     if (file) return send(res, 200, file.type, file.body);
     send(res, 404, 'application/json', JSON.stringify({ error: 'not-found', message: `bench server has no ${route}` }));

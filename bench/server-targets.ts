@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, errorBody, parseKeepaliveBody, statusBody } from '../protocol/index.ts';
 
 export const benchTargetNames = ['bare', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
 export type BenchTargetName = (typeof benchTargetNames)[number];
@@ -19,20 +20,13 @@ export type BenchTargetName = (typeof benchTargetNames)[number];
 const idleTimeoutMs = 300_000;
 const warningMs = 60_000;
 
-/** What every keepalive row answers, shaped like the protocol's status body. */
-function statusBody(idleMs: number) {
-  return {
-    state: 'active',
-    remainingMs: idleTimeoutMs - idleMs,
-    idleTimeoutMs,
-    warningMs,
-    absoluteRemainingMs: 43_200_000 - idleMs,
-  };
-}
+const keepalivePath = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
 
-function readIdleMs(body: unknown): number {
-  const idleMs = (body as { idleMs?: unknown } | null)?.idleMs;
-  return typeof idleMs === 'number' && Number.isFinite(idleMs) && idleMs >= 0 ? Math.floor(idleMs) : 0;
+/** What every keepalive row answers: the protocol's status body for a session `idleMs` idle. */
+function liveAnswer(body: string) {
+  const parsed = parseKeepaliveBody(body);
+  const idleMs = 'idleMs' in parsed ? parsed.idleMs : 0;
+  return statusBody({ remainingMs: idleTimeoutMs - idleMs, idleTimeoutMs, warningMs, absoluteRemainingMs: 43_200_000 - idleMs });
 }
 
 function listenHono(fetch: (request: Request) => Response | Promise<Response>): Promise<number> {
@@ -45,10 +39,10 @@ function listenHono(fetch: (request: Request) => Response | Promise<Response>): 
 async function startBare(): Promise<number> {
   const app = new Hono();
   app.post('/login', (c) => c.json({ ok: true }));
-  app.post('/session/keepalive', async (c) => {
-    const idleMs = readIdleMs(await c.req.json());
+  app.post(keepalivePath, async (c) => {
+    const answer = liveAnswer(await c.req.text());
     c.header('Cache-Control', 'no-store');
-    return c.json(statusBody(idleMs));
+    return c.json(answer);
   });
   return listenHono(app.fetch);
 }
@@ -73,7 +67,7 @@ async function startKeepalive(): Promise<number> {
   return listenIdleLogout(new MemorySessionStore({ maxSessions: 2_000_000 }));
 }
 
-/** idle-logout on the Redis store (issue D), at REDIS_URL or 127.0.0.1:6379. */
+/** idle-logout on the Redis store, at REDIS_URL or 127.0.0.1:6379. */
 async function startKeepaliveRedis(): Promise<number> {
   const { createClient } = await import('redis');
   const { RedisSessionStore } = await import('../server/redis.ts');
@@ -89,7 +83,7 @@ async function startExpressSession(): Promise<number> {
   const { default: express } = await import('express');
   const { default: session } = await import('express-session');
   const app = express();
-  app.use(express.json());
+  app.use(express.text({ type: 'application/json' })); // parsed by the protocol's parser below, as the other rows
   app.use(
     session({
       secret: 'bench-secret-bench-secret-bench-secret',
@@ -103,13 +97,13 @@ async function startExpressSession(): Promise<number> {
     (req.session as unknown as { subject: string }).subject = 'alice';
     res.json({ ok: true });
   });
-  app.post('/session/keepalive', (req, res) => {
+  app.post(keepalivePath, (req, res) => {
     if (!(req.session as unknown as { subject?: string }).subject) {
-      res.status(401).json({ state: 'signed-out' });
+      res.status(401).json(errorBody('unknown-session'));
       return;
     }
     // rolling: true re-sets the cookie and express-session touches the store after the answer.
-    res.set('Cache-Control', 'no-store').json(statusBody(readIdleMs(req.body)));
+    res.set('Cache-Control', 'no-store').json(liveAnswer(String(req.body ?? '')));
   });
   return new Promise((resolve) => {
     const server: Server = app.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
@@ -134,13 +128,13 @@ async function startHonoSessions(): Promise<number> {
     c.get('session').set('subject', 'alice');
     return c.json({ ok: true });
   });
-  app.post('/session/keepalive', async (c) => {
-    const idleMs = readIdleMs(await c.req.json());
+  app.post(keepalivePath, async (c) => {
+    const answer = liveAnswer(await c.req.text());
     const session = c.get('session');
-    if (!session.get('subject')) return c.json({ state: 'signed-out' }, 401);
+    if (!session.get('subject')) return c.json(errorBody('unknown-session'), 401);
     // autoExtendExpiration (the default) already moved the expiry and access time in the middleware.
     c.header('Cache-Control', 'no-store');
-    return c.json(statusBody(idleMs));
+    return c.json(answer);
   });
   return listenHono(app.fetch);
 }

@@ -14,6 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, encodeKeepaliveBody } from '../protocol/index.ts';
 import type { BenchTargetName } from './server-targets.ts';
 
 const connections = 32;
@@ -23,12 +24,13 @@ const rounds = 5;
 const memorySessionCount = 1_000_000;
 const expirySessionCount = 100_000;
 const expiryTrials = 3;
-const keepaliveBody = JSON.stringify({ idleMs: 0 });
+const keepaliveBody = encodeKeepaliveBody(0);
+const keepalivePath = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
 
 const targets = {
   ratio: 0.8,
   keepaliveVsExpress: 5,
-  redisRatio: 0.5, // issue D
+  redisRatio: 0.5,
   bytesPerSession: 300,
   expiryStallMs: 20,
 };
@@ -128,10 +130,10 @@ async function signIn(origin: string): Promise<string> {
 
 /** One keepalive by hand: the row only counts if the server really answers 200 with a live session. */
 async function checkKeepalive(origin: string, headers: Record<string, string>): Promise<void> {
-  const response = await fetch(`${origin}/session/keepalive`, { method: 'POST', headers, body: keepaliveBody });
+  const response = await fetch(`${origin}${keepalivePath}`, { method: 'POST', headers, body: keepaliveBody });
   const text = await response.text();
   if (response.status !== 200 || !text.includes('"active"')) {
-    throw new Error(`POST /session/keepalive answered ${response.status}: ${text}`);
+    throw new Error(`POST ${keepalivePath} answered ${response.status}: ${text}`);
   }
 }
 
@@ -153,7 +155,7 @@ async function startTarget(name: BenchTargetName): Promise<RunningTarget> {
     if (name !== 'bare') headers.Cookie = await signIn(origin);
     await checkKeepalive(origin, headers);
     // Same warm-up for every row, not counted: lets the JIT settle before the first round.
-    await autocannon({ url: `${origin}/session/keepalive`, method: 'POST', headers, body: keepaliveBody, connections, duration: warmupSeconds });
+    await autocannon({ url: `${origin}${keepalivePath}`, method: 'POST', headers, body: keepaliveBody, connections, duration: warmupSeconds });
     return { name, origin, headers, stop: server.stop, cpuMicros: server.cpuMicros };
   } catch (error) {
     server.stop();
@@ -164,7 +166,7 @@ async function startTarget(name: BenchTargetName): Promise<RunningTarget> {
 async function runRound(target: RunningTarget): Promise<Round> {
   const cpuBefore = await target.cpuMicros();
   const result = await autocannon({
-    url: `${target.origin}/session/keepalive`,
+    url: `${target.origin}${keepalivePath}`,
     method: 'POST',
     headers: target.headers,
     body: keepaliveBody,
@@ -305,7 +307,7 @@ async function main(): Promise<void> {
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
   console.log(
     `idle-logout server bench — node ${process.version}, loopback, autocannon ${connections} connections, ` +
-      `${warmupSeconds} s warm-up, then ${rounds} rounds of ${durationSeconds} s per row, POST /session/keepalive ${keepaliveBody}\n`,
+      `${warmupSeconds} s warm-up, then ${rounds} rounds of ${durationSeconds} s per row, POST ${keepalivePath} ${keepaliveBody}\n`,
   );
 
   const rows = await measureThroughput(['bare', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions']);
@@ -417,7 +419,7 @@ async function main(): Promise<void> {
     return row.rps !== null && total.non2xx === 0 && total.errors === 0 && total.timeouts === 0;
   };
 
-  console.log('\nTargets (issue A; the Redis row is issue D)');
+  console.log('\nTargets');
   printTable(
     ['target', 'wanted', 'measured', 'verdict'],
     [

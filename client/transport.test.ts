@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { statusBody } from '../protocol/index.ts';
 import { fetchTransport } from './transport.ts';
 
 function fakeFetch(status: number, body: unknown, fail = false) {
@@ -11,12 +12,13 @@ function fakeFetch(status: number, body: unknown, fail = false) {
   return { calls, fetch };
 }
 
-const liveBody = { state: 'active', remainingMs: 287_512, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_187_512 };
+const live = { remainingMs: 287_512, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_187_512 };
+const liveBody = statusBody(live);
 
 describe('fetchTransport', () => {
   it('GET {base} for the status, same-origin credentials, no cache', async () => {
     const { calls, fetch } = fakeFetch(200, liveBody);
-    expect(await fetchTransport('/session', fetch).status()).toEqual({ type: 'live', ...{ remainingMs: 287_512, idleTimeoutMs: 300_000, warningMs: 60_000, absoluteRemainingMs: 43_187_512 } });
+    expect(await fetchTransport('/session', fetch).status()).toEqual({ type: 'live', ...live });
     expect(calls[0]).toEqual(['/session', expect.objectContaining({ method: 'GET', credentials: 'same-origin', cache: 'no-store' })]);
     expect(calls[0]![1].body).toBeUndefined();
   });

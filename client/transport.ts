@@ -1,6 +1,7 @@
 // The wire protocol (docs/protocol.md) over fetch, reduced to what the core needs: live (with the
 // schedule), signed out (401), refused (another 4xx: a configuration error, with the body's `error`
 // and `message`), or unreachable (network error, 503, anything else: retry later).
+import { encodeKeepaliveBody, parseStatusBody, STATUS_PATH, KEEPALIVE_PATH, LOGOUT_PATH } from '../protocol/index.ts';
 import type { ServerResult } from './core.ts';
 
 export interface Transport {
@@ -32,27 +33,16 @@ export function fetchTransport(endpoint: string, fetchImpl: typeof fetch): Trans
         return { type: 'refused', status, error: text(body?.error), message: text(body?.message) };
       }
       if (!response.ok) return { type: 'unreachable', status };
-      if (path === '/logout') return { type: 'signed-out' };
-      const body = (await response.json()) as Record<string, unknown>;
-      const { remainingMs, idleTimeoutMs, warningMs, absoluteRemainingMs } = body;
-      if (typeof remainingMs !== 'number' || typeof idleTimeoutMs !== 'number' || typeof warningMs !== 'number') {
-        return { type: 'unreachable', status }; // not our protocol: never success
-      }
-      return {
-        type: 'live',
-        remainingMs,
-        idleTimeoutMs,
-        warningMs,
-        absoluteRemainingMs: typeof absoluteRemainingMs === 'number' ? absoluteRemainingMs : Number.MAX_SAFE_INTEGER,
-      };
+      if (path === LOGOUT_PATH) return { type: 'signed-out' };
+      return parseStatusBody(await response.json()) ?? { type: 'unreachable', status }; // not our protocol: never success
     } catch {
       return { type: 'unreachable', status: 0 };
     }
   };
   return {
-    status: () => call('', { method: 'GET' }),
-    keepalive: (idleMs) => call('/keepalive', { method: 'POST', body: JSON.stringify({ idleMs: Math.max(0, Math.floor(idleMs)) }) }),
+    status: () => call(STATUS_PATH, { method: 'GET' }),
+    keepalive: (idleMs) => call(KEEPALIVE_PATH, { method: 'POST', body: encodeKeepaliveBody(idleMs) }),
     // keepalive: true lets the request finish if the page is navigating away or closing.
-    logout: () => call('/logout', { method: 'POST', body: '{}', keepalive: true }),
+    logout: () => call(LOGOUT_PATH, { method: 'POST', body: '{}', keepalive: true }),
   };
 }

@@ -1,3 +1,19 @@
+import { MAX_KEEPALIVE_BYTES, parseKeepaliveBody, type KeepaliveBody } from '../protocol/index.ts';
+
+/**
+ * A keepalive request's body: `idleMs`, or the protocol error that says what is wrong with it.
+ *
+ * @example
+ * const body = await readKeepaliveBody(c.req.raw);
+ * if ('error' in body) return errorAnswer(c, body.error, body.message);
+ */
+export async function readKeepaliveBody(
+  request: Request,
+): Promise<KeepaliveBody | { error: 'body-too-large' | 'invalid-json' | 'invalid-body'; message?: string }> {
+  const body = await readBoundedText(request, MAX_KEEPALIVE_BYTES);
+  return body.kind === 'too-large' ? { error: 'body-too-large' } : parseKeepaliveBody(body.text);
+}
+
 /** The outcome of reading a request body with a size limit. */
 export type BoundedBody = { kind: 'text'; text: string } | { kind: 'too-large' };
 

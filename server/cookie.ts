@@ -2,6 +2,7 @@
 // can never drift apart (oslo's CookieController is the model).
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
+import { forbidCaching } from './answers.ts';
 import { isWellFormedSessionId } from './session-id.ts';
 
 /**
@@ -55,17 +56,25 @@ export interface SessionCookieSettings {
   isSecure: (c: Context) => boolean;
 }
 
+/** The session cookie's one controller: read, write and clear share its name and attributes. */
+export interface SessionCookie {
+  read(c: Context): SessionCookies;
+  write(c: Context, id: string): void;
+  clear(c: Context): void;
+}
+
 /**
  * Reads, sets and clears the session cookie. Responses that set or clear it are marked
- * `Cache-Control: no-store`: a shared cache may otherwise store a Set-Cookie (RFC 9111 §3) and
- * hand one person's session to the next.
+ * `Cache-Control: no-store` (see `forbidCaching`).
  *
  * @example
  * const cookie = createSessionCookie({ name: 'idle_session', sameSite: 'Lax', isSecure: () => false });
  * cookie.write(c, newSessionId());
  */
-export function createSessionCookie(settings: SessionCookieSettings) {
+export function createSessionCookie(settings: SessionCookieSettings): SessionCookie {
   const attributes = { httpOnly: true, sameSite: settings.sameSite, path: '/' } as const;
+  // On https: Secure and the `__Host-` prefix, which no other host can set (cookie tossing).
+  const attributesFor = (c: Context) => (settings.isSecure(c) ? { ...attributes, secure: true, prefix: 'host' as const } : attributes);
   // The middleware and the route both read it: parse each request's header once.
   const readBefore = new WeakMap<Request, SessionCookies>();
   return {
@@ -83,14 +92,12 @@ export function createSessionCookie(settings: SessionCookieSettings) {
     },
     // No Max-Age or Expires: the server enforces time; the cookie lasts the browser session.
     write(c: Context, id: string): void {
-      c.header('Cache-Control', 'no-store');
-      if (settings.isSecure(c)) setCookie(c, settings.name, id, { ...attributes, secure: true, prefix: 'host' });
-      else setCookie(c, settings.name, id, attributes);
+      forbidCaching(c);
+      setCookie(c, settings.name, id, attributesFor(c));
     },
     clear(c: Context): void {
-      c.header('Cache-Control', 'no-store');
-      if (settings.isSecure(c)) deleteCookie(c, settings.name, { ...attributes, secure: true, prefix: 'host' });
-      else deleteCookie(c, settings.name, attributes);
+      forbidCaching(c);
+      deleteCookie(c, settings.name, attributesFor(c));
     },
   };
 }

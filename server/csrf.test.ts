@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOriginCheck, isHttps, publicOrigin } from './csrf.ts';
+import { createOriginCheck, csrfRefusal, isHttps, publicOrigin, type CsrfCheckpoint } from './csrf.ts';
 
 const request = (url: string, headers: Record<string, string> = {}) => new Request(url, { headers });
 
@@ -41,5 +41,35 @@ describe('madeOnThisSite', () => {
     [{}, false],
   ])('%o → %s', (headers, expected) => {
     expect(origins.madeOnThisSite(request('http://app.example/app', headers))).toBe(expected);
+  });
+});
+
+describe('csrfRefusal: where each unsafe request is checked', () => {
+  const origins = createOriginCheck(undefined, undefined);
+  const crossSite = { 'Sec-Fetch-Site': 'cross-site' };
+  const sameOrigin = { 'Sec-Fetch-Site': 'same-origin' };
+  type Row = [CsrfCheckpoint, string, { csrf: boolean; session: boolean; headers: Record<string, string> }, 'refused' | 'passes'];
+  it.each<Row>([
+    // The protocol's POST routes and requireSameOrigin: every unsafe request, whatever the option.
+    ['protocol-route', 'POST', { csrf: false, session: false, headers: crossSite }, 'refused'],
+    ['protocol-route', 'POST', { csrf: true, session: true, headers: sameOrigin }, 'passes'],
+    ['require-same-origin', 'POST', { csrf: false, session: false, headers: crossSite }, 'refused'],
+    ['require-same-origin', 'GET', { csrf: true, session: true, headers: crossSite }, 'passes'],
+    ['require-same-origin', 'DELETE', { csrf: true, session: false, headers: {} }, 'refused'],
+    // The middleware: only unsafe requests that carry the session, and only with the option on.
+    ['middleware', 'POST', { csrf: true, session: true, headers: crossSite }, 'refused'],
+    ['middleware', 'PUT', { csrf: true, session: true, headers: {} }, 'refused'],
+    ['middleware', 'POST', { csrf: true, session: false, headers: crossSite }, 'passes'],
+    ['middleware', 'POST', { csrf: false, session: true, headers: crossSite }, 'passes'],
+    ['middleware', 'GET', { csrf: true, session: true, headers: crossSite }, 'passes'],
+    ['middleware', 'POST', { csrf: true, session: true, headers: sameOrigin }, 'passes'],
+    // Sign-in: with the option on, whether or not a session came along (login CSRF).
+    ['sign-in', 'POST', { csrf: true, session: false, headers: crossSite }, 'refused'],
+    ['sign-in', 'POST', { csrf: false, session: false, headers: crossSite }, 'passes'],
+    ['sign-in', 'POST', { csrf: true, session: false, headers: { Origin: 'http://app.example' } }, 'passes'],
+    ['sign-in', 'HEAD', { csrf: true, session: false, headers: crossSite }, 'passes'],
+  ])('%s, %s %o → %s', (checkpoint, method, { csrf, session, headers }, expected) => {
+    const refusal = csrfRefusal({ csrf, origins }, new Request('http://app.example/x', { method, headers }), checkpoint, session);
+    expect(refusal === undefined ? 'passes' : 'refused').toBe(expected);
   });
 });

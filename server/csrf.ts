@@ -36,6 +36,37 @@ export function publicOrigin(request: Request, trustedProtoHeader: string | unde
   return scheme === url.protocol.slice(0, -1) ? url.origin : new URL(`${scheme}://${url.host}`).origin;
 }
 
+export interface OriginCheck {
+  crossSiteRefusal(request: Request): string | undefined;
+  madeOnThisSite(request: Request): boolean;
+}
+
+/** Where an unsafe request is judged: the protocol's POST routes, `requireSameOrigin`, the middleware, sign-in. */
+export type CsrfCheckpoint = 'protocol-route' | 'require-same-origin' | 'middleware' | 'sign-in';
+
+export interface CsrfPolicy {
+  /** The `csrf` option: also guard the app's own routes and sign-in. */
+  csrf: boolean;
+  origins: OriginCheck;
+}
+
+/**
+ * The CSRF policy in one decision: why `request` must be refused as cross-site, or undefined.
+ * Safe methods always pass. The protocol's POST routes and `requireSameOrigin` check every unsafe
+ * request. With the `csrf` option on, so does sign-in (login CSRF: another site must not sign the
+ * browser in to the attacker's account), and the middleware checks the unsafe requests that carry
+ * the session cookie — only those can be forged with it; a webhook or another server's request
+ * without it is not ours to refuse.
+ *
+ * @example
+ * csrfRefusal({ csrf: true, origins }, c.req.raw, 'middleware', cookies.count > 0) // undefined, or why
+ */
+export function csrfRefusal(policy: CsrfPolicy, request: Request, checkpoint: CsrfCheckpoint, carriesSession = false): string | undefined {
+  if (!isUnsafeMethod(request.method)) return undefined;
+  const checked = checkpoint === 'middleware' ? policy.csrf && carriesSession : checkpoint === 'sign-in' ? policy.csrf : true;
+  return checked ? policy.origins.crossSiteRefusal(request) : undefined;
+}
+
 /**
  * The origin checks for one configuration: `allowedOrigins`, or by default the request's own
  * public origin.
@@ -44,7 +75,7 @@ export function publicOrigin(request: Request, trustedProtoHeader: string | unde
  * const origins = createOriginCheck(undefined, 'x-forwarded-proto');
  * origins.crossSiteRefusal(c.req.raw); // undefined, or why the request is refused
  */
-export function createOriginCheck(allowedOrigins: readonly string[] | undefined, trustedProtoHeader: string | undefined) {
+export function createOriginCheck(allowedOrigins: readonly string[] | undefined, trustedProtoHeader: string | undefined): OriginCheck {
   const isAllowed = (request: Request, origin: string) =>
     allowedOrigins ? allowedOrigins.includes(origin) : origin === publicOrigin(request, trustedProtoHeader);
 

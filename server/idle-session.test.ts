@@ -2,76 +2,12 @@ import { Hono, type Context } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
 import { MemorySessionStore } from './memory-store.ts';
-import type { EndedSession, IdleSessionOptions } from './options.ts';
+import { IdleSessionOptionsError } from './option-checks.ts';
 import type { SessionStore } from './store.ts';
+import { createTestApp, quiet, T0 } from './testing/app.ts';
 
-const T0 = 1_700_000_000_000;
 const IDLE = 300_000;
 const WARNING = 60_000;
-const quiet = { warn: vi.fn(), error: vi.fn() };
-
-type Send = { cookie?: string; body?: BodyInit; headers?: Record<string, string>; origin?: string };
-
-function setup(options: IdleSessionOptions = {}) {
-  let clock = T0;
-  const ended: EndedSession[] = [];
-  const idle = createIdleSession({
-    now: () => clock,
-    sweepIntervalMs: 0,
-    onSessionEnd: (session) => void ended.push(session),
-    logger: quiet,
-    ...options,
-  });
-  const app = new Hono<IdleSessionEnv>();
-  app.use(idle.middleware);
-  app.route('/', idle.routes);
-  app.post('/login', async (c) => {
-    const { username } = await c.req.json<{ username: string }>();
-    const session = await idle.signIn(c, username, username === 'admin' ? { role: 'admin' } : undefined);
-    return c.json({ subject: session.subject });
-  });
-  app.post('/bye', async (c) => {
-    await idle.signOut(c);
-    return c.json({ ok: true });
-  });
-  app.get('/app', async (c) => {
-    const session = await c.var.getSession();
-    return c.json({ subject: session?.subject ?? null, remainingMs: session?.remainingMs ?? null });
-  });
-  app.get('/me', idle.requireSession, async (c) => c.json({ subject: c.var.session.subject }));
-
-  async function send(method: string, path: string, init: Send = {}, origin = init.origin ?? 'http://localhost') {
-    const headers = new Headers(init.headers);
-    if (init.cookie) headers.set('Cookie', init.cookie);
-    if (method !== 'GET' && !init.headers) headers.set('Sec-Fetch-Site', 'same-origin');
-    const body = init.body ?? null;
-    // Streams need `duplex: 'half'` in Node's fetch (not yet in the DOM RequestInit type).
-    const request = { method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) };
-    return app.request(`${origin}${path}`, request as RequestInit);
-  }
-
-  async function signIn(username = 'alice', cookie?: string, origin?: string) {
-    const response = await send('POST', '/login', { body: JSON.stringify({ username }), ...(cookie ? { cookie } : {}) }, origin);
-    expect(response.status).toBe(200);
-    const setCookie = response.headers.getSetCookie().at(-1)!;
-    return { cookie: setCookie.split(';')[0]!, setCookie, response };
-  }
-
-  return {
-    app,
-    idle,
-    ended,
-    send,
-    signIn,
-    advance(ms: number) {
-      clock += ms;
-    },
-    status: (cookie?: string) => send('GET', '/session', cookie ? { cookie } : {}),
-    keepalive: (cookie: string, body?: unknown) =>
-      send('POST', '/session/keepalive', { cookie, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
-    logout: (cookie?: string) => send('POST', '/session/logout', cookie ? { cookie } : {}),
-  };
-}
 
 /** A store whose calls can be held and released, to force an order between concurrent requests. */
 function gatedStore(inner: SessionStore) {
@@ -115,14 +51,14 @@ afterEach(() => {
 
 describe('sign-in and the session cookie', () => {
   it('sets an HttpOnly, SameSite=Lax, Path=/ session cookie without an expiry, holding a 256-bit id', async () => {
-    const { signIn } = setup();
+    const { signIn } = createTestApp();
     const { setCookie } = await signIn();
     expect(setCookie).toMatch(/^idle_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
     expect(setCookie).not.toMatch(/Max-Age|Expires|Secure/i);
   });
 
   it('uses the __Host- prefix and Secure on https, and reads it back there', async () => {
-    const { signIn, send } = setup();
+    const { signIn, send } = createTestApp();
     const { setCookie, cookie } = await signIn('alice', undefined, 'https://app.example');
     expect(setCookie).toMatch(/^__Host-idle_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     const status = await send('GET', '/session', { cookie }, 'https://app.example');
@@ -130,7 +66,7 @@ describe('sign-in and the session cookie', () => {
   });
 
   it('gives a fresh id at every sign-in and ends the session the request carried (no fixation)', async () => {
-    const { signIn, status, ended } = setup();
+    const { signIn, status, ended } = createTestApp();
     const first = await signIn('alice');
     const second = await signIn('alice', first.cookie);
     expect(second.cookie).not.toBe(first.cookie);
@@ -143,7 +79,7 @@ describe('sign-in and the session cookie', () => {
   it('stores only a SHA-256 of the id, never the id itself', async () => {
     const store = new MemorySessionStore();
     const create = vi.spyOn(store, 'create');
-    const { signIn } = setup({ store });
+    const { signIn } = createTestApp({ store });
     const { cookie } = await signIn();
     const id = cookie.split('=')[1]!;
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id)));
@@ -155,7 +91,7 @@ describe('sign-in and the session cookie', () => {
 
 describe('GET /session (status)', () => {
   it('answers the schedule and remaining time, uncacheable, without a cookie', async () => {
-    const { signIn, status, advance } = setup();
+    const { signIn, status, advance } = createTestApp();
     const { cookie } = await signIn();
     advance(10_000);
     const response = await status(cookie);
@@ -173,7 +109,7 @@ describe('GET /session (status)', () => {
   });
 
   it('never extends the session', async () => {
-    const { signIn, status, advance } = setup();
+    const { signIn, status, advance } = createTestApp();
     const { cookie } = await signIn();
     for (let i = 0; i < 5; i++) {
       advance(59_000);
@@ -184,7 +120,7 @@ describe('GET /session (status)', () => {
   });
 
   it('answers 401 signed-out with a reason when there is no cookie, and sets none', async () => {
-    const { status } = setup();
+    const { status } = createTestApp();
     const response = await status();
     expect(response.status).toBe(401);
     expect(response.headers.get('Cache-Control')).toBe('no-store');
@@ -193,7 +129,7 @@ describe('GET /session (status)', () => {
   });
 
   it('answers 401 and clears a tampered or unknown cookie', async () => {
-    const { status, signIn } = setup();
+    const { status, signIn } = createTestApp();
     const { cookie } = await signIn();
     const tampered = await status(`${cookie.slice(0, -1)}!`);
     expect(tampered.status).toBe(401);
@@ -207,7 +143,7 @@ describe('GET /session (status)', () => {
   });
 
   it('clears the cookie of a session found expired', async () => {
-    const { status, signIn, advance } = setup();
+    const { status, signIn, advance } = createTestApp();
     const { cookie } = await signIn();
     advance(IDLE);
     const response = await status(cookie);
@@ -218,7 +154,7 @@ describe('GET /session (status)', () => {
 
 describe('POST /session/keepalive', () => {
   it('moves the deadline to now − idleMs + idleTimeoutMs', async () => {
-    const { signIn, keepalive, advance, status } = setup();
+    const { signIn, keepalive, advance, status } = createTestApp();
     const { cookie } = await signIn();
     advance(100_000);
     const response = await keepalive(cookie, { idleMs: 30_000 });
@@ -230,7 +166,7 @@ describe('POST /session/keepalive', () => {
   });
 
   it('treats an absent body or absent idleMs as 0, floors fractions and ignores other fields', async () => {
-    const { signIn, keepalive, advance } = setup();
+    const { signIn, keepalive, advance } = createTestApp();
     const { cookie } = await signIn();
     advance(50_000);
     expect((await (await keepalive(cookie)).json()).remainingMs).toBe(IDLE);
@@ -241,7 +177,7 @@ describe('POST /session/keepalive', () => {
   });
 
   it('never moves the deadline earlier', async () => {
-    const { signIn, keepalive, advance } = setup();
+    const { signIn, keepalive, advance } = createTestApp();
     const { cookie } = await signIn();
     advance(100_000);
     // The user was idle 250 s by the client's count: proposed deadline T0+150 s < current T0+300 s.
@@ -250,7 +186,7 @@ describe('POST /session/keepalive', () => {
   });
 
   it('never extends past the absolute lifetime', async () => {
-    const { signIn, keepalive, advance, status } = setup({ absoluteTimeoutMs: 400_000 });
+    const { signIn, keepalive, advance, status } = createTestApp({ absoluteTimeoutMs: 400_000 });
     const { cookie } = await signIn();
     advance(200_000);
     expect(await (await keepalive(cookie, { idleMs: 0 })).json()).toMatchObject({ remainingMs: 200_000, absoluteRemainingMs: 200_000 });
@@ -262,7 +198,7 @@ describe('POST /session/keepalive', () => {
   });
 
   it('never revives an expired session', async () => {
-    const { signIn, keepalive, advance, status } = setup();
+    const { signIn, keepalive, advance, status } = createTestApp();
     const { cookie } = await signIn();
     advance(IDLE);
     const response = await keepalive(cookie, { idleMs: 0 });
@@ -273,7 +209,7 @@ describe('POST /session/keepalive', () => {
   });
 
   it('never revives a signed-out session', async () => {
-    const { signIn, keepalive, logout, status } = setup();
+    const { signIn, keepalive, logout, status } = createTestApp();
     const { cookie } = await signIn();
     await logout(cookie);
     expect((await keepalive(cookie, { idleMs: 0 })).status).toBe(401);
@@ -281,7 +217,7 @@ describe('POST /session/keepalive', () => {
   });
 
   it('answers 401 without a cookie', async () => {
-    const { send } = setup();
+    const { send } = createTestApp();
     const response = await send('POST', '/session/keepalive', { body: '{"idleMs":0}' });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ state: 'signed-out', error: 'no-session' });
@@ -290,7 +226,7 @@ describe('POST /session/keepalive', () => {
 
 describe('POST /session/logout', () => {
   it('deletes the session, clears the cookie and answers signed-out', async () => {
-    const { signIn, logout, status, ended } = setup();
+    const { signIn, logout, status, ended } = createTestApp();
     const { cookie } = await signIn();
     const response = await logout(cookie);
     expect(response.status).toBe(200);
@@ -302,7 +238,7 @@ describe('POST /session/logout', () => {
   });
 
   it('is idempotent: again, or with no session at all, it answers the same', async () => {
-    const { signIn, logout, ended } = setup();
+    const { signIn, logout, ended } = createTestApp();
     const { cookie } = await signIn();
     await logout(cookie);
     const again = await logout(cookie);
@@ -316,7 +252,7 @@ describe('POST /session/logout', () => {
 
   it('wins the race against a keepalive that started first but reaches the store after it', async () => {
     const gated = gatedStore(new MemorySessionStore());
-    const { signIn, keepalive, logout, status } = setup({ store: gated.store });
+    const { signIn, keepalive, logout, status } = createTestApp({ store: gated.store });
     const { cookie } = await signIn();
     gated.holdExtends();
     const pendingKeepalive = keepalive(cookie, { idleMs: 0 });
@@ -328,7 +264,7 @@ describe('POST /session/logout', () => {
   });
 
   it('wins against many concurrent keepalives', async () => {
-    const { signIn, keepalive, logout, status } = setup();
+    const { signIn, keepalive, logout, status } = createTestApp();
     const { cookie } = await signIn();
     const all = await Promise.all([
       ...Array.from({ length: 50 }, () => keepalive(cookie, { idleMs: 0 })),
@@ -345,13 +281,13 @@ describe('CSRF on the POST routes', () => {
   const routes = ['/session/keepalive', '/session/logout'];
 
   it.each(routes)('%s accepts Sec-Fetch-Site: same-origin', async (path) => {
-    const { signIn, send } = setup();
+    const { signIn, send } = createTestApp();
     const { cookie } = await signIn();
     expect((await send('POST', path, { cookie, headers: { 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(200);
   });
 
   it.each(routes)('%s refuses same-site, cross-site and none even with a matching Origin', async (path) => {
-    const { signIn, send, status } = setup();
+    const { signIn, send, status } = createTestApp();
     const { cookie } = await signIn();
     for (const site of ['same-site', 'cross-site', 'none']) {
       const response = await send('POST', path, { cookie, headers: { 'Sec-Fetch-Site': site, Origin: 'http://localhost' } });
@@ -363,14 +299,14 @@ describe('CSRF on the POST routes', () => {
   });
 
   it.each(routes)('%s falls back to Origin when Sec-Fetch-Site is absent', async (path) => {
-    const { signIn, send } = setup();
+    const { signIn, send } = createTestApp();
     const { cookie } = await signIn();
     expect((await send('POST', path, { cookie, headers: { Origin: 'http://evil.example' } })).status).toBe(403);
     expect((await send('POST', path, { cookie, headers: { Origin: 'http://localhost' } })).status).toBe(200);
   });
 
   it.each(routes)('%s refuses a request with neither header', async (path) => {
-    const { signIn, send } = setup();
+    const { signIn, send } = createTestApp();
     const { cookie } = await signIn();
     const response = await send('POST', path, { cookie, headers: {} });
     expect(response.status).toBe(403);
@@ -378,7 +314,7 @@ describe('CSRF on the POST routes', () => {
   });
 
   it('uses the configured list of origins instead of the request URL', async () => {
-    const { signIn, send } = setup({ allowedOrigins: ['https://app.example'] });
+    const { signIn, send } = createTestApp({ allowedOrigins: ['https://app.example'] });
     const { cookie } = await signIn();
     const path = '/session/keepalive';
     expect((await send('POST', path, { cookie, headers: { Origin: 'https://app.example' } })).status).toBe(200);
@@ -386,7 +322,7 @@ describe('CSRF on the POST routes', () => {
   });
 
   it('guards the app’s own unsafe routes that carry the session, but lets cookie-less requests (webhooks) through', async () => {
-    const { app, signIn, send, status } = setup();
+    const { app, signIn, send, status } = createTestApp();
     app.post('/api/transfer', async (c) => c.json({ by: (await c.var.getSession())?.subject ?? null }));
     app.post('/webhooks/payment', (c) => c.json({ received: true }));
     const { cookie } = await signIn();
@@ -401,7 +337,7 @@ describe('CSRF on the POST routes', () => {
   });
 
   it('refuses a cross-site sign-in (login CSRF) with 403 JSON, and both checks can be turned off', async () => {
-    const guarded = setup();
+    const guarded = createTestApp();
     const attempts: Record<string, string>[] = [{ 'Sec-Fetch-Site': 'cross-site' }, { Origin: 'http://evil.example' }, {}];
     for (const headers of attempts) {
       const response = await guarded.send('POST', '/login', { body: '{"username":"a"}', headers });
@@ -409,7 +345,7 @@ describe('CSRF on the POST routes', () => {
       expect(response.headers.getSetCookie()).toEqual([]);
       expect(await response.json()).toEqual({ error: 'csrf', message: expect.any(String) });
     }
-    const open = setup({ csrf: false });
+    const open = createTestApp({ csrf: false });
     const signedIn = await open.send('POST', '/login', { body: '{"username":"a"}', headers: { 'Sec-Fetch-Site': 'cross-site' } });
     expect(signedIn.status).toBe(200);
     const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
@@ -431,7 +367,7 @@ describe('bad input gets a 4xx with a JSON reason', () => {
     ['a boolean idleMs', '{"idleMs":true}', 400, 'invalid-body'],
     ['an over-large body', JSON.stringify({ idleMs: 0, pad: 'x'.repeat(1100) }), 413, 'body-too-large'],
   ])('keepalive with %s', async (_, body, statusCode, error) => {
-    const { signIn, send, status } = setup();
+    const { signIn, send, status } = createTestApp();
     const { cookie } = await signIn();
     const response = await send('POST', '/session/keepalive', { cookie, body });
     expect(response.status).toBe(statusCode);
@@ -441,7 +377,7 @@ describe('bad input gets a 4xx with a JSON reason', () => {
   });
 
   it('keepalive with a streamed body that grows past 1 KB, with no Content-Length', async () => {
-    const { signIn, send } = setup();
+    const { signIn, send } = createTestApp();
     const { cookie } = await signIn();
     const chunk = new TextEncoder().encode('x'.repeat(400));
     let sent = 0;
@@ -457,7 +393,7 @@ describe('bad input gets a 4xx with a JSON reason', () => {
   });
 
   it('wrong methods on the protocol paths get 405 with Allow', async () => {
-    const { send } = setup();
+    const { send } = createTestApp();
     const response = await send('GET', '/session/keepalive');
     expect(response.status).toBe(405);
     expect(response.headers.get('Allow')).toBe('POST');
@@ -468,7 +404,7 @@ describe('bad input gets a 4xx with a JSON reason', () => {
 
 describe('a failing store means 503, never signed in and never signed out', () => {
   it.each(['throw', 'hang', 'throw-synchronously'] as const)('when the store calls %s', async (failure) => {
-    const { send } = setup({ store: failingStore(failure), storeTimeoutMs: 20 });
+    const { send } = createTestApp({ store: failingStore(failure), storeTimeoutMs: 20 });
     const cookie = `idle_session=${'a'.repeat(43)}`;
     const answers = await Promise.all([
       send('GET', '/session', { cookie }),
@@ -487,7 +423,7 @@ describe('a failing store means 503, never signed in and never signed out', () =
 
   it('logs a store outage seen by the sweeper once per window too', async () => {
     vi.useFakeTimers();
-    const { idle } = setup({ store: failingStore('throw'), sweepIntervalMs: 1_000 });
+    const { idle } = createTestApp({ store: failingStore('throw'), sweepIntervalMs: 1_000 });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(quiet.error).toHaveBeenCalledTimes(1);
     expect(quiet.error.mock.calls[0]![0]).toMatch(/session store unavailable/);
@@ -495,7 +431,7 @@ describe('a failing store means 503, never signed in and never signed out', () =
   });
 
   it('logs an outage once per window, not once per request', async () => {
-    const { send, advance } = setup({ store: failingStore('throw') });
+    const { send, advance } = createTestApp({ store: failingStore('throw') });
     const cookie = `idle_session=${'a'.repeat(43)}`;
     for (let i = 0; i < 5; i++) await send('GET', '/session', { cookie });
     expect(quiet.error).toHaveBeenCalledTimes(1);
@@ -506,7 +442,7 @@ describe('a failing store means 503, never signed in and never signed out', () =
   });
 
   it('sign-in at the memory store cap gets 503 store-full and live sessions stay', async () => {
-    const { signIn, send, status } = setup({ store: new MemorySessionStore({ maxSessions: 2 }) });
+    const { signIn, send, status } = createTestApp({ store: new MemorySessionStore({ maxSessions: 2 }) });
     const a = await signIn('a');
     const b = await signIn('b');
     const refused = await send('POST', '/login', { body: '{"username":"c"}' });
@@ -520,7 +456,7 @@ describe('a failing store means 503, never signed in and never signed out', () =
 
 describe('the middleware', () => {
   it('puts the live session on c.var and extends it for ordinary same-origin requests', async () => {
-    const { signIn, send, advance, status } = setup();
+    const { signIn, send, advance, status } = createTestApp();
     const { cookie } = await signIn('admin');
     advance(200_000);
     const response = await send('GET', '/app', { cookie, headers: { 'Sec-Fetch-Site': 'same-origin' } });
@@ -529,13 +465,13 @@ describe('the middleware', () => {
   });
 
   it('does not extend for background requests: header or predicate', async () => {
-    const byHeader = setup();
+    const byHeader = createTestApp();
     const one = await byHeader.signIn();
     byHeader.advance(200_000);
     await byHeader.send('GET', '/app', { cookie: one.cookie, headers: { 'Idle-Logout-Background': '1' } });
     expect((await (await byHeader.status(one.cookie)).json()).remainingMs).toBe(100_000);
 
-    const byPredicate = setup({ isBackgroundRequest: (c) => c.req.path === '/app' });
+    const byPredicate = createTestApp({ isBackgroundRequest: (c) => c.req.path === '/app' });
     const two = await byPredicate.signIn();
     byPredicate.advance(200_000);
     const seen = await (await byPredicate.send('GET', '/app', { cookie: two.cookie })).json();
@@ -544,7 +480,7 @@ describe('the middleware', () => {
   });
 
   it('gives null and clears the cookie when the session has ended', async () => {
-    const { signIn, send, advance } = setup();
+    const { signIn, send, advance } = createTestApp();
     const { cookie } = await signIn();
     advance(IDLE);
     const response = await send('GET', '/app', { cookie });
@@ -553,7 +489,7 @@ describe('the middleware', () => {
   });
 
   it('requireSession answers 401 signed-out without a session', async () => {
-    const { send, signIn } = setup();
+    const { send, signIn } = createTestApp();
     const response = await send('GET', '/me');
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ state: 'signed-out', error: 'no-session' });
@@ -562,7 +498,7 @@ describe('the middleware', () => {
   });
 
   it('c.var.session is set only where the session is known live, so `if (!c.var.session)` never lets a signed-out request in', async () => {
-    const { app, idle, send, signIn } = setup();
+    const { app, idle, send, signIn } = createTestApp();
     // Code written for a synchronous c.var.session, on a route without requireSession.
     const guarded = (c: Context<IdleSessionEnv>) => (c.var.session ? c.text(`secret for ${c.var.session.subject}`) : c.text('sign in', 401));
     app.get('/guarded', guarded);
@@ -591,7 +527,7 @@ describe('the middleware', () => {
 
   it('reads the session once per request however often the app awaits it', async () => {
     const store = new MemorySessionStore();
-    const { signIn, app, send } = setup({ store });
+    const { signIn, app, send } = createTestApp({ store });
     app.get('/twice', async (c) => c.json({ same: (await c.var.getSession())?.subject === (await c.var.getSession())?.subject }));
     const { cookie } = await signIn();
     const get = vi.spyOn(store, 'get');
@@ -600,7 +536,7 @@ describe('the middleware', () => {
   });
 
   it('signOut from app code ends the session like the logout route', async () => {
-    const { signIn, send, status, ended } = setup();
+    const { signIn, send, status, ended } = createTestApp();
     const { cookie } = await signIn();
     const response = await send('POST', '/bye', { cookie });
     expect(response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
@@ -611,7 +547,7 @@ describe('the middleware', () => {
 
 describe('expiry notifications', () => {
   it('fire exactly once per ended session, with the reason, for sessions nobody requests again', async () => {
-    const { signIn, logout, keepalive, idle, advance, ended } = setup();
+    const { signIn, logout, keepalive, idle, advance, ended } = createTestApp();
     await signIn('never-seen-again');
     const busy = await signIn('busy');
     const leaver = await signIn('leaver');
@@ -635,7 +571,7 @@ describe('expiry notifications', () => {
   });
 
   it('report absolute when the absolute lifetime ended the session, with the app data', async () => {
-    const { signIn, keepalive, idle, advance, ended } = setup({ absoluteTimeoutMs: 400_000 });
+    const { signIn, keepalive, idle, advance, ended } = createTestApp({ absoluteTimeoutMs: 400_000 });
     const { cookie } = await signIn('admin');
     for (let i = 0; i < 4; i++) {
       advance(100_000);
@@ -650,7 +586,7 @@ describe('expiry notifications', () => {
     const store = new MemorySessionStore();
     // Another instance (or a previous run) signed this user in; this one never sees a request.
     await store.create('k'.repeat(43), { subject: 'quiet', createdAt: T0, idleDeadlineAt: T0 + IDLE, absoluteDeadlineAt: T0 + 2 * IDLE });
-    const { advance, ended, idle } = setup({ store, sweepIntervalMs: 1_000 });
+    const { advance, ended, idle } = createTestApp({ store, sweepIntervalMs: 1_000 });
     advance(IDLE);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(ended.map((e) => [e.subject, e.reason])).toEqual([['quiet', 'idle']]);
@@ -664,7 +600,7 @@ describe('expiry notifications', () => {
   it('sweep many at once in batches, each once, and a throwing callback does not stop the others', async () => {
     const store = new MemorySessionStore();
     let calls = 0;
-    const { idle, advance } = setup({
+    const { idle, advance } = createTestApp({
       store,
       onSessionEnd: () => {
         calls += 1;
@@ -694,7 +630,7 @@ describe('options', () => {
   });
 
   it('serve the routes under a configured base path', async () => {
-    const { signIn, send } = setup({ basePath: '/auth/idle/' });
+    const { signIn, send } = createTestApp({ basePath: '/auth/idle/' });
     const { cookie } = await signIn();
     expect((await send('GET', '/auth/idle', { cookie })).status).toBe(200);
     expect((await send('POST', '/auth/idle/keepalive', { cookie, body: '{}' })).status).toBe(200);
@@ -715,5 +651,6 @@ describe('options', () => {
     [{ cookie: { name: '__Host-x' } }, /cookie.name must be a plain cookie token/],
   ] as const)('reject %o with a message that says what to change', (options, message) => {
     expect(() => createIdleSession({ ...options, logger: quiet })).toThrow(message);
+    expect(() => createIdleSession({ ...options, logger: quiet })).toThrow(IdleSessionOptionsError);
   });
 });

@@ -7,13 +7,14 @@ export {
   type IdleSessionVariables,
   type RequiredSessionEnv,
 } from './idle-session.ts';
+export { BACKGROUND_HEADER } from '../protocol/index.ts';
 export {
-  BACKGROUND_HEADER,
   type EndedSession,
   type IdleSessionOptions,
   type SessionCookieOptions,
 } from './options.ts';
 export type { EndReason } from './session.ts';
+export { IdleSessionOptionsError } from './option-checks.ts';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-store.ts';
 export {
   SessionStoreFullError,

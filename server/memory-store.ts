@@ -1,4 +1,5 @@
 import { DeadlineHeap } from './deadline-heap.ts';
+import { integerAtLeast } from './option-checks.ts';
 import { extendedIdleDeadline, isLive, sessionEndsAt } from './session.ts';
 import {
   SessionStoreFullError,
@@ -42,11 +43,7 @@ export class MemorySessionStore implements SessionStore {
   #heap = new DeadlineHeap(1024);
 
   constructor(options: MemorySessionStoreOptions = {}) {
-    const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    if (!Number.isInteger(maxSessions) || maxSessions < 1) {
-      throw new TypeError(`MemorySessionStore: maxSessions must be a positive integer, got ${maxSessions}`);
-    }
-    this.maxSessions = maxSessions;
+    this.maxSessions = integerAtLeast(1, 'MemorySessionStore', 'maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
   }
 
   /** Sessions held, including ended ones the sweeper has not collected yet. */
@@ -83,8 +80,9 @@ export class MemorySessionStore implements SessionStore {
     const slot = this.#slotOf.get(key);
     if (slot === undefined) return undefined;
     const record = this.#recordAt(slot);
-    if (!isLive(record, now)) return undefined;
-    record.idleDeadlineAt = extendedIdleDeadline(record, proposedDeadlineAt);
+    const idleDeadlineAt = extendedIdleDeadline(record, proposedDeadlineAt, now);
+    if (idleDeadlineAt === undefined) return undefined;
+    record.idleDeadlineAt = idleDeadlineAt;
     // The heap entry is left at the old, earlier time: takeExpired reschedules it when it comes
     // due. Keepalives, the hot path, so do no heap work at all.
     this.#times[slot * COLUMNS + IDLE] = record.idleDeadlineAt;

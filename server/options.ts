@@ -1,6 +1,8 @@
 // Every option of the server side, with its default, validated in one place.
 import type { Context } from 'hono';
+import { BACKGROUND_HEADER, DEFAULT_BASE_PATH } from '../protocol/index.ts';
 import { MemorySessionStore } from './memory-store.ts';
+import { check, integerAtLeast } from './option-checks.ts';
 import type { EndReason } from './session.ts';
 import type { SessionStore } from './store.ts';
 
@@ -75,8 +77,6 @@ export interface IdleSessionOptions {
   logger?: Pick<Console, 'warn' | 'error'>;
 }
 
-export const BACKGROUND_HEADER = 'Idle-Logout-Background';
-
 export interface ResolvedOptions {
   idleTimeoutMs: number;
   warningMs: number;
@@ -100,11 +100,11 @@ export interface ResolvedOptions {
 /** WCAG 2.2 SC 2.2.1 (Timing Adjustable): the user gets at least 20 s to extend. */
 export const WCAG_MIN_WARNING_MS = 20_000;
 
-function positiveInteger(name: string, value: number, { allowZero = false } = {}): number {
-  if (!Number.isInteger(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new TypeError(`idle-logout: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer number of milliseconds, got ${String(value)}`);
-  }
-  return value;
+const OWNER = 'idle-logout';
+
+/** A duration option in whole milliseconds: at least 1, or at least 0 where 0 means "off". */
+function durationMs(name: string, value: number, min: 0 | 1 = 1): number {
+  return integerAtLeast(min, OWNER, name, value, ' number of milliseconds');
 }
 
 function isBackgroundByHeader(c: Context): boolean {
@@ -112,32 +112,32 @@ function isBackgroundByHeader(c: Context): boolean {
 }
 
 export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOptions {
-  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs ?? 300_000);
-  const warningMs = positiveInteger('warningMs', options.warningMs ?? 60_000, { allowZero: true });
-  const absoluteTimeoutMs = positiveInteger('absoluteTimeoutMs', options.absoluteTimeoutMs ?? 43_200_000);
-  if (warningMs >= idleTimeoutMs) {
-    throw new RangeError(`idle-logout: warningMs (${warningMs}) must be shorter than idleTimeoutMs (${idleTimeoutMs})`);
-  }
-  if (absoluteTimeoutMs < idleTimeoutMs) {
-    throw new RangeError(`idle-logout: absoluteTimeoutMs (${absoluteTimeoutMs}) must be at least idleTimeoutMs (${idleTimeoutMs})`);
-  }
-  const basePath = (options.basePath ?? '/session').replace(/\/+$/, '');
-  if (!basePath.startsWith('/')) {
-    throw new TypeError(`idle-logout: basePath must start with "/", got ${JSON.stringify(options.basePath)}`);
-  }
+  const idleTimeoutMs = durationMs('idleTimeoutMs', options.idleTimeoutMs ?? 300_000);
+  const warningMs = durationMs('warningMs', options.warningMs ?? 60_000, 0);
+  const absoluteTimeoutMs = durationMs('absoluteTimeoutMs', options.absoluteTimeoutMs ?? 43_200_000);
+  check(warningMs < idleTimeoutMs, OWNER, `warningMs (${warningMs}) must be shorter than idleTimeoutMs (${idleTimeoutMs})`);
+  check(absoluteTimeoutMs >= idleTimeoutMs, OWNER, `absoluteTimeoutMs (${absoluteTimeoutMs}) must be at least idleTimeoutMs (${idleTimeoutMs})`);
+  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
+  check(basePath.startsWith('/'), OWNER, `basePath must start with "/", got ${JSON.stringify(options.basePath)}`);
   const cookieName = options.cookie?.name ?? 'idle_session';
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName) || cookieName.startsWith('__')) {
-    throw new TypeError(`idle-logout: cookie.name must be a plain cookie token without a "__" prefix (it is added on https), got ${JSON.stringify(cookieName)}`);
-  }
+  check(
+    /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName) && !cookieName.startsWith('__'),
+    OWNER,
+    `cookie.name must be a plain cookie token without a "__" prefix (it is added on https), got ${JSON.stringify(cookieName)}`,
+  );
   for (const origin of options.allowedOrigins ?? []) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      throw new TypeError(`idle-logout: allowedOrigins entries must be origins like "https://app.example.com" (no path or trailing slash), got ${JSON.stringify(origin)}`);
-    }
+    check(
+      URL.canParse(origin) && new URL(origin).origin === origin,
+      OWNER,
+      `allowedOrigins entries must be origins like "https://app.example.com" (no path or trailing slash), got ${JSON.stringify(origin)}`,
+    );
   }
   const trustedProtoHeader = options.trustedProtoHeader?.toLowerCase();
-  if (trustedProtoHeader !== undefined && !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(trustedProtoHeader)) {
-    throw new TypeError(`idle-logout: trustedProtoHeader must be a header name like "x-forwarded-proto", got ${JSON.stringify(options.trustedProtoHeader)}`);
-  }
+  check(
+    trustedProtoHeader === undefined || /^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(trustedProtoHeader),
+    OWNER,
+    `trustedProtoHeader must be a header name like "x-forwarded-proto", got ${JSON.stringify(options.trustedProtoHeader)}`,
+  );
   const logger = options.logger ?? console;
   if (warningMs < WCAG_MIN_WARNING_MS) {
     logger.warn(`idle-logout: warningMs is ${warningMs} ms; WCAG 2.2 SC 2.2.1 asks for at least ${WCAG_MIN_WARNING_MS} ms to extend the session.`);
@@ -156,8 +156,8 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     csrf: options.csrf ?? true,
     isBackgroundRequest: options.isBackgroundRequest ?? isBackgroundByHeader,
     onSessionEnd: options.onSessionEnd,
-    sweepIntervalMs: positiveInteger('sweepIntervalMs', options.sweepIntervalMs ?? 1_000, { allowZero: true }),
-    storeTimeoutMs: positiveInteger('storeTimeoutMs', options.storeTimeoutMs ?? 2_000),
+    sweepIntervalMs: durationMs('sweepIntervalMs', options.sweepIntervalMs ?? 1_000, 0),
+    storeTimeoutMs: durationMs('storeTimeoutMs', options.storeTimeoutMs ?? 2_000),
     now: options.now ?? Date.now,
     logger,
   };

@@ -2,13 +2,13 @@
 // what only Redis does (TTLs, scripts, several clients), and an outage through a TCP proxy.
 // Under CI=true a missing Redis fails the run; elsewhere the suite is skipped with the reason.
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
-import type { EndedSession } from './options.ts';
+import { guardStore } from './guarded-store.ts';
+import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore } from './redis-store.ts';
 import { SessionStoreFullError, type SessionRecord } from './store.ts';
+import { createTestApp, T0 } from './testing/app.ts';
 import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
@@ -49,7 +49,6 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
 });
 
-const T0 = 1_700_000_000_000;
 const IDLE = 300_000;
 const ABSOLUTE = 43_200_000;
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
@@ -65,6 +64,13 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
   describeSessionStoreContract('RedisSessionStore', async () => {
     const prefix = freshPrefix();
     return { store: new RedisSessionStore({ client: admin, prefix }), cleanup: () => dropKeys(admin, prefix) };
+  });
+
+  // As the server uses it: bounded in time, with the late-command refusal that adoptTimeLimit turns on.
+  describeSessionStoreContract('guardStore(RedisSessionStore)', async () => {
+    const prefix = freshPrefix();
+    const store = guardStore(new RedisSessionStore({ client: admin, prefix }), { timeLimitMs: 2_000, now: Date.now, logger: console });
+    return { store, cleanup: () => dropKeys(admin, prefix) };
   });
 
   describe('keys and TTLs', () => {
@@ -224,31 +230,17 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
     afterAll(() => proxy.close());
 
     async function setupApp() {
-      let clock = T0;
-      const ended: EndedSession[] = [];
       // The client as docs/redis.md recommends, except that the offline queue stays on (the
       // default): the one time bound must keep queued commands from running late.
       const client = await connect({ url: proxy.url, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
       const store = new RedisSessionStore({ client, prefix: freshPrefix() });
-      const idle = createIdleSession({ store, now: () => clock, sweepIntervalMs: 0, storeTimeoutMs: BOUND_MS, logger: quiet, onSessionEnd: (e) => void ended.push(e) });
-      const app = new Hono<IdleSessionEnv>();
-      app.use(idle.middleware);
-      app.route('/', idle.routes);
-      app.post('/login', async (c) => {
-        await idle.signIn(c, 'alice');
-        return c.json({ ok: true });
-      });
-      app.get('/app', async (c) => c.json({ subject: (await c.var.getSession())?.subject ?? null }));
+      const server = createTestApp({ store, storeTimeoutMs: BOUND_MS, logger: quiet });
       const send = async (method: string, path: string, cookie?: string): Promise<Response> =>
-        app.request(`http://localhost${path}`, {
-          method,
-          headers: { 'Sec-Fetch-Site': 'same-origin', ...(cookie ? { Cookie: cookie } : {}) },
+        server.send(method, path, {
+          headers: { 'Sec-Fetch-Site': 'same-origin' },
+          ...(cookie ? { cookie } : {}),
+          ...(path === '/login' ? { body: '{"username":"alice"}' } : {}),
         });
-      async function signIn() {
-        const response = await send('POST', '/login');
-        expect(response.status).toBe(200);
-        return response.headers.getSetCookie()[0]!.split(';')[0]!;
-      }
       async function untilAnswered(cookie: string): Promise<Response> {
         const deadline = Date.now() + 5_000;
         for (;;) {
@@ -257,7 +249,8 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       }
-      return { idle, ended, send, signIn, untilAnswered, advance: (ms: number) => void (clock += ms) };
+      const signIn = async () => (await server.signIn()).cookie;
+      return { idle: server.idle, ended: server.ended, send, signIn, untilAnswered, advance: server.advance };
     }
 
     async function expectUnavailable(...pending: Promise<Response>[]) {

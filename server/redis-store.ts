@@ -2,6 +2,7 @@
 // one round trip, every rule that two instances could race applied atomically in a Lua script.
 // Web standards only (Web Crypto, TextDecoder, performance.now): the node-redis client is the
 // app's, passed in.
+import { check, integerAtLeast } from './option-checks.ts';
 import { RedisClock } from './redis-clock.ts';
 import {
   SessionStoreFullError,
@@ -10,6 +11,8 @@ import {
   type SessionRecord,
   type SessionStore,
 } from './store.ts';
+
+const OWNER = 'RedisSessionStore';
 
 /** The arguments node-redis takes for `EVAL` / `EVALSHA`. */
 export interface RedisScriptOptions {
@@ -100,7 +103,8 @@ return 'ok'
 `;
 
 // KEYS: record. ARGV: sentAt, bound, proposed idle deadline, now, grace ms. The store's one rule
-// (session.ts extendedIdleDeadline): never earlier, never past the absolute deadline, only while
+// (session.ts extendedIdleDeadline; the contract suite holds this copy to it and to the cases in
+// server/testing/deadline-rule.ts): never earlier, never past the absolute deadline, only while
 // live at the time Redis runs it; never creates. A keepalive that left while the session was live
 // but arrives after its end must not revive it: another instance may already have answered 401.
 // The index keeps the old, earlier score: takeExpired re-scores it when it comes due, so
@@ -251,12 +255,6 @@ function isFlagsUnsupportedError(error: unknown): boolean {
   return error instanceof Error && error.message.includes("unexpected symbol near '#'");
 }
 
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`RedisSessionStore: ${name} must be a non-negative integer, got ${String(value)}`);
-  }
-  return value;
-}
 
 /**
  * Sessions in Redis, shared by every server instance that uses the same Redis and prefix. Each
@@ -299,21 +297,20 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(options: RedisSessionStoreOptions) {
     const { client } = options;
-    if (typeof client?.evalSha !== 'function' || typeof client.withCommandOptions !== 'function') {
-      throw new TypeError('RedisSessionStore: client must be a node-redis client, e.g. createClient() from "redis"');
-    }
-    if ('commandTimeoutMs' in options) {
-      throw new TypeError(
-        "RedisSessionStore: commandTimeoutMs is gone. createIdleSession's storeTimeoutMs (default 2000) is the one time bound of every store call, and the store follows it: remove commandTimeoutMs and set storeTimeoutMs instead.",
-      );
-    }
+    check(
+      typeof client?.evalSha === 'function' && typeof client.withCommandOptions === 'function',
+      OWNER,
+      'client must be a node-redis client, e.g. createClient() from "redis"',
+    );
+    check(
+      !('commandTimeoutMs' in options),
+      OWNER,
+      "commandTimeoutMs is gone. createIdleSession's storeTimeoutMs (default 2000) is the one time bound of every store call, and the store follows it: remove commandTimeoutMs and set storeTimeoutMs instead.",
+    );
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    if (typeof this.prefix !== 'string') throw new TypeError('RedisSessionStore: prefix must be a string');
-    this.expiryGraceMs = nonNegativeInteger('expiryGraceMs', options.expiryGraceMs ?? DEFAULT_EXPIRY_GRACE_MS);
-    if (options.maxSessions !== undefined && (!Number.isInteger(options.maxSessions) || options.maxSessions < 1)) {
-      throw new TypeError(`RedisSessionStore: maxSessions must be a positive integer, got ${String(options.maxSessions)}`);
-    }
-    this.maxSessions = options.maxSessions;
+    check(typeof this.prefix === 'string', OWNER, 'prefix must be a string');
+    this.expiryGraceMs = integerAtLeast(0, OWNER, 'expiryGraceMs', options.expiryGraceMs ?? DEFAULT_EXPIRY_GRACE_MS);
+    this.maxSessions = options.maxSessions === undefined ? undefined : integerAtLeast(1, OWNER, 'maxSessions', options.maxSessions);
     this.#appClient = client;
     this.#client = client;
     this.#indexKey = this.prefix + INDEX_SUFFIX;

@@ -1,5 +1,6 @@
 // The session rules, in one place: deadlines, caps and why a session ended. Pure functions of
 // (record, now): no store, no HTTP, no clock of their own. Routes and stores call these.
+import { statusBody, type StatusBody } from '../protocol/index.ts';
 import type { SessionRecord } from './store.ts';
 
 export type EndReason = 'idle' | 'absolute' | 'signed-out';
@@ -10,13 +11,27 @@ export interface SessionSchedule {
   absoluteTimeoutMs: number;
 }
 
-/** The body of `GET /session` and of a successful keepalive (docs/protocol.md). */
-export interface ActiveStatusBody {
-  state: 'active';
+/** The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after `requireSession`). */
+export interface ActiveSession {
+  subject: string;
+  data: unknown;
+  createdAt: number;
+  idleDeadlineAt: number;
+  absoluteDeadlineAt: number;
+  /** Time left before the session ends, after this request's own extension. */
   remainingMs: number;
-  idleTimeoutMs: number;
-  warningMs: number;
-  absoluteRemainingMs: number;
+}
+
+/** A live record as the app sees it at `now`. */
+export function activeSession(record: SessionRecord, now: number): ActiveSession {
+  return {
+    subject: record.subject,
+    data: record.data,
+    createdAt: record.createdAt,
+    idleDeadlineAt: record.idleDeadlineAt,
+    absoluteDeadlineAt: record.absoluteDeadlineAt,
+    remainingMs: Math.ceil(sessionEndsAt(record) - now),
+  };
 }
 
 export function newSessionRecord(
@@ -55,10 +70,16 @@ export function proposedIdleDeadline(now: number, idleMs: number, idleTimeoutMs:
 }
 
 /**
- * The store's one rule: a deadline never moves earlier and never passes the absolute lifetime.
- * Stores apply it atomically (the memory store calls this; the Redis store runs it in Lua).
+ * The store's one rule: the idle deadline a keepalive leaves — never earlier, never past the
+ * absolute lifetime, and only while the session is live at `now` (undefined: it has ended and
+ * is not revived). Stores apply it atomically (the memory store calls this; the Redis store runs
+ * a copy in Lua); server/testing/deadline-rule.ts holds both to the same table of cases.
+ *
+ * @example
+ * extendedIdleDeadline({ ...record, idleDeadlineAt: 300, absoluteDeadlineAt: 400 }, 900, 100) // 400
  */
-export function extendedIdleDeadline(record: SessionRecord, proposedDeadlineAt: number): number {
+export function extendedIdleDeadline(record: SessionRecord, proposedDeadlineAt: number, now: number): number | undefined {
+  if (!isLive(record, now)) return undefined;
   return Math.min(Math.max(record.idleDeadlineAt, proposedDeadlineAt), record.absoluteDeadlineAt);
 }
 
@@ -72,12 +93,11 @@ export function activeStatusBody(
   record: SessionRecord,
   now: number,
   schedule: SessionSchedule,
-): ActiveStatusBody {
-  return {
-    state: 'active',
+): StatusBody {
+  return statusBody({
     remainingMs: Math.ceil(sessionEndsAt(record) - now),
     idleTimeoutMs: schedule.idleTimeoutMs,
     warningMs: schedule.warningMs,
     absoluteRemainingMs: Math.ceil(record.absoluteDeadlineAt - now),
-  };
+  });
 }

@@ -2,6 +2,8 @@
 // (memory and Redis). Call it from a store's test file.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionRecord, SessionStore } from '../store.ts';
+import { extendedIdleDeadline } from '../session.ts';
+import { DEADLINE_CASES, T0 } from './deadline-rule.ts';
 
 export interface StoreUnderTest {
   store: SessionStore;
@@ -9,7 +11,6 @@ export interface StoreUnderTest {
   cleanup?: () => Promise<void>;
 }
 
-const T0 = 1_700_000_000_000;
 const IDLE = 300_000;
 const ABSOLUTE = 43_200_000;
 
@@ -52,6 +53,27 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       const capped = freshKey();
       await store.create(capped, record({ idleDeadlineAt: T0 + 10_000, absoluteDeadlineAt: T0 + 5_000 }));
       expect(await store.get(capped, T0 + 5_000)).toBeUndefined();
+    });
+
+    // The deadline rule, case by case (server/testing/deadline-rule.ts): what extend answers, and
+    // what the store holds afterwards. Each store must also agree with session.ts's statement of
+    // the rule, so that a change there that a store's own copy (Lua) lacks fails that store too.
+    it.each(DEADLINE_CASES)('the deadline rule: $name', async ({ session, proposedDeadlineAt, now, expected }) => {
+      const key = freshKey();
+      const before = session && record({ idleDeadlineAt: T0 + session.idleDeadlineAt, absoluteDeadlineAt: T0 + session.absoluteDeadlineAt });
+      if (before) await store.create(key, before);
+      const extended = await store.extend(key, T0 + proposedDeadlineAt, T0 + now);
+      expect(extended?.idleDeadlineAt, 'the store agrees with session.ts extendedIdleDeadline').toBe(
+        before && extendedIdleDeadline(before, T0 + proposedDeadlineAt, T0 + now),
+      );
+      if (expected === 'not-live') {
+        expect(extended).toBeUndefined();
+        // Untouched: still there at an earlier time with its old deadline, if it ever existed.
+        expect(await store.get(key, T0)).toEqual(before);
+      } else {
+        expect(extended).toEqual({ ...before, idleDeadlineAt: T0 + expected });
+        expect(await store.get(key, T0 + now)).toEqual({ ...before, idleDeadlineAt: T0 + expected });
+      }
     });
 
     it('extend moves the deadline later, never earlier, never past the absolute deadline', async () => {

@@ -1,0 +1,86 @@
+// The protocol's three routes (docs/protocol.md), and 405 for other methods on their paths.
+import { Hono, type Context } from 'hono';
+import { KEEPALIVE_PATH, LOGOUT_BODY, LOGOUT_PATH, STATUS_PATH } from '../protocol/index.ts';
+import { answer, errorAnswer, storeFailureCode } from './answers.ts';
+import { readKeepaliveBody } from './body.ts';
+import { csrfRefusal } from './csrf.ts';
+import type { IdleSessionEnv } from './env.ts';
+import { findSession, mayClearCookie, type SessionLookup } from './find-session.ts';
+import type { SessionParts } from './parts.ts';
+import { activeStatusBody } from './session.ts';
+import { endSessionsOf } from './sign-in.ts';
+
+const SIGNED_OUT_CODES = {
+  none: 'no-session',
+  invalid: 'invalid-session',
+  unknown: 'unknown-session',
+  ambiguous: 'ambiguous-session',
+} as const;
+
+export interface ProtocolRoutes {
+  routes: Hono<IdleSessionEnv>;
+  /** Whether a protocol route answered `c`: such a request is never activity, wherever mounted. */
+  answered(c: Context): boolean;
+}
+
+/**
+ * The routes under `basePath`. Store failures answer the protocol's 503.
+ *
+ * @example
+ * const { routes } = protocolRoutes(parts, '/session');
+ * app.route('/', routes);
+ */
+export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolRoutes {
+  const routes = new Hono<IdleSessionEnv>();
+  const protocolRequests = new WeakSet<Context>();
+
+  /**
+   * A protocol route's handler, marked so the middleware never counts its request as activity.
+   * Marked in the handler, not by path: `app.route('/api', idle.routes)` moves the paths, and a
+   * status request must never extend wherever it is mounted.
+   */
+  function route(handler: (c: Context) => Promise<Response> | Response) {
+    return async (c: Context) => {
+      protocolRequests.add(c);
+      try {
+        return await handler(c);
+      } catch (error) {
+        return errorAnswer(c, storeFailureCode(error));
+      }
+    };
+  }
+
+  /** The status answer for what `findSession` found. */
+  function sessionAnswer(c: Context, found: SessionLookup): Response {
+    if (found.kind === 'live') return answer(c, 200, activeStatusBody(found.record, parts.now(), parts.schedule));
+    const cookies = parts.cookie.read(c);
+    if (mayClearCookie(found.kind, cookies)) parts.cookie.clear(c);
+    return errorAnswer(c, SIGNED_OUT_CODES[found.kind]);
+  }
+
+  routes.get(basePath + STATUS_PATH, route(async (c) => sessionAnswer(c, await findSession(parts, parts.cookie.read(c)))));
+
+  routes.post(basePath + KEEPALIVE_PATH, route(async (c) => {
+    const refusal = csrfRefusal(parts.csrf, c.req.raw, 'protocol-route');
+    if (refusal !== undefined) return errorAnswer(c, 'csrf', refusal);
+    const body = await readKeepaliveBody(c.req.raw);
+    if ('error' in body) return errorAnswer(c, body.error, body.message);
+    return sessionAnswer(c, await findSession(parts, parts.cookie.read(c), body.idleMs));
+  }));
+
+  routes.post(basePath + LOGOUT_PATH, route(async (c) => {
+    const refusal = csrfRefusal(parts.csrf, c.req.raw, 'protocol-route');
+    if (refusal !== undefined) return errorAnswer(c, 'csrf', refusal);
+    await endSessionsOf(parts, c);
+    return answer(c, 200, LOGOUT_BODY);
+  }));
+
+  for (const [path, allow] of [[STATUS_PATH, 'GET, HEAD'], [KEEPALIVE_PATH, 'POST'], [LOGOUT_PATH, 'POST']] as const) {
+    routes.all(basePath + path, route((c) => {
+      c.header('Allow', allow);
+      return errorAnswer(c, 'method-not-allowed', `${c.req.method} is not allowed here; use ${allow}.`);
+    }));
+  }
+
+  return { routes, answered: (c) => protocolRequests.has(c) };
+}
