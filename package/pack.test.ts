@@ -80,12 +80,22 @@ beforeAll(async () => {
   // The app's own files (package/consumer: a server, pages, tsconfigs), and its own hono.
   await cp(fileURLToPath(new URL('consumer', import.meta.url)), consumer, { recursive: true });
   await symlink(join(ROOT, 'node_modules/hono'), join(consumer, 'node_modules/hono'), 'dir');
+  await writeFile(join(consumer, 'server/quick-start.ts'), await quickStartServer());
   tools = await toolsReady;
 }, 180_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+/** The README's Quick start server, as written there, with the one function it leaves to the app. */
+async function quickStartServer(): Promise<string> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const quickStart = readme.slice(readme.indexOf('## Quick start'));
+  const code = /```ts\n([\s\S]*?)```/.exec(quickStart)?.[1];
+  if (!code) throw new Error('README.md: the Quick start has no ```ts block');
+  return `${code}\ndeclare function checkPassword(c: unknown): Promise<string>;\n`;
+}
 
 describe('npm pack', () => {
   it('ships the built code, types, LICENSE, CHANGELOG and metadata, and nothing test-only', async () => {
@@ -122,7 +132,7 @@ describe('installed from the tarball', () => {
     expect(installedByNpm).toEqual(['idle-logout']);
   });
 
-  it('typechecks a strict Hono server and a page using the IdleLogout global, with bundler and nodenext resolution', async () => {
+  it('typechecks the README\'s Quick start server, a strict Hono server and a page using the IdleLogout global, with bundler and nodenext resolution', async () => {
     await sh('node', [TSC, '-p', 'tsconfig.bundler.json'], consumer);
     await sh('node', [TSC, '-p', 'tsconfig.nodenext.json'], consumer);
   });
