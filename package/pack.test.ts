@@ -79,7 +79,7 @@ beforeAll(async () => {
   installedByNpm = (await readdir(join(consumer, 'node_modules'))).filter((name) => !name.startsWith('.'));
   // The app's own files (package/consumer: a server, pages, tsconfigs), and its own hono.
   await cp(fileURLToPath(new URL('consumer', import.meta.url)), consumer, { recursive: true });
-  await symlink(join(ROOT, 'node_modules/hono'), join(consumer, 'node_modules/hono'), 'dir');
+  for (const peer of ['hono', 'vitest']) await symlink(join(ROOT, 'node_modules', peer), join(consumer, 'node_modules', peer), 'dir');
   await writeFile(join(consumer, 'server/quick-start.ts'), await quickStartServer());
   tools = await toolsReady;
 }, 180_000);
@@ -141,6 +141,25 @@ describe('installed from the tarball', () => {
     await sh('node', [TSC, '-p', 'tsconfig.nodenext.json', '--noEmit', 'false', '--outDir', 'out'], consumer);
     const answers = JSON.parse(await sh('node', ['out/server/check.js'], consumer)) as Record<string, number>;
     expect(answers).toEqual({ 'status signed out': 401, 'sign in': 303, status: 200, keepalive: 200, logout: 200, 'status after logout': 401 });
+  });
+
+  it('idle-logout/server/testing runs the store contract suite (with Vitest) in a store author\'s project: passes a good store, fails a broken one', async () => {
+    // A Vitest of its own in the consumer, as a store author runs it; the outer run's variables would
+    // make it think it is a worker of this one.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST') && name !== 'NODE_ENV'));
+    const vitest = join(ROOT, 'node_modules/vitest/vitest.mjs');
+    await run('node', [vitest, 'run', 'store', '--reporter=json', '--outputFile=store-results.json'], { cwd: consumer, env, timeout: 60_000 }).catch(() => undefined);
+    const report = JSON.parse(await readFile(join(consumer, 'store-results.json'), 'utf8')) as {
+      testResults: { name: string; assertionResults: { status: string }[] }[];
+    };
+    const counts = (file: string) => {
+      const results = report.testResults.find((r) => r.name.endsWith(file))?.assertionResults ?? [];
+      return { passed: results.filter((r) => r.status === 'passed').length, failed: results.filter((r) => r.status === 'failed').length };
+    };
+    const good = counts('memory.test.ts');
+    expect(good.failed).toBe(0);
+    expect(good.passed).toBeGreaterThan(10);
+    expect(counts('forgetful.test.ts').failed).toBeGreaterThan(0);
   });
 
   it('require() loads the server entries (Node ≥ 20.19 loads ES modules with require)', async () => {
