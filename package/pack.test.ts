@@ -79,7 +79,13 @@ function toolsOrSkip(installed: NpmTools, skip: (note: string) => void): string 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'idle-logout-pack-'));
   const toolsReady = installTools(TOOLS);
-  await sh('npm', ['pack', '--pack-destination', work, '--silent'], ROOT, 90_000);
+  // Packed from a copy of the repository's files with no dist/, as a fresh clone is: `prepack` must
+  // build. (Packing here would also rebuild this checkout's dist/ under the other suites' feet.)
+  const clone = join(work, 'clone');
+  const files = (await sh('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], ROOT)).split('\0').filter(Boolean);
+  for (const file of files) if (existsSync(join(ROOT, file))) await cp(join(ROOT, file), join(clone, file));
+  await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  await sh('npm', ['pack', '--pack-destination', work, '--silent'], clone, 90_000);
   const packed = (await readdir(work)).filter((name) => name.endsWith('.tgz'));
   expect(packed).toHaveLength(1);
   tarball = join(work, packed[0]!);
