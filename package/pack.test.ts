@@ -4,9 +4,10 @@
 // The tarball installs with `--offline`: it has no dependencies, so npm needs nothing else. The
 // consumers' own tools (hono, vitest, TypeScript, Vite) are this repo's copies, linked in, so that
 // the run needs no network. publint, @arethetypeswrong/cli, TypeScript 4.9 (the types' floor) and
-// the runtimes the README names (Bun, Deno, workerd: npm packages that carry their binaries) come
-// from the npm registry once, into cache folders in the temp folder; where npm cannot get them,
-// those checks skip and say why — except under CI=true, where they must run.
+// the runtimes the README names (Bun, Deno, Wrangler with workerd, and the Node 22 that Wrangler
+// needs: npm packages that carry their binaries) come from the npm registry once, into cache
+// folders in the temp folder; where npm cannot get them, those checks skip and say why — except
+// under CI=true, where they must run.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -27,7 +28,8 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
  * in npm packages. Install scripts are not needed: the binaries come as optional dependencies.
  */
 const TOOLS = npmTools(['typescript@4.9.5', 'publint@0.3.25', '@arethetypeswrong/cli@0.18.5']);
-const RUNTIMES = npmTools(['bun@1.4.5', 'deno@2.9.6', 'workerd@1.20261117.1']);
+// Wrangler 4 needs Node >= 22.12; npm ships Node itself too (node-<platform>-<arch>), so it runs here.
+const RUNTIMES = npmTools(['bun@1.4.5', 'deno@2.9.6', 'wrangler@4.164.0', `node-${process.platform}-${process.arch}@22.22.0`]);
 
 let work: string;
 let tarball: string;
@@ -236,7 +238,7 @@ describe('the Quick start server, unchanged, under each runtime the README names
 
   it('Node (@hono/node-server)', async () => {
     await sh('node', [TSC, '-p', 'tsconfig.nodenext.json', '--noEmit', 'false', '--outDir', 'out'], consumer);
-    expect(await statusesServedBy((port) => spawn('node', ['node-serve.mjs'], { cwd: consumer, env: { ...process.env, PORT: String(port) } }))).toEqual(ROUND_TRIP);
+    expect(await servedBy((port) => spawn('node', ['node-serve.mjs'], { cwd: consumer, env: { ...process.env, PORT: String(port) } }), roundTrip)).toEqual(ROUND_TRIP);
   });
 
   it('Bun', async ({ skip }) => {
@@ -245,67 +247,74 @@ describe('the Quick start server, unchanged, under each runtime the README names
     const platform = (await readdir(oven)).find((name) => existsSync(join(oven, name, 'bin/bun')));
     if (!platform) throw new Error(`npm installed no Bun binary for ${process.platform}-${process.arch} in ${oven}`);
     const bin = join(oven, platform, 'bin/bun');
-    expect(await statusesServedBy((port) => spawn(bin, ['run', 'runtime/quick-start.ts'], { cwd: consumer, env: { ...process.env, PORT: String(port) } }))).toEqual(ROUND_TRIP);
+    expect(await servedBy((port) => spawn(bin, ['run', 'runtime/quick-start.ts'], { cwd: consumer, env: { ...process.env, PORT: String(port) } }), roundTrip)).toEqual(ROUND_TRIP);
   });
 
   it('Deno', async ({ skip }) => {
     const bin = join(toolsOrSkip(runtimes, skip), 'node_modules/.bin/deno');
     const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(work, 'deno-cache') };
-    expect(await statusesServedBy((port) => spawn(bin, ['serve', '--allow-net', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', String(port), 'runtime/quick-start.ts'], { cwd: consumer, env }))).toEqual(ROUND_TRIP);
+    expect(await servedBy((port) => spawn(bin, ['serve', '--allow-net', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', String(port), 'runtime/quick-start.ts'], { cwd: consumer, env }), roundTrip)).toEqual(ROUND_TRIP);
   });
 
-  it('Cloudflare Workers (workerd, bundled as Wrangler does)', async ({ skip }) => {
-    const bin = join(toolsOrSkip(runtimes, skip), 'node_modules/.bin/workerd');
-    await build({
-      root: consumer,
-      configFile: false,
-      logLevel: 'silent',
-      ssr: { noExternal: true, target: 'webworker' },
-      build: { ssr: 'runtime/quick-start.ts', outDir: 'runtime/out', target: 'es2022', minify: false, rolldownOptions: { output: { format: 'es', entryFileNames: 'worker.js' } } },
-    });
-    const output: string[] = [];
-    const statuses = await statusesServedBy(async (port) => {
-      await writeFile(join(consumer, 'runtime/workerd.capnp'), workerdConfig(port));
-      const child = spawn(bin, ['serve', 'runtime/workerd.capnp'], { cwd: consumer });
-      child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-      return child;
-    });
-    expect(statuses).toEqual(ROUND_TRIP);
-    // No timer at startup; it says once where sweeping goes instead.
-    expect(output.join('')).toContain('Call idle.sweepExpired() from a scheduled handler');
-  });
+  it('Cloudflare Workers (wrangler dev, on Node 22): the Quick start as written, and the documented Cron Trigger ends an idle session', async ({ skip }) => {
+    const dir = toolsOrSkip(runtimes, skip);
+    const node22 = join(dir, `node_modules/node-${process.platform}-${process.arch}/bin/node`);
+    const wrangler = join(dir, 'node_modules/wrangler/bin/wrangler.js');
+    const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(work, 'wrangler-config') };
+    const dev = (script: string) => (port: number) =>
+      spawn(node22, [wrangler, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--compatibility-date', '2026-11-01', '--test-scheduled'], { cwd: consumer, env });
 
-  it('Wrangler (the CLI itself): marked not run', ({ skip }) => {
-    // Wrangler 4 refuses to start below Node 22.12 (this suite's floor is 20.19), so it is not
-    // installed here; workerd, the runtime it bundles for and runs, serves the server above.
-    const reason = `not run: wrangler needs Node >= 22.12 (this is ${process.versions.node}); workerd, which it runs, is tested instead`;
-    console.warn(`package/pack.test.ts: Wrangler ${reason}`);
-    skip(reason);
+    const quickStart = await servedBy(dev('runtime/quick-start.ts'), async (origin, output) => ({
+      statuses: await roundTrip(origin),
+      // No timer at startup (Workers throw on one); it says once where sweeping goes instead.
+      hint: output().includes('Call idle.sweepExpired() from a scheduled handler'),
+    }));
+    expect(quickStart).toEqual({ statuses: ROUND_TRIP, hint: true });
+
+    const ended = await servedBy(dev('workers/worker.ts'), async (origin, output) => {
+      const signIn = await fetch(`${origin}/login`, { method: 'POST', headers: { 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/json' }, body: '{"username":"alice"}' });
+      expect(signIn.status).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the 2 s idle deadline
+      expect(output()).not.toContain('session ended');
+      expect((await fetch(`${origin}/__scheduled?cron=*+*+*+*+*`)).status).toBe(200);
+      return waitFor(() => /session ended: alice idle/.test(output()), 10_000).then(() => output().match(/session ended: .*/g));
+    });
+    expect(ended).toEqual(['session ended: alice idle']);
   });
 });
 
 /** What the three protocol routes answer, in order: before sign-in, signed in, kept alive, signed out. */
 const ROUND_TRIP = { 'status signed out': 401, 'sign in': 303, status: 200, keepalive: 200, logout: 200, 'status after logout': 401 };
 
-/** Starts a server on a free port, waits (bounded) until it answers, runs the round trip, stops it. */
-async function statusesServedBy(start: (port: number) => ReturnType<typeof spawn> | Promise<ReturnType<typeof spawn>>): Promise<Record<string, number>> {
+/** Starts a server on a free port, waits (bounded) until it answers, uses it, stops it. */
+async function servedBy<T>(
+  start: (port: number) => ReturnType<typeof spawn> | Promise<ReturnType<typeof spawn>>,
+  use: (origin: string, output: () => string) => Promise<T>,
+): Promise<T> {
   const port = await freePort();
   const child = await start(port);
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const chunks: string[] = [];
+  const output = () => chunks.join('');
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
   try {
     const origin = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const answered = await fetch(`${origin}/session`).then(() => true, () => false);
-      if (answered) break;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not answer on ${origin}:\n${output.join('')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return await roundTrip(origin);
+    const answers = () => fetch(`${origin}/session`).then(() => true, () => child.exitCode !== null && Promise.reject(new Error('the server exited')));
+    await waitFor(answers, 30_000).catch((error: unknown) => {
+      throw new Error(`the server did not answer on ${origin} (${String(error)}):\n${output()}`);
+    });
+    return await use(origin, output);
   } finally {
     child.kill();
+  }
+}
+
+/** Resolves once `check` is true, re-checking every 100 ms; rejects after `timeoutMs`. */
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -331,17 +340,4 @@ function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
-}
-
-function workerdConfig(port: number): string {
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const worker :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "out/worker.js") ],
-  compatibilityDate = "2026-11-01",
-);
-`;
 }
