@@ -70,7 +70,7 @@ export default defineConfig(({ command, mode }) => {
     plugins: mode === 'iife' || mode === 'client' ? [dropUnusedBroadcastChannelMethods] : [],
     ...(build ? { build } : {}),
     test: {
-      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/**/*.test.ts'],
+      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
       environment: 'node',
       testTimeout: 20_000,
     },
