@@ -130,7 +130,7 @@ describe('npm pack', { timeout: 60_000 }, () => {
     for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'dist/client/index.js', 'dist/server/index.js', 'dist/server/redis.js', 'dist/server/testing.js', 'dist/idle-logout.iife.js', 'dist/types/global.d.ts']) {
       expect(files, file).toContain(file);
     }
-    expect(files.filter((f) => /\.test\.|test-tabs|(^|\/)testing\//.test(f) && !/server\/testing(\.js|\.js\.map|\/store-contract\.d\.ts|\/deadline-rule\.d\.ts)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|test-tabs|(^|\/)testing\//.test(f) && !/server\/testing(\.js|\.js\.map|\/store-contract\.d\.ts)$/.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('dist/demo') || /^(client|server|protocol|e2e|bench|demo)\//.test(f))).toEqual([]);
 
     const pkg = JSON.parse(await readFile(join(consumer, 'node_modules/idle-logout/package.json'), 'utf8'));
