@@ -250,7 +250,7 @@ describe('the Quick start server, unchanged, under each runtime the README names
 
   it('Node (@hono/node-server)', async () => {
     await sh('node', [TSC, '-p', 'tsconfig.nodenext.json', '--noEmit', 'false', '--outDir', 'out'], consumer);
-    expect(await servedBy((port) => spawn('node', ['node-serve.mjs'], { cwd: consumer, env: { ...process.env, PORT: String(port) } }), roundTrip)).toEqual(ROUND_TRIP);
+    expect(await servedBy((port) => ({ command: 'node', args: ['node-serve.mjs'], env: { PORT: String(port) } }), roundTrip)).toEqual(ROUND_TRIP);
   });
 
   it('Bun', async ({ skip }) => {
@@ -259,22 +259,26 @@ describe('the Quick start server, unchanged, under each runtime the README names
     const platform = (await readdir(oven)).find((name) => existsSync(join(oven, name, 'bin/bun')));
     if (!platform) throw new Error(`npm installed no Bun binary for ${process.platform}-${process.arch} in ${oven}`);
     const bin = join(oven, platform, 'bin/bun');
-    expect(await servedBy((port) => spawn(bin, ['run', 'runtime/quick-start.ts'], { cwd: consumer, env: { ...process.env, PORT: String(port) } }), roundTrip)).toEqual(ROUND_TRIP);
+    expect(await servedBy((port) => ({ command: bin, args: ['run', 'runtime/quick-start.ts'], env: { PORT: String(port) } }), roundTrip)).toEqual(ROUND_TRIP);
   });
 
   it('Deno', async ({ skip }) => {
     const bin = join(toolsOrSkip(runtimes, skip), 'node_modules/.bin/deno');
-    const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(work, 'deno-cache') };
-    expect(await servedBy((port) => spawn(bin, ['serve', '--allow-net', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', String(port), 'runtime/quick-start.ts'], { cwd: consumer, env }), roundTrip)).toEqual(ROUND_TRIP);
+    const env = { DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(work, 'deno-cache') };
+    const args = (port: number) => ['serve', '--allow-net', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', String(port), 'runtime/quick-start.ts'];
+    expect(await servedBy((port) => ({ command: bin, args: args(port), env }), roundTrip)).toEqual(ROUND_TRIP);
   });
 
   it('Cloudflare Workers (wrangler dev, on Node 22): the Quick start as written, and the documented Cron Trigger ends an idle session', async ({ skip }) => {
     const dir = toolsOrSkip(runtimes, skip);
     const node22 = join(dir, `node_modules/node-${process.platform}-${process.arch}/bin/node`);
     const wrangler = join(dir, 'node_modules/wrangler/bin/wrangler.js');
-    const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(work, 'wrangler-config') };
-    const dev = (script: string) => (port: number) =>
-      spawn(node22, [wrangler, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--compatibility-date', '2026-11-01', '--test-scheduled'], { cwd: consumer, env });
+    const env = { WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(work, 'wrangler-config') };
+    const dev = (script: string) => (port: number) => ({
+      command: node22,
+      args: [wrangler, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--compatibility-date', '2026-11-01', '--test-scheduled'],
+      env,
+    });
 
     const quickStart = await servedBy(dev('runtime/quick-start.ts'), async (origin, output) => ({
       statuses: await roundTrip(origin),
@@ -300,15 +304,19 @@ const ROUND_TRIP = { 'status signed out': 401, 'sign in': 303, status: 200, keep
 
 /** Starts a server on a free port, waits (bounded) until it answers, uses it, stops it. */
 async function servedBy<T>(
-  start: (port: number) => ReturnType<typeof spawn> | Promise<ReturnType<typeof spawn>>,
+  start: (port: number) => { command: string; args: string[]; env?: Record<string, string> },
   use: (origin: string, output: () => string) => Promise<T>,
 ): Promise<T> {
   const port = await freePort();
-  const child = await start(port);
+  const { command, args, env } = start(port);
+  // Its own process group: npm's launchers (deno's bin.cjs) and Wrangler start the real server as a
+  // child, which a signal to the launcher alone would leave running.
+  const child = spawn(command, args, { cwd: consumer, env: { ...process.env, ...env }, detached: true });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   const chunks: string[] = [];
   const output = () => chunks.join('');
-  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
   try {
     const origin = `http://127.0.0.1:${port}`;
     const answers = () => fetch(`${origin}/session`).then(() => true, () => child.exitCode !== null && Promise.reject(new Error('the server exited')));
@@ -317,7 +325,18 @@ async function servedBy<T>(
     });
     return await use(origin, output);
   } finally {
-    child.kill();
+    stopGroup(child.pid, 'SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    stopGroup(child.pid, 'SIGKILL'); // whatever of the group outlived the launcher, or ignored SIGTERM
+  }
+}
+
+function stopGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
   }
 }
 
