@@ -1,15 +1,20 @@
 import { builtinModules } from 'node:module';
-import type { Plugin } from 'vite';
+import type { BuildEnvironmentOptions, LibraryOptions, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // One config for the build and for Vitest.
 // Server tests run in Node; client tests opt into happy-dom per file or by folder below.
 //
-// `npm run build` runs two builds (one Vite build has one output format):
-//   vite build --mode esm   → dist/client/index.js and dist/server/index.js, ESM for `idle-logout/client`
-//                             and `idle-logout/server`; dependencies stay imports (npm installs them).
-//   vite build --mode iife  → dist/idle-logout.iife.js: the script-tag file, everything bundled
-//                             (dialog, broadcast-channel, idb-keyval), global `IdleLogout`.
+// `npm run build` runs three builds (one Vite build has one output format and one set of externals):
+//   vite build --mode server  → dist/server/{index,redis,testing}.js: ESM for `idle-logout/server`,
+//                               `/server/redis` and `/server/testing`; hono, redis and vitest stay imports
+//                               (the app's own copies, optional peers).
+//   vite build --mode client  → dist/client/index.js: `idle-logout/client`, self-contained ESM (idb-keyval
+//                               and broadcast-channel bundled, minified), so that one file serves bundlers,
+//                               `<script type="module">` and CDNs, and the package has no dependencies:
+//                               a server-only install pulls nothing of the client's (package/pack.test.ts).
+//   vite build --mode iife    → dist/idle-logout.iife.js: the script-tag file, everything bundled
+//                               (dialog, broadcast-channel, idb-keyval), global `IdleLogout`.
 const external = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || /^[@a-z]/i.test(id); // bare imports: packages
 
@@ -29,39 +34,45 @@ const dropUnusedBroadcastChannelMethods: Plugin = {
   },
 };
 
-export default defineConfig(({ mode }) => ({
-  plugins: mode === 'iife' ? [dropUnusedBroadcastChannelMethods] : [],
-  build:
-    mode === 'iife'
-      ? {
-          outDir: 'dist',
-          emptyOutDir: false,
-          target: 'es2022',
-          minify: true,
-          sourcemap: true,
-          lib: {
-            entry: 'client/script-tag.ts',
-            formats: ['iife'],
-            name: 'IdleLogout',
-            fileName: () => 'idle-logout.iife.js',
-          },
-        }
-      : {
-          outDir: 'dist',
-          emptyOutDir: false,
-          target: 'es2022',
-          minify: false, // readable in node_modules; apps minify their own bundles
-          sourcemap: true,
-          lib: {
-            entry: { 'client/index': 'client/index.ts', 'server/index': 'server/index.ts', 'server/redis': 'server/redis.ts' },
-            formats: ['es'],
-            fileName: (_format, name) => `${name}.js`,
-          },
-          rolldownOptions: { external },
-        },
-  test: {
-    include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 20_000,
+/** The two browser builds: everything bundled and minified, with a source map. */
+const browserBuild = (lib: LibraryOptions): BuildEnvironmentOptions => ({
+  outDir: 'dist',
+  emptyOutDir: false,
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  lib,
+});
+
+const builds: Record<string, BuildEnvironmentOptions> = {
+  server: {
+    outDir: 'dist',
+    emptyOutDir: true, // the first of the three: nothing stale (a deleted module's types) gets packed
+
+    target: 'es2022',
+    minify: false, // readable in node_modules; servers do not download it
+    sourcemap: true,
+    lib: {
+      entry: { 'server/index': 'server/index.ts', 'server/redis': 'server/redis.ts', 'server/testing': 'server/testing/store-contract.ts' },
+      formats: ['es'],
+      fileName: (_format, name) => `${name}.js`,
+    },
+    rolldownOptions: { external, output: { chunkFileNames: 'server/[name]-[hash].js' } },
   },
-}));
+  client: browserBuild({ entry: { 'client/index': 'client/index.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` }),
+  iife: browserBuild({ entry: 'client/script-tag.ts', formats: ['iife'], name: 'IdleLogout', fileName: () => 'idle-logout.iife.js' }),
+};
+
+export default defineConfig(({ command, mode }) => {
+  const build = builds[mode];
+  if (command === 'build' && !build) throw new Error(`vite build: no build called "${mode}"; use --mode ${Object.keys(builds).join(' | ')}.`);
+  return {
+    plugins: mode === 'iife' || mode === 'client' ? [dropUnusedBroadcastChannelMethods] : [],
+    ...(build ? { build } : {}),
+    test: {
+      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
+      environment: 'node',
+      testTimeout: 20_000,
+    },
+  };
+});

@@ -3,7 +3,14 @@
  * the values of marked form fields before signing out, restore them after the next sign-in.
  * Opt-in, because the values sit in IndexedDB, unencrypted, until restored, cleared or too old.
  */
-import { type UseStore, del, get, update } from 'idb-keyval';
+import { del, get, update } from 'idb-keyval';
+
+/**
+ * idb-keyval's `UseStore` (what its `createStore` returns), spelled out: idb-keyval is bundled into
+ * the published client, so its shipped types must not import the package. `tsc` checks the two
+ * agree where this one is passed to idb-keyval below.
+ */
+export type UseStore = <T>(txMode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
 
 export interface WorkKeeperOptions {
   document: Document;

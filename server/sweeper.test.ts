@@ -62,4 +62,24 @@ describe('the sweeper', () => {
       vi.useRealTimers();
     }
   });
+
+  // Cloudflare Workers throw on a timer set outside a request (workerd: "Disallowed operation called
+  // within global scope … setting a timeout"), and apps call createIdleSession at module scope.
+  it('where the runtime refuses a timer at startup, starts anyway, says to sweep from a scheduled handler, and sweeps when called', async () => {
+    const { inner } = await sweeperOver(1);
+    const refuse = vi.spyOn(globalThis, 'setInterval').mockImplementation(() => {
+      throw new Error('Disallowed operation called within global scope.');
+    });
+    const logger = { error: vi.fn() };
+    try {
+      const store = guardStore(inner, { timeLimitMs: 1_000, now: () => T0 + 5_000, logger });
+      const sweeper = startSweeper({ store, now: () => T0 + 5_000, intervalMs: 1_000, onEnded: () => {}, logger });
+      expect(logger.error).toHaveBeenCalledOnce();
+      expect(String(logger.error.mock.calls[0]?.[0])).toMatch(/sweepExpired\(\) from a scheduled handler.*sweepIntervalMs: 0/s);
+      expect(await sweeper.sweepExpired()).toBe(1);
+      sweeper.stop();
+    } finally {
+      refuse.mockRestore();
+    }
+  });
 });

@@ -60,14 +60,26 @@ export function startSweeper(options: SweeperOptions): Sweeper {
 
   let timer: ReturnType<typeof setInterval> | undefined;
   if (options.intervalMs > 0) {
-    timer = setInterval(() => {
-      sweepExpired().catch((error: unknown) => {
-        // The guarded store has logged an outage already, once per window.
-        if (!(error instanceof SessionStoreUnavailableError)) options.logger.error('idle-logout: sweeping ended sessions failed', error);
-      });
-    }, options.intervalMs);
-    // Do not keep a Node process alive just to sweep (the method does not exist everywhere).
-    (timer as { unref?: () => void }).unref?.();
+    try {
+      timer = setInterval(() => {
+        sweepExpired().catch((error: unknown) => {
+          // The guarded store has logged an outage already, once per window.
+          if (!(error instanceof SessionStoreUnavailableError)) options.logger.error('idle-logout: sweeping ended sessions failed', error);
+        });
+      }, options.intervalMs);
+      // Do not keep a Node process alive just to sweep (the method does not exist everywhere).
+      (timer as { unref?: () => void }).unref?.();
+    } catch (error) {
+      // Cloudflare Workers refuse a timer outside a request ("Disallowed operation called within
+      // global scope", developers.cloudflare.com/workers/runtime-apis/handlers/), where apps create
+      // the session; and their timers do not outlive a request. Sweeping is then a Cron Trigger's.
+      options.logger.error(
+        'idle-logout: this runtime allows no timer here (Cloudflare Workers), so ended sessions are not swept by themselves. ' +
+          'Call idle.sweepExpired() from a scheduled handler (a Cron Trigger) so that onSessionEnd fires for sessions nobody asks about again, ' +
+          'and pass sweepIntervalMs: 0 to createIdleSession to say you do.',
+        error,
+      );
+    }
   }
 
   return {

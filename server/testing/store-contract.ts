@@ -24,6 +24,14 @@ function freshKey(): string {
   return `k${keyCounter.toString().padStart(42, '0')}`;
 }
 
+/**
+ * Defines the SessionStore contract suite for one store (Vitest's describe/it/expect): shipped as
+ * `idle-logout/server/testing`, so that a third-party store runs the same suite as ours.
+ *
+ * @example
+ * import { describeSessionStoreContract } from 'idle-logout/server/testing';
+ * describeSessionStoreContract('MyStore', async () => ({ store: new MyStore(), cleanup: () => db.flush() }));
+ */
 export function describeSessionStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`${name}: SessionStore contract`, () => {
     let subject: StoreUnderTest;
