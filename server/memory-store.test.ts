@@ -3,7 +3,7 @@ import { MemorySessionStore } from './memory-store.ts';
 import { SessionStoreFullError, type SessionRecord } from './store.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 
-describeSessionStoreContract('MemorySessionStore', async () => ({ store: new MemorySessionStore() }));
+describeSessionStoreContract('MemorySessionStore', async (options) => ({ store: new MemorySessionStore(options) }));
 
 const T0 = 1_700_000_000_000;
 const record = (idleDeadlineAt = T0 + 1_000): SessionRecord => ({
