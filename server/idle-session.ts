@@ -9,14 +9,19 @@ import { guardStore } from './guarded-store.ts';
 import { requireSameOrigin, requireSession, sessionMiddleware } from './middleware.ts';
 import { resolveOptions, type IdleSessionOptions } from './options.ts';
 import { endReporter, type SessionParts } from './parts.ts';
+import type { SessionSummary } from '../protocol/index.ts';
 import { protocolRoutes } from './routes.ts';
 import type { ActiveSession, SessionSchedule } from './session.ts';
-import { signIn, signOut } from './sign-in.ts';
+import { endSession, endSessions, listSessions, updateSession } from './session-control.ts';
+import { sessionControlRoutes } from './session-routes.ts';
+import { signIn, signOut, type SignInOptions } from './sign-in.ts';
 import type { SessionStore } from './store.ts';
 import { startSweeper } from './sweeper.ts';
 
 export type { ActiveSession } from './session.ts';
 export type { IdleSessionEnv, IdleSessionVariables, RequiredSessionEnv } from './env.ts';
+export type { SessionSummary } from '../protocol/index.ts';
+export type { SignInOptions } from './sign-in.ts';
 
 /** The server half, as `createIdleSession` returns it. */
 export interface IdleSession {
@@ -24,6 +29,12 @@ export interface IdleSession {
   middleware: MiddlewareHandler<IdleSessionEnv>;
   /** The protocol routes under `basePath` (docs/protocol.md): `app.route('/', idle.routes)`. */
   routes: Hono<IdleSessionEnv>;
+  /**
+   * Optional: the signed-in user's own session routes under `basePath` — `GET /sessions`,
+   * `POST /sessions/end` `{handle}`, `POST /sessions/end-others` (docs/protocol.md). Mount them
+   * beside `routes` if your pages offer "your sessions": `app.route('/', idle.sessionRoutes)`.
+   */
+  sessionRoutes: Hono<IdleSessionEnv>;
   /**
    * Answers 401 `{"state":"signed-out"}` when the request has no live session, and the
    * protocol's 503 when the store cannot say. Use after `middleware` on routes that need a
@@ -57,7 +68,40 @@ export interface IdleSession {
    *   return c.json({ ok: true });
    * });
    */
-  signIn(c: Context, subject: string, data?: unknown): Promise<ActiveSession>;
+  signIn(c: Context, subject: string, data?: unknown, options?: SignInOptions): Promise<ActiveSession>;
+  /**
+   * The subject's live sessions, oldest first, each with a `handle` that is safe to show; with
+   * `current`, the session that request carries is marked `current: true`.
+   *
+   * @example
+   * app.get('/account/sessions', idle.requireSession, async (c) => c.json(await idle.listSessions(c.var.session.subject, c)));
+   */
+  listSessions(subject: string, current?: Context): Promise<SessionSummary[]>;
+  /**
+   * Ends the subject's session shown with `handle` (reason `revoked`); false if the subject has
+   * no such session — another subject's handle never matches.
+   *
+   * @example
+   * await idle.endSession(c.var.session.subject, handle);
+   */
+  endSession(subject: string, handle: string): Promise<boolean>;
+  /**
+   * Ends all of the subject's sessions (reason `revoked`), or all but the one `except` carries;
+   * resolves to how many ended. After a password change, end the others (ASVS 4.0.3 V3.3.3).
+   *
+   * @example
+   * await idle.endSessions(user.id, { except: c }); // after a password change
+   * await idle.endSessions(user.id);                // account locked by an admin
+   */
+  endSessions(subject: string, options?: { except?: Context }): Promise<number>;
+  /**
+   * Replaces the data of the request's live session atomically (a role change, a step-up) and
+   * `c.var.session` with it; null when the request has no live session. Never extends it.
+   *
+   * @example
+   * await idle.updateSession(c, { ...c.var.session.data, stepUpAt: Date.now() });
+   */
+  updateSession(c: Context, data: unknown): Promise<ActiveSession | null>;
   /**
    * Signs the request's session out from app code (the same as `POST {base}/logout`).
    *
@@ -111,6 +155,7 @@ export function createIdleSession(options: IdleSessionOptions = {}): IdleSession
     }),
     csrf: { csrf: settings.csrf, origins: createOriginCheck(settings.allowedOrigins, settings.trustedProtoHeader) },
     schedule,
+    maxSessionsPerSubject: settings.maxSessionsPerSubject,
     now,
     isBackgroundRequest: settings.isBackgroundRequest,
     reportEnded: endReporter(settings.onSessionEnd, logger),
@@ -121,10 +166,15 @@ export function createIdleSession(options: IdleSessionOptions = {}): IdleSession
   return {
     middleware: sessionMiddleware(parts, protocol.answered),
     routes: protocol.routes,
+    sessionRoutes: sessionControlRoutes(parts, settings.basePath, protocol),
     requireSession,
     requireSameOrigin: requireSameOrigin(parts),
-    signIn: (c, subject, data) => signIn(parts, c, subject, data),
+    signIn: (c, subject, data, signInOptions) => signIn(parts, c, subject, data, signInOptions),
     signOut: (c) => signOut(parts, c),
+    listSessions: (subject, current) => listSessions(parts, subject, current),
+    endSession: (subject, handle) => endSession(parts, subject, handle),
+    endSessions: (subject, endOptions) => endSessions(parts, subject, endOptions),
+    updateSession: (c, data) => updateSession(parts, c, data),
     sweepExpired: sweeper.sweepExpired,
     close: sweeper.stop,
     schedule: { ...schedule },

@@ -38,6 +38,14 @@ export interface IdleSessionOptions {
   absoluteTimeoutMs?: number;
   /** Where sessions live. Default: a new `MemorySessionStore`. */
   store?: SessionStore;
+  /**
+   * Most sessions one subject holds at once. A sign-in past it ends that subject's oldest
+   * session(s), reason `replaced`, in the same store step. Default 10: a person's phone, laptop,
+   * work machine, tablet and a few browser profiles, with room to spare — and one account (or
+   * one attacker with one account) can hold at most 10 of the store's slots, so filling the
+   * memory store's default 100 000 takes 10 000 distinct accounts, not one script.
+   */
+  maxSessionsPerSubject?: number;
   /** Base path of the protocol routes. Default `/session`. */
   basePath?: string;
   cookie?: SessionCookieOptions;
@@ -82,6 +90,7 @@ export interface ResolvedOptions {
   warningMs: number;
   absoluteTimeoutMs: number;
   store: SessionStore;
+  maxSessionsPerSubject: number;
   basePath: string;
   cookieName: string;
   cookieSecure: 'auto' | boolean;
@@ -147,6 +156,7 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     warningMs,
     absoluteTimeoutMs,
     store: options.store ?? new MemorySessionStore(),
+    maxSessionsPerSubject: integerAtLeast(1, OWNER, 'maxSessionsPerSubject', options.maxSessionsPerSubject ?? 10),
     basePath,
     cookieName,
     cookieSecure: options.cookie?.secure ?? 'auto',
