@@ -7,9 +7,9 @@ import type { EndReason } from './session.ts';
 import type { SessionStore } from './store.ts';
 
 /** What `onSessionEnd` receives, exactly once per ended session. */
-export interface EndedSession {
+export interface EndedSession<Data = unknown> {
   subject: string;
-  data?: unknown;
+  data?: Data;
   reason: EndReason;
   createdAt: number;
   /** When the server noticed (for `idle`/`absolute`, at most a sweep interval after the deadline). */
@@ -29,7 +29,8 @@ export interface SessionCookieOptions {
   sameSite?: 'Lax' | 'Strict';
 }
 
-export interface IdleSessionOptions {
+/** `Data` is the type of the session data the app gives `signIn` (see `createIdleSession<Data>()`). */
+export interface IdleSessionOptions<Data = unknown> {
   /** How long a session lives without activity. Default 300 000 (5 min). */
   idleTimeoutMs?: number;
   /** How long before the deadline clients warn. Default 60 000. Below 20 000 fails WCAG 2.2.1. */
@@ -74,7 +75,7 @@ export interface IdleSessionOptions {
    */
   isBackgroundRequest?: (c: Context) => boolean;
   /** Called exactly once per ended session, with why it ended. Errors are logged, never thrown. */
-  onSessionEnd?: (ended: EndedSession) => void | Promise<void>;
+  onSessionEnd?: (ended: EndedSession<Data>) => void | Promise<void>;
   /** How often ended sessions are collected (and `onSessionEnd` fired). Default 1000; 0 = never (call `sweepExpired()` yourself, e.g. from a cron on Workers). */
   sweepIntervalMs?: number;
   /** A store call slower than this counts as a failure (503). Default 2000. */
@@ -120,7 +121,7 @@ function isBackgroundByHeader(c: Context): boolean {
   return c.req.header(BACKGROUND_HEADER) === '1';
 }
 
-export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOptions {
+export function resolveOptions<Data>(options: IdleSessionOptions<Data> = {}): ResolvedOptions {
   const idleTimeoutMs = durationMs('idleTimeoutMs', options.idleTimeoutMs ?? 300_000);
   const warningMs = durationMs('warningMs', options.warningMs ?? 60_000, 0);
   const absoluteTimeoutMs = durationMs('absoluteTimeoutMs', options.absoluteTimeoutMs ?? 43_200_000);
@@ -165,7 +166,8 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     trustedProtoHeader,
     csrf: options.csrf ?? true,
     isBackgroundRequest: options.isBackgroundRequest ?? isBackgroundByHeader,
-    onSessionEnd: options.onSessionEnd,
+    // The store hands back what signIn/updateSession stored, which the types held to Data.
+    onSessionEnd: options.onSessionEnd as ResolvedOptions['onSessionEnd'],
     sweepIntervalMs: durationMs('sweepIntervalMs', options.sweepIntervalMs ?? 1_000, 0),
     storeTimeoutMs: durationMs('storeTimeoutMs', options.storeTimeoutMs ?? 2_000),
     now: options.now ?? Date.now,

@@ -16,10 +16,13 @@ export interface SessionSchedule {
   absoluteTimeoutMs: number;
 }
 
-/** The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after `requireSession`). */
-export interface ActiveSession {
+/**
+ * The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after
+ * `requireSession`). `Data` is the type the app gave `createIdleSession<Data>()`.
+ */
+export interface ActiveSession<Data = unknown> {
   subject: string;
-  data: unknown;
+  data: Data;
   createdAt: number;
   idleDeadlineAt: number;
   absoluteDeadlineAt: number;
