@@ -82,7 +82,8 @@ export class MemorySessionStore implements SessionStore {
 
   async create(key: string, record: SessionRecord, maxPerSubject = Infinity): Promise<StoredSession[]> {
     if (this.#slotOf.has(key)) throw new Error('MemorySessionStore: a session with this key exists');
-    const held = this.#slotsOf(record.subject);
+    // Without a limit there is nothing to replace, and a subject's list is not walked at all.
+    const held = maxPerSubject === Infinity ? [] : this.#slotsOf(record.subject);
     const surplus = held.slice(0, Math.max(0, held.length - maxPerSubject + 1));
     if (this.#slotOf.size - surplus.length >= this.maxSessions) {
       throw new SessionStoreFullError(`the memory store holds its cap of ${this.maxSessions} sessions`);
