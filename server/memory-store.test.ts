@@ -48,6 +48,26 @@ describe('MemorySessionStore', () => {
     expect(store.size).toBe(1_000);
   });
 
+  it('forgets the mark of a removed session once it has run out', async () => {
+    const store = new MemorySessionStore();
+    await store.create('a', record(T0 + 1_000));
+    await store.revoke('u', {}, T0);
+    expect(await store.endedBy('a', T0 + 999)).toBe('revoked');
+    await store.create('b', record(T0 + 5_000));
+    await store.revoke('u', {}, T0 + 1_000); // a's mark has run out by now
+    expect(await store.endedBy('a', T0)).toBeUndefined(); // forgotten, even asked at an earlier time
+    expect(await store.endedBy('b', T0 + 1_000)).toBe('revoked');
+  });
+
+  it('keeps at most maxSessions marks, dropping the oldest', async () => {
+    const store = new MemorySessionStore({ maxSessions: 3 });
+    for (const key of ['b', 'c', 'd', 'e']) {
+      await store.create(key, record(T0 + 5_000));
+      await store.revoke('u', {}, T0);
+    }
+    expect(await Promise.all(['b', 'c', 'd', 'e'].map((key) => store.endedBy(key, T0)))).toEqual([undefined, 'revoked', 'revoked', 'revoked']);
+  });
+
   it('rejects a cap that is not a positive integer, saying what to change', () => {
     expect(() => new MemorySessionStore({ maxSessions: 0 })).toThrow(/maxSessions must be a positive integer/);
   });

@@ -162,15 +162,19 @@ export class MemorySessionStore implements SessionStore {
     const record = this.#recordAt(slot);
     this.#heap.remove(slot);
     this.#release(key, slot);
-    if (isLive(record, now)) this.#markRemoved(key, { mark, untilAt: sessionEndsAt(record) });
+    if (isLive(record, now)) this.#markRemoved(key, { mark, untilAt: sessionEndsAt(record) }, now);
     return { key, record };
   }
 
-  #markRemoved(key: string, mark: Mark): void {
+  /**
+   * Keeps a mark, forgetting first the oldest ones that have run out (marks come in roughly in
+   * the order they run out, so this stops at the first live one), then any past maxSessions.
+   */
+  #markRemoved(key: string, mark: Mark, now: number): void {
     this.#marks.delete(key);
     this.#marks.set(key, mark);
-    for (const first of this.#marks.keys()) {
-      if (this.#marks.size <= this.maxSessions) break;
+    for (const [first, { untilAt }] of this.#marks) {
+      if (untilAt > now && this.#marks.size <= this.maxSessions) break;
       this.#marks.delete(first);
     }
   }

@@ -148,10 +148,13 @@ local late = lateMs()
 if tooLate(late) then return {'late'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 local prefix, now = prefixOf(KEYS[2]), tonumber(ARGV[5]) + late
-local held = sessionsOf(prefix, KEYS[3])
 local perSubject = tonumber(ARGV[11])
-local surplus = 0
-if perSubject > 0 then surplus = math.max(0, #held - perSubject + 1) end
+-- Without a limit there is nothing to replace, and the subject's set is not read at all.
+local held, surplus = {}, 0
+if perSubject > 0 then
+  held = sessionsOf(prefix, KEYS[3])
+  surplus = math.max(0, #held - perSubject + 1)
+end
 local max = tonumber(ARGV[10])
 if max > 0 and redis.call('ZCARD', KEYS[2]) - surplus >= max then return {'full'} end
 local out = {'ok'}

@@ -3,6 +3,8 @@
 // ended elsewhere is told.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from './memory-store.ts';
+import type { SessionStore } from './store.ts';
+import { forwardTo, STORE_METHODS } from './testing/store-doubles.ts';
 import { sessionHandleFor, storeKeyFor } from './session-id.ts';
 import { createTestApp, quiet, T0 } from './testing/app.ts';
 
@@ -159,6 +161,31 @@ describe('the per-subject limit (maxSessionsPerSubject)', () => {
     expect(await (await status(first.cookie)).json()).toMatchObject({ state: 'signed-out', error: 'session-replaced' });
     expect((await status(second.cookie)).status).toBe(200);
     expect(ended.map((e) => [e.subject, e.reason])).toEqual([['alice', 'replaced']]);
+  });
+
+  // Item 8 of the issue: the index costs sign-in no extra store call, and keepalives and
+  // ordinary requests none at all.
+  it('costs no extra store call: sign-in is one create, a keepalive one extend, an ordinary request one extend', async () => {
+    const inner = new MemorySessionStore();
+    const calls: string[] = [];
+    const store = { ...forwardTo(inner) } as Record<string, unknown>;
+    for (const method of STORE_METHODS) {
+      store[method] = (...args: unknown[]) => {
+        calls.push(method);
+        return (inner[method] as (...a: unknown[]) => unknown).apply(inner, args);
+      };
+    }
+    const { signIn, keepalive, send } = createTestApp({ store: store as unknown as SessionStore });
+    for (let i = 0; i < 10; i++) await signIn('alice');
+    calls.length = 0;
+    const { cookie } = await signIn('alice'); // past the limit: replaces the oldest in the same call
+    expect(calls).toEqual(['create']);
+    calls.length = 0;
+    await keepalive(cookie, { idleMs: 0 });
+    expect(calls).toEqual(['extend']);
+    calls.length = 0;
+    await send('GET', '/app', { cookie, headers: { 'Sec-Fetch-Site': 'same-origin' } });
+    expect(calls).toEqual(['extend']);
   });
 
   it('defaults to 10', async () => {
