@@ -99,6 +99,26 @@ describe.skipIf(Boolean(redisDown))('two server instances on one Redis', () => {
     expect(endings().map((e) => [e.on, e.reason])).toEqual([['a', 'replaced']]);
   });
 
+  it('one subject signing in 1 000 times across both instances holds 10 sessions; at the store’s cap a user at their limit still signs in, a new one gets 503', async () => {
+    clusterCount += 1;
+    const prefix = `${FILE_PREFIX}:{c${clusterCount}}:`;
+    const clock = testClock(T0);
+    const [a, b] = [await startInstance({ url: REDIS_URL, prefix, clock, store: { maxSessions: 12 } }), await startInstance({ url: REDIS_URL, prefix, clock, store: { maxSessions: 12 } })];
+    instances.push(a, b);
+    for (let i = 0; i < 1_000; i++) {
+      clock.advance(1);
+      await (i % 2 ? a : b).signIn('mallory');
+    }
+    expect(await a.idle.listSessions('mallory')).toHaveLength(10);
+    expect(a.ended.length + b.ended.length).toBe(990);
+    await a.signIn('alice');
+    await b.signIn('bob'); // 12: the store is full
+    expect((await a.login('carol')).status).toBe(503);
+    clock.advance(1);
+    expect((await b.login('mallory')).status).toBe(200); // replaces mallory's oldest
+    expect(await b.idle.listSessions('mallory')).toHaveLength(10);
+  }, 60_000);
+
   it('200 keepalives on A and B racing a logout never revive the session', async () => {
     const { a, b, advance, endings } = await twoInstances();
     const cookie = await a.signIn();
