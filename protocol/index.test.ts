@@ -135,6 +135,18 @@ describe('keepalive bodies', () => {
   });
 });
 
+describe('end-session bodies', () => {
+  it.each<[string, ErrorCode]>([
+    ['{', 'invalid-json'],
+    ['{}', 'invalid-body'],
+    ['{"handle":""}', 'invalid-body'],
+    ['{"handle":5}', 'invalid-body'],
+    ['null', 'invalid-body'],
+  ])('refuse %j with %s', (text, code) => {
+    expect(parseEndSessionBody(text)).toMatchObject({ error: code, message: expect.any(String) });
+  });
+});
+
 describe('errorBody', () => {
   it('gives the table’s state and message, or a more precise message', () => {
     expect(errorBody('store-full')).toEqual({ state: 'unavailable', error: 'store-full', message: PROTOCOL_ERRORS['store-full'].message });

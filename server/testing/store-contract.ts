@@ -256,6 +256,21 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
         expect(await store.takeExpired(T0 + 1_000, 10)).toEqual([]);
       });
 
+      it('sign-ins racing an end-all leave the index exact: it lists exactly the sessions that still exist', async () => {
+        const keys = Array.from({ length: 6 }, () => freshKey());
+        await store.create(keys[0]!, record());
+        await Promise.all([
+          ...keys.slice(1).map((key, i) => store.create(key, record({ createdAt: T0 + i + 1 }))),
+          store.revoke('alice', {}, T0 + 10),
+          store.revoke('alice', {}, T0 + 10),
+        ]);
+        const existing = [];
+        for (const key of keys) if (await store.get(key, T0 + 10)) existing.push(key);
+        expect(keysOf(await store.listSubject('alice', T0 + 10)).sort()).toEqual(existing.sort());
+        expect(keysOf(await store.revoke('alice', {}, T0 + 10)).sort()).toEqual(existing.sort());
+        expect(await store.listSubject('alice', T0 + 10)).toEqual([]);
+      });
+
       it('concurrent revokes hand each session to exactly one caller', async () => {
         const keys = [freshKey(), freshKey(), freshKey()];
         for (const key of keys) await store.create(key, record());
