@@ -15,6 +15,8 @@ describe('types for app code', () => {
     });
     const app = new Hono<IdleSessionEnv<Data>>();
     app.use(idle.middleware);
+    app.route('/', idle.routes);
+    app.route('/', idle.sessionRoutes);
     app.get('/me', idle.requireSession, (c) => {
       expectTypeOf(c.var.session).toEqualTypeOf<ActiveSession<Data>>(); // no `!`, no undefined
       return c.text(c.var.session.data.role);
