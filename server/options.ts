@@ -4,7 +4,7 @@ import { BACKGROUND_HEADER, DEFAULT_BASE_PATH } from '../protocol/index.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import { check, integerAtLeast } from './option-checks.ts';
 import type { EndReason } from './session.ts';
-import type { SessionStore } from './store.ts';
+import { SESSION_STORE_METHODS, type SessionStore } from './store.ts';
 
 /** What `onSessionEnd` receives, exactly once per ended session. */
 export interface EndedSession<Data = unknown> {
@@ -147,6 +147,12 @@ export function resolveOptions<Data>(options: IdleSessionOptions<Data> = {}): Re
     trustedProtoHeader === undefined || /^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(trustedProtoHeader),
     OWNER,
     `trustedProtoHeader must be a header name like "x-forwarded-proto", got ${JSON.stringify(options.trustedProtoHeader)}`,
+  );
+  const missing = options.store && SESSION_STORE_METHODS.filter((method) => typeof options.store![method] !== 'function');
+  check(
+    !missing?.length,
+    OWNER,
+    `store lacks ${missing?.join(', ')}: a SessionStore needs ${SESSION_STORE_METHODS.join(', ')} (per-user session control needs the last four; see server/store.ts and run server/testing/store-contract.ts against it)`,
   );
   const logger = options.logger ?? console;
   if (warningMs < WCAG_MIN_WARNING_MS) {

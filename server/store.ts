@@ -107,6 +107,9 @@ export interface SessionStore {
   adoptTimeLimit?(limitMs: number): void;
 }
 
+/** The methods every store has (`adoptTimeLimit` is optional); createIdleSession checks a store has them all. */
+export const SESSION_STORE_METHODS = ['get', 'create', 'extend', 'delete', 'takeExpired', 'listSubject', 'revoke', 'update', 'endedBy'] as const satisfies readonly (keyof SessionStore)[];
+
 /** Thrown by `create` when the store refuses new sessions rather than evict live ones. */
 export class SessionStoreFullError extends Error {
   override readonly name = 'SessionStoreFullError';

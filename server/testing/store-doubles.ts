@@ -1,9 +1,9 @@
 // Building blocks of the store test doubles: every method of the SessionStore contract, forwarded
 // to a real store or answered one way, so a double names only the calls it changes and keeps up
 // with the contract when it grows.
-import type { SessionStore } from '../store.ts';
+import { SESSION_STORE_METHODS, type SessionStore } from '../store.ts';
 
-export const STORE_METHODS = ['get', 'create', 'extend', 'delete', 'takeExpired', 'listSubject', 'revoke', 'update', 'endedBy'] as const satisfies readonly (keyof SessionStore)[];
+export const STORE_METHODS = SESSION_STORE_METHODS;
 
 /**
  * A store that forwards every call to `inner`; spread it and override what the test watches.
