@@ -1,6 +1,8 @@
 /**
  * Bytes per session in the embedded memory store: memory delta / count after creating
- * `count` sessions directly through the store. The delta is heapUsed plus arrayBuffers:
+ * `count` sessions directly through the store, as sign-in does: filed under their subject (two
+ * sessions per subject, so the per-subject index and the subject strings are counted, one Map
+ * entry per subject), with the server's default per-subject limit of 10. The delta is heapUsed plus arrayBuffers:
  * typed arrays (which the memory store and its deadline heap use) keep their contents outside
  * the V8 heap, so heapUsed alone would leave them out. Run by `bench/server.ts` as
  *   node --expose-gc --import tsx bench/session-memory.ts [count]
@@ -12,6 +14,8 @@ import { runWhenMain } from './child.ts';
 
 const idleTimeoutMs = 300_000;
 const absoluteTimeoutMs = 43_200_000;
+const sessionsPerSubject = 2;
+const maxSessionsPerSubject = 10; // the server's default (server/options.ts)
 
 function collectGarbage(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
@@ -34,12 +38,13 @@ export async function measureSessionMemory(count: number) {
     keyBytes.writeUInt32BE(i, 0);
     const key = keyBytes.toString('base64url'); // 43 characters, no padding
     const createdAt = startedAt + (i >>> 10); // a realistic spread of sign-in times
-    await store.create(key, {
-      subject: 'user-1',
+    const record = {
+      subject: `user-${Math.floor(i / sessionsPerSubject)}`, // a fresh string, as a sign-in's would be
       createdAt,
       idleDeadlineAt: createdAt + idleTimeoutMs,
       absoluteDeadlineAt: createdAt + absoluteTimeoutMs,
-    });
+    };
+    await store.create(key, record, maxSessionsPerSubject);
   }
   const fillMs = Date.now() - startedAt;
   collectGarbage();
@@ -50,6 +55,7 @@ export async function measureSessionMemory(count: number) {
   const arrayBuffersDelta = after.arrayBuffers - before.arrayBuffers;
   return {
     count,
+    sessionsPerSubject,
     heapBeforeBytes: before.heapUsed,
     heapAfterBytes: after.heapUsed,
     heapBytesPerSession: Math.round(heapDelta / count),

@@ -10,6 +10,9 @@ import {
   MAX_KEEPALIVE_BYTES,
   PROTOCOL_ERRORS,
   STATUS_PATH, KEEPALIVE_PATH, LOGOUT_PATH,
+  SESSIONS_PATH, END_SESSION_PATH, END_OTHER_SESSIONS_PATH,
+  parseEndSessionBody,
+  type SessionSummary,
   encodeKeepaliveBody,
   errorBody,
   parseKeepaliveBody,
@@ -56,6 +59,17 @@ describe('docs/protocol.md and protocol/index.ts say the same', () => {
       Object.entries(PROTOCOL_ERRORS).map(([code, spec]) => [code, { status: spec.status, state: 'state' in spec ? spec.state : undefined }]),
     );
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(inCode));
+  });
+
+  it('optional routes: the same three paths, documented as optional, with the same list fields', () => {
+    const optional = section('Optional');
+    const documented = [...optional.matchAll(/^### `(GET|POST) \{base\}([^`]*)`/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(sorted(documented)).toEqual(sorted([`GET ${SESSIONS_PATH}`, `POST ${END_SESSION_PATH}`, `POST ${END_OTHER_SESSIONS_PATH}`]));
+    expect(optional).toContain('**optional**');
+    const listed = /```json\n([\s\S]*?)```/.exec(optional)![1]!.replace(/…/g, '');
+    const row: SessionSummary = { handle: '', current: true, createdAt: 0, lastActiveAt: 0, idleDeadlineAt: 0, absoluteDeadlineAt: 0, display: {} };
+    expect(sorted(Object.keys((JSON.parse(listed) as { sessions: object[] }).sessions[0]!))).toEqual(sorted(Object.keys(row)));
+    expect(parseEndSessionBody(/Body `(\{[^`]*\})`/.exec(optional)![1]!)).toEqual({ handle: 'Zt3kQ…' });
   });
 
   it('error bodies carry the documented fields', () => {
@@ -118,6 +132,18 @@ describe('keepalive bodies', () => {
     ['{"idleMs":1e999}', 'invalid-body'],
   ])('refuse %j with %s', (text, code) => {
     expect(parseKeepaliveBody(text)).toMatchObject({ error: code, message: expect.any(String) });
+  });
+});
+
+describe('end-session bodies', () => {
+  it.each<[string, ErrorCode]>([
+    ['{', 'invalid-json'],
+    ['{}', 'invalid-body'],
+    ['{"handle":""}', 'invalid-body'],
+    ['{"handle":5}', 'invalid-body'],
+    ['null', 'invalid-body'],
+  ])('refuse %j with %s', (text, code) => {
+    expect(parseEndSessionBody(text)).toMatchObject({ error: code, message: expect.any(String) });
   });
 });
 

@@ -17,6 +17,15 @@ export const KEEPALIVE_PATH = '/keepalive';
 /** `POST {base}/logout`: sign out. */
 export const LOGOUT_PATH = '/logout';
 
+// The optional per-user session control routes (the app mounts them if it wants them), also
+// relative to the base path.
+/** `GET {base}/sessions`: the signed-in user's live sessions. */
+export const SESSIONS_PATH = '/sessions';
+/** `POST {base}/sessions/end`: end one of them, by handle. */
+export const END_SESSION_PATH = '/sessions/end';
+/** `POST {base}/sessions/end-others`: end all of them but the one making the request. */
+export const END_OTHER_SESSIONS_PATH = '/sessions/end-others';
+
 /** A request with this header set to `1` is never counted as the user's activity (polling). */
 export const BACKGROUND_HEADER = 'Idle-Logout-Background';
 
@@ -52,6 +61,37 @@ export interface LogoutBody {
 
 export const LOGOUT_BODY: LogoutBody = { state: 'signed-out' };
 
+/** One of the user's sessions, as `GET {base}/sessions` lists it. */
+export interface SessionSummary {
+  /** Names the session to `POST {base}/sessions/end`; safe to show, cannot be turned into the cookie. */
+  handle: string;
+  /** Whether it is the session of the request that asked. */
+  current: boolean;
+  /** Epoch ms (server clock) of sign-in. */
+  createdAt: number;
+  /** Epoch ms of the last activity the server knows of (at least this late). */
+  lastActiveAt: number;
+  idleDeadlineAt: number;
+  absoluteDeadlineAt: number;
+  /** What the app chose at sign-in to show (device, browser); `{}` when nothing. */
+  display: Record<string, string>;
+}
+
+/** The body of `GET {base}/sessions`: oldest first. */
+export interface SessionListBody {
+  sessions: SessionSummary[];
+}
+
+/** The body of `POST {base}/sessions/end`. */
+export interface EndSessionBody {
+  handle: string;
+}
+
+/** The body of a successful `POST {base}/sessions/end` or `…/end-others`: how many sessions ended. */
+export interface EndedSessionsBody {
+  ended: number;
+}
+
 interface ErrorSpec {
   status: 400 | 401 | 403 | 405 | 413 | 503;
   /** The body's `state` besides `error` and `message`, for the answers that say one. */
@@ -71,6 +111,12 @@ export const PROTOCOL_ERRORS = {
     status: 401,
     state: 'signed-out',
     message: 'The request carries several live session cookies, so another site planted one; none is trusted. Sign in again.',
+  },
+  'session-revoked': { status: 401, state: 'signed-out', message: 'The session was ended by the site or from another browser. Sign in again.' },
+  'session-replaced': {
+    status: 401,
+    state: 'signed-out',
+    message: 'The session was ended because the same account signed in on more browsers than it may hold sessions. Sign in again.',
   },
   csrf: { status: 403, message: 'Only this site’s own pages may send this request.' },
   'method-not-allowed': { status: 405, message: 'This method is not allowed on this path.' },
@@ -134,6 +180,24 @@ export function parseStatusBody(json: unknown): ParsedStatus | undefined {
     warningMs,
     absoluteRemainingMs: typeof absoluteRemainingMs === 'number' ? absoluteRemainingMs : Number.MAX_SAFE_INTEGER,
   };
+}
+
+/**
+ * An end-session body as the server reads it: the handle, or the 400 that explains what is wrong.
+ *
+ * @example
+ * parseEndSessionBody('{"handle":"Zt3…"}') // { handle: 'Zt3…' }
+ */
+export function parseEndSessionBody(text: string): EndSessionBody | { error: 'invalid-json' | 'invalid-body'; message: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: 'invalid-json', message: PROTOCOL_ERRORS['invalid-json'].message };
+  }
+  const handle = (Object(parsed) as { handle?: unknown }).handle;
+  if (typeof handle !== 'string' || handle === '') return { error: 'invalid-body', message: 'The body must be a JSON object like {"handle": "…"}, with a handle from GET {base}/sessions.' };
+  return { handle };
 }
 
 /**

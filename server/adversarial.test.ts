@@ -13,6 +13,7 @@ import { storeKeyFor } from './session-id.ts';
 import type { SessionRecord, SessionStore } from './store.ts';
 import { createTestApp, quiet, type TestApp } from './testing/app.ts';
 import { countedBody, switchableStore } from './testing/faults.ts';
+import { forwardTo } from './testing/store-doubles.ts';
 
 const IDLE = 300_000;
 const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' };
@@ -425,8 +426,7 @@ describe('bounded fuzz', () => {
     };
     // The real store, watched: every change it makes is checked against the request that made it.
     const store: SessionStore = {
-      get: (key, at) => inner.get(key, at),
-      takeExpired: (at, limit) => inner.takeExpired(at, limit),
+      ...forwardTo(inner),
       create: async (key: string, record: SessionRecord) => {
         if (current !== 'setup' && !(current.method === 'POST' && current.path === '/login' && passesCsrf(current.headers))) {
           violations.push(`#${current.index} ${current.method} ${current.path} created a session with ${JSON.stringify(current.headers)}`);

@@ -13,18 +13,19 @@ import type { ActiveSession } from './session.ts';
  * and by `signIn`. Anywhere else it is undefined — so code that tests `if (!c.var.session)`
  * treats the request as signed out, never as signed in.
  */
-export interface IdleSessionVariables {
+export interface IdleSessionVariables<Data = unknown> {
   /** The live session, or null when the request has none; one store call per request, on first call. */
-  getSession: () => Promise<ActiveSession | null>;
+  getSession: () => Promise<ActiveSession<Data> | null>;
   /** The live session, set by `requireSession` (and `signIn`); undefined otherwise. */
-  session?: ActiveSession;
+  session?: ActiveSession<Data>;
 }
 
-export interface IdleSessionEnv {
-  Variables: IdleSessionVariables;
+/** The env of an app that uses the middleware: `new Hono<IdleSessionEnv<{ role: string }>>()`. */
+export interface IdleSessionEnv<Data = unknown> {
+  Variables: IdleSessionVariables<Data>;
 }
 
-/** The env of routes behind `requireSession`: `c.var.session` is the live session. */
-export interface RequiredSessionEnv {
-  Variables: IdleSessionVariables & { session: ActiveSession };
+/** The env of routes behind `requireSession`: `c.var.session` is the live session, never undefined. */
+export interface RequiredSessionEnv<Data = unknown> {
+  Variables: IdleSessionVariables<Data> & { session: ActiveSession<Data> };
 }

@@ -3,11 +3,12 @@ import { guardStore } from './guarded-store.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import { SessionStoreFullError, SessionStoreUnavailableError, type SessionRecord, type SessionStore } from './store.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
+import { answeringEveryCall, forwardTo } from './testing/store-doubles.ts';
 
 const quiet = { error: vi.fn() };
 const guarded = (store: SessionStore, clock = () => 0) => guardStore(store, { timeLimitMs: 50, now: clock, logger: quiet });
 
-describeSessionStoreContract('guardStore(MemorySessionStore)', async () => ({ store: guarded(new MemorySessionStore()) }));
+describeSessionStoreContract('guardStore(MemorySessionStore)', async (options) => ({ store: guarded(new MemorySessionStore(options)) }));
 
 const T0 = 1_700_000_000_000;
 const record: SessionRecord = { subject: 'u', createdAt: T0, idleDeadlineAt: T0 + 1_000, absoluteDeadlineAt: T0 + 10_000 };
@@ -18,9 +19,7 @@ function heldStore() {
   const held: (() => void)[] = [];
   const later = <T>(call: () => Promise<T>) => new Promise<T>((resolve) => held.push(() => void call().then(resolve)));
   const store: SessionStore = {
-    get: (key, now) => inner.get(key, now),
-    create: (key, r) => inner.create(key, r),
-    extend: (key, proposed, now) => inner.extend(key, proposed, now),
+    ...forwardTo(inner),
     delete: (key) => later(() => inner.delete(key)),
     takeExpired: (now, limit) => later(() => inner.takeExpired(now, limit)),
   };
@@ -31,7 +30,7 @@ describe('guardStore', () => {
   it('turns any failure, thrown or rejected, into SessionStoreUnavailableError, and keeps SessionStoreFullError', async () => {
     const failing = (error: unknown, sync = false): SessionStore => {
       const fail = () => (sync ? (() => { throw error; })() : Promise.reject(error));
-      return { get: fail, create: fail, extend: fail, delete: fail, takeExpired: fail };
+      return answeringEveryCall(fail as () => Promise<never>);
     };
     await expect(guarded(failing(new Error('ECONNREFUSED'))).get('k', T0)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     await expect(guarded(failing(new Error('client is closed'), true)).extend('k', T0, T0)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
@@ -40,7 +39,7 @@ describe('guardStore', () => {
 
   it('fails a call that has not answered within the bound, then, not later', async () => {
     const hanging = new Promise<never>(() => {});
-    const store = guarded({ get: () => hanging, create: () => hanging, extend: () => hanging, delete: () => hanging, takeExpired: () => hanging });
+    const store = guarded(answeringEveryCall(() => hanging));
     const started = Date.now();
     await expect(store.get('k', T0)).rejects.toThrow(/did not answer within 50 ms/);
     expect(Date.now() - started).toBeLessThan(1_000);
@@ -50,7 +49,7 @@ describe('guardStore', () => {
     quiet.error.mockReset();
     let clock = 0;
     const failing = () => Promise.reject(new Error('ECONNREFUSED'));
-    const store = guarded({ get: failing, create: failing, extend: failing, delete: failing, takeExpired: failing }, () => clock);
+    const store = guarded(answeringEveryCall(failing), () => clock);
     for (let i = 0; i < 5; i++) await store.get('k', T0).catch(() => {});
     expect(quiet.error).toHaveBeenCalledTimes(1);
     clock += 10_000;

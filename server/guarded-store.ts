@@ -7,8 +7,10 @@ import {
   SessionStoreFullError,
   SessionStoreUnavailableError,
   type ExpiredSession,
+  type RevokeSelection,
   type SessionRecord,
   type SessionStore,
+  type StoredSession,
 } from './store.ts';
 
 /** At most one store-outage log line per this many ms. */
@@ -23,6 +25,10 @@ export interface GuardedStoreOptions {
 
 /** A SessionStore whose removing calls can also report what they remove after the bound. */
 export interface GuardedStore extends SessionStore {
+  /** `onLate` gets the sessions the create replaced if its answer arrives after the bound. */
+  create(key: string, record: SessionRecord, maxPerSubject?: number, onLate?: (replaced: StoredSession[]) => void): Promise<StoredSession[]>;
+  /** `onLate` gets what the revoke removed if its answer arrives after the bound. */
+  revoke(subject: string, which: RevokeSelection, now: number, onLate?: (removed: StoredSession[]) => void): Promise<StoredSession[]>;
   /** `onLate` gets the record if the store removes it after the call already failed for time. */
   delete(key: string, onLate?: (removed: SessionRecord | undefined) => void): Promise<SessionRecord | undefined>;
   /**
@@ -85,7 +91,11 @@ export function guardStore(store: SessionStore, options: GuardedStoreOptions): G
 
   return {
     get: (key, now) => call(() => store.get(key, now)),
-    create: (key, record) => call(() => store.create(key, record)),
+    create: (key, record, maxPerSubject, onLate) => call(() => store.create(key, record, maxPerSubject), onLate),
+    listSubject: (subject, now) => call(() => store.listSubject(subject, now)),
+    revoke: (subject, which, now, onLate) => call(() => store.revoke(subject, which, now), onLate),
+    update: (key, data, now) => call(() => store.update(key, data, now)),
+    endedBy: (key, now) => call(() => store.endedBy(key, now)),
     extend: (key, proposedDeadlineAt, now) => call(() => store.extend(key, proposedDeadlineAt, now)),
     delete: (key, onLate) => call(() => store.delete(key), onLate),
     takeExpired: (now, limit, onLate) => call(() => claim(now, limit), onLate),

@@ -5,6 +5,7 @@ import { MemorySessionStore } from './memory-store.ts';
 import { IdleSessionOptionsError } from './option-checks.ts';
 import type { SessionStore } from './store.ts';
 import { createTestApp, quiet, T0 } from './testing/app.ts';
+import { answeringEveryCall, forwardTo } from './testing/store-doubles.ts';
 
 const IDLE = 300_000;
 const WARNING = 60_000;
@@ -14,10 +15,7 @@ function gatedStore(inner: SessionStore) {
   const held: { extend?: () => void } = {};
   let holdExtend = false;
   const store: SessionStore = {
-    get: (key, now) => inner.get(key, now),
-    create: (key, record) => inner.create(key, record),
-    delete: (key) => inner.delete(key),
-    takeExpired: (now, limit) => inner.takeExpired(now, limit),
+    ...forwardTo(inner),
     extend: async (key, proposed, now) => {
       if (holdExtend) await new Promise<void>((resolve) => (held.extend = resolve));
       return inner.extend(key, proposed, now);
@@ -40,7 +38,7 @@ function failingStore(failure: 'throw' | 'hang' | 'throw-synchronously'): Sessio
     if (failure === 'throw-synchronously') throw new Error('client is closed');
     return failure === 'throw' ? Promise.reject(new Error('ECONNREFUSED')) : new Promise<never>(() => {});
   };
-  return { get: answer, create: answer, extend: answer, delete: answer, takeExpired: answer };
+  return answeringEveryCall(answer);
 }
 
 afterEach(() => {

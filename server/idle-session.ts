@@ -6,24 +6,41 @@ import { createSessionCookie } from './cookie.ts';
 import { createOriginCheck, isHttps } from './csrf.ts';
 import type { IdleSessionEnv, RequiredSessionEnv } from './env.ts';
 import { guardStore } from './guarded-store.ts';
-import { requireSameOrigin, requireSession, sessionMiddleware } from './middleware.ts';
+import { requireSameOrigin, requireSession, requireSessionOrRedirect, sessionMiddleware } from './middleware.ts';
 import { resolveOptions, type IdleSessionOptions } from './options.ts';
 import { endReporter, type SessionParts } from './parts.ts';
+import type { SessionSummary } from '../protocol/index.ts';
 import { protocolRoutes } from './routes.ts';
 import type { ActiveSession, SessionSchedule } from './session.ts';
-import { signIn, signOut } from './sign-in.ts';
+import { endSession, endSessions, listSessions, updateSession } from './session-control.ts';
+import { sessionControlRoutes } from './session-routes.ts';
+import { signIn, signOut, type SignInOptions } from './sign-in.ts';
 import type { SessionStore } from './store.ts';
 import { startSweeper } from './sweeper.ts';
 
 export type { ActiveSession } from './session.ts';
 export type { IdleSessionEnv, IdleSessionVariables, RequiredSessionEnv } from './env.ts';
+export type { SessionSummary } from '../protocol/index.ts';
+export type { SignInOptions } from './sign-in.ts';
 
-/** The server half, as `createIdleSession` returns it. */
-export interface IdleSession {
+/** `signIn`'s arguments after the subject: the data is required when `Data` cannot be undefined. */
+export type SignInArguments<Data> = undefined extends Data ? [data?: Data, options?: SignInOptions] : [data: Data, options?: SignInOptions];
+
+/**
+ * The server half, as `createIdleSession<Data>()` returns it. `Data` is the type of the session
+ * data the app stores at sign-in; it flows to `c.var.session.data` and `onSessionEnd`.
+ */
+export interface IdleSession<Data = unknown> {
   /** Offers the session as `c.var.getSession()` and counts the user's requests on this site as activity. */
-  middleware: MiddlewareHandler<IdleSessionEnv>;
+  middleware: MiddlewareHandler<IdleSessionEnv<Data>>;
   /** The protocol routes under `basePath` (docs/protocol.md): `app.route('/', idle.routes)`. */
   routes: Hono<IdleSessionEnv>;
+  /**
+   * Optional: the signed-in user's own session routes under `basePath` — `GET /sessions`,
+   * `POST /sessions/end` `{handle}`, `POST /sessions/end-others` (docs/protocol.md). Mount them
+   * beside `routes` if your pages offer "your sessions": `app.route('/', idle.sessionRoutes)`.
+   */
+  sessionRoutes: Hono<IdleSessionEnv>;
   /**
    * Answers 401 `{"state":"signed-out"}` when the request has no live session, and the
    * protocol's 503 when the store cannot say. Use after `middleware` on routes that need a
@@ -32,7 +49,15 @@ export interface IdleSession {
    * @example
    * app.get('/api/me', idle.requireSession, (c) => c.json({ user: c.var.session.subject }));
    */
-  requireSession: MiddlewareHandler<RequiredSessionEnv>;
+  requireSession: MiddlewareHandler<RequiredSessionEnv<Data>>;
+  /**
+   * `requireSession` for page routes: a signed-out browser is redirected (303) to `url`, the
+   * sign-in page, instead of getting a 401 JSON body.
+   *
+   * @example
+   * app.get('/app', idle.requireSessionOrRedirect('/login'), (c) => c.html(renderApp(c.var.session.subject)));
+   */
+  requireSessionOrRedirect(url: string): MiddlewareHandler<RequiredSessionEnv<Data>>;
   /**
    * Refuses an unsafe request that does not come from this site's pages with 403 JSON `csrf`
    * (the protocol's rule: `Sec-Fetch-Site: same-origin`, else an allowed `Origin`), with or
@@ -57,7 +82,40 @@ export interface IdleSession {
    *   return c.json({ ok: true });
    * });
    */
-  signIn(c: Context, subject: string, data?: unknown): Promise<ActiveSession>;
+  signIn(c: Context, subject: string, ...rest: SignInArguments<Data>): Promise<ActiveSession<Data>>;
+  /**
+   * The subject's live sessions, oldest first, each with a `handle` that is safe to show; with
+   * `current`, the session that request carries is marked `current: true`.
+   *
+   * @example
+   * app.get('/account/sessions', idle.requireSession, async (c) => c.json(await idle.listSessions(c.var.session.subject, c)));
+   */
+  listSessions(subject: string, current?: Context): Promise<SessionSummary[]>;
+  /**
+   * Ends the subject's session shown with `handle` (reason `revoked`); false if the subject has
+   * no such session — another subject's handle never matches.
+   *
+   * @example
+   * await idle.endSession(c.var.session.subject, handle);
+   */
+  endSession(subject: string, handle: string): Promise<boolean>;
+  /**
+   * Ends all of the subject's sessions (reason `revoked`), or all but the one `except` carries;
+   * resolves to how many ended. After a password change, end the others (ASVS 4.0.3 V3.3.3).
+   *
+   * @example
+   * await idle.endSessions(user.id, { except: c }); // after a password change
+   * await idle.endSessions(user.id);                // account locked by an admin
+   */
+  endSessions(subject: string, options?: { except?: Context }): Promise<number>;
+  /**
+   * Replaces the data of the request's live session atomically (a role change, a step-up) and
+   * `c.var.session` with it; null when the request has no live session. Never extends it.
+   *
+   * @example
+   * await idle.updateSession(c, { ...c.var.session.data, stepUpAt: Date.now() });
+   */
+  updateSession(c: Context, data: Data): Promise<ActiveSession<Data> | null>;
   /**
    * Signs the request's session out from app code (the same as `POST {base}/logout`).
    *
@@ -98,7 +156,7 @@ export interface IdleSession {
  *   return c.text(session ? `Hello ${session.subject}` : 'Signed out');
  * });
  */
-export function createIdleSession(options: IdleSessionOptions = {}): IdleSession {
+export function createIdleSession<Data = unknown>(options: IdleSessionOptions<Data> = {}): IdleSession<Data> {
   const settings = resolveOptions(options);
   const { now, logger } = settings;
   const schedule: SessionSchedule = { idleTimeoutMs: settings.idleTimeoutMs, warningMs: settings.warningMs, absoluteTimeoutMs: settings.absoluteTimeoutMs };
@@ -111,6 +169,7 @@ export function createIdleSession(options: IdleSessionOptions = {}): IdleSession
     }),
     csrf: { csrf: settings.csrf, origins: createOriginCheck(settings.allowedOrigins, settings.trustedProtoHeader) },
     schedule,
+    maxSessionsPerSubject: settings.maxSessionsPerSubject,
     now,
     isBackgroundRequest: settings.isBackgroundRequest,
     reportEnded: endReporter(settings.onSessionEnd, logger),
@@ -118,13 +177,22 @@ export function createIdleSession(options: IdleSessionOptions = {}): IdleSession
   };
   const protocol = protocolRoutes(parts, settings.basePath);
   const sweeper = startSweeper({ store: parts.store, now, intervalMs: settings.sweepIntervalMs, onEnded: parts.reportEnded, logger });
+  // The parts keep data as `unknown`; only what signIn and updateSession stored (typed Data) comes
+  // back out of the store, so these casts only name what the API's types already guarantee.
+  const typed = <T>(value: unknown) => value as T;
   return {
-    middleware: sessionMiddleware(parts, protocol.answered),
+    middleware: typed(sessionMiddleware(parts, protocol.answered)),
     routes: protocol.routes,
-    requireSession,
+    sessionRoutes: sessionControlRoutes(parts, settings.basePath, protocol),
+    requireSession: typed(requireSession),
+    requireSessionOrRedirect: (url) => typed(requireSessionOrRedirect(url)),
     requireSameOrigin: requireSameOrigin(parts),
-    signIn: (c, subject, data) => signIn(parts, c, subject, data),
+    signIn: async (c, subject, ...[data, signInOptions]) => typed(await signIn(parts, c, subject, data, signInOptions)),
     signOut: (c) => signOut(parts, c),
+    listSessions: (subject, current) => listSessions(parts, subject, current),
+    endSession: (subject, handle) => endSession(parts, subject, handle),
+    endSessions: (subject, endOptions) => endSessions(parts, subject, endOptions),
+    updateSession: async (c, data) => typed(await updateSession(parts, c, data)),
     sweepExpired: sweeper.sweepExpired,
     close: sweeper.stop,
     schedule: { ...schedule },

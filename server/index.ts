@@ -6,6 +6,9 @@ export {
   type IdleSessionEnv,
   type IdleSessionVariables,
   type RequiredSessionEnv,
+  type SessionSummary,
+  type SignInArguments,
+  type SignInOptions,
 } from './idle-session.ts';
 export { BACKGROUND_HEADER } from '../protocol/index.ts';
 export {
@@ -20,6 +23,10 @@ export {
   SessionStoreFullError,
   SessionStoreUnavailableError,
   type ExpiredSession,
+  type RemovalMark,
+  type RevokeSelection,
+  type SessionDisplay,
   type SessionRecord,
   type SessionStore,
+  type StoredSession,
 } from './store.ts';

@@ -3,7 +3,7 @@ import { MemorySessionStore } from './memory-store.ts';
 import { SessionStoreFullError, type SessionRecord } from './store.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 
-describeSessionStoreContract('MemorySessionStore', async () => ({ store: new MemorySessionStore() }));
+describeSessionStoreContract('MemorySessionStore', async (options) => ({ store: new MemorySessionStore(options) }));
 
 const T0 = 1_700_000_000_000;
 const record = (idleDeadlineAt = T0 + 1_000): SessionRecord => ({
@@ -46,6 +46,26 @@ describe('MemorySessionStore', () => {
     expect(ended).toHaveLength(1_000);
     expect(ended.every((e) => e.key.startsWith('s') && Number(e.key.slice(1)) % 2 === 1)).toBe(true);
     expect(store.size).toBe(1_000);
+  });
+
+  it('forgets the mark of a removed session once it has run out', async () => {
+    const store = new MemorySessionStore();
+    await store.create('a', record(T0 + 1_000));
+    await store.revoke('u', {}, T0);
+    expect(await store.endedBy('a', T0 + 999)).toBe('revoked');
+    await store.create('b', record(T0 + 5_000));
+    await store.revoke('u', {}, T0 + 1_000); // a's mark has run out by now
+    expect(await store.endedBy('a', T0)).toBeUndefined(); // forgotten, even asked at an earlier time
+    expect(await store.endedBy('b', T0 + 1_000)).toBe('revoked');
+  });
+
+  it('keeps at most maxSessions marks, dropping the oldest', async () => {
+    const store = new MemorySessionStore({ maxSessions: 3 });
+    for (const key of ['b', 'c', 'd', 'e']) {
+      await store.create(key, record(T0 + 5_000));
+      await store.revoke('u', {}, T0);
+    }
+    expect(await Promise.all(['b', 'c', 'd', 'e'].map((key) => store.endedBy(key, T0)))).toEqual([undefined, 'revoked', 'revoked', 'revoked']);
   });
 
   it('rejects a cap that is not a positive integer, saying what to change', () => {

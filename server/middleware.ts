@@ -1,7 +1,7 @@
 // The session middleware and the two guards app routes put in front of their handlers.
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { errorAnswer, errorException, storeFailureCode } from './answers.ts';
+import { errorAnswer, errorException, forbidCaching, storeFailureCode } from './answers.ts';
 import type { SessionCookies } from './cookie.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { IdleSessionEnv, IdleSessionVariables, RequiredSessionEnv } from './env.ts';
@@ -72,25 +72,50 @@ function finishAfterResponse(c: Context, work: Promise<void>): void {
 }
 
 /**
+ * A guard that lets only requests with a live session through (setting `c.var.session`), answers
+ * the others with `signedOut(c)`, and the protocol's 503 when the store cannot say.
+ *
+ * @example
+ * const requirePageSession = requireSessionOr((c) => c.redirect('/login', 303));
+ */
+export function requireSessionOr(signedOut: (c: Context) => Response): MiddlewareHandler<RequiredSessionEnv> {
+  return async function requireSession(c, next) {
+    const getSession = c.get('getSession') as IdleSessionVariables['getSession'] | undefined;
+    if (getSession === undefined) {
+      throw new Error('idle-logout: requireSession found no c.var.getSession; add app.use(idle.middleware) before the routes that use it');
+    }
+    let session: ActiveSession | null;
+    try {
+      session = await getSession();
+    } catch (error) {
+      if (error instanceof HTTPException) return error.getResponse();
+      throw error;
+    }
+    if (!session) return signedOut(c);
+    c.set('session', session);
+    await next();
+  };
+}
+
+/**
  * `idle.requireSession`: answers 401 `{"state":"signed-out"}` when the request has no live
  * session, and the protocol's 503 when the store cannot say.
  */
-export const requireSession: MiddlewareHandler<RequiredSessionEnv> = async function requireSession(c, next) {
-  const getSession = c.get('getSession') as IdleSessionVariables['getSession'] | undefined;
-  if (getSession === undefined) {
-    throw new Error('idle-logout: requireSession found no c.var.getSession; add app.use(idle.middleware) before the routes that use it');
-  }
-  let session: ActiveSession | null;
-  try {
-    session = await getSession();
-  } catch (error) {
-    if (error instanceof HTTPException) return error.getResponse();
-    throw error;
-  }
-  if (!session) return errorAnswer(c, 'no-session', 'Sign in to continue.');
-  c.set('session', session);
-  await next();
-};
+export const requireSession = requireSessionOr((c) => errorAnswer(c, 'no-session', 'Sign in to continue.'));
+
+/**
+ * `idle.requireSessionOrRedirect(url)`: for page routes — a signed-out browser is sent to `url`
+ * (303, never cached: the same URL answers differently once signed in) instead of a 401 JSON body.
+ *
+ * @example
+ * app.get('/app', requireSessionOrRedirect('/login'), (c) => c.html(page(c.var.session.subject)));
+ */
+export function requireSessionOrRedirect(url: string): MiddlewareHandler<RequiredSessionEnv> {
+  return requireSessionOr((c) => {
+    forbidCaching(c);
+    return c.redirect(url, 303);
+  });
+}
 
 /**
  * `idle.requireSameOrigin`: refuses an unsafe request that does not come from this site's pages

@@ -4,12 +4,12 @@ import { BACKGROUND_HEADER, DEFAULT_BASE_PATH } from '../protocol/index.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import { check, integerAtLeast } from './option-checks.ts';
 import type { EndReason } from './session.ts';
-import type { SessionStore } from './store.ts';
+import { SESSION_STORE_METHODS, type SessionStore } from './store.ts';
 
 /** What `onSessionEnd` receives, exactly once per ended session. */
-export interface EndedSession {
+export interface EndedSession<Data = unknown> {
   subject: string;
-  data?: unknown;
+  data?: Data;
   reason: EndReason;
   createdAt: number;
   /** When the server noticed (for `idle`/`absolute`, at most a sweep interval after the deadline). */
@@ -29,7 +29,8 @@ export interface SessionCookieOptions {
   sameSite?: 'Lax' | 'Strict';
 }
 
-export interface IdleSessionOptions {
+/** `Data` is the type of the session data the app gives `signIn` (see `createIdleSession<Data>()`). */
+export interface IdleSessionOptions<Data = unknown> {
   /** How long a session lives without activity. Default 300 000 (5 min). */
   idleTimeoutMs?: number;
   /** How long before the deadline clients warn. Default 60 000. Below 20 000 fails WCAG 2.2.1. */
@@ -38,6 +39,14 @@ export interface IdleSessionOptions {
   absoluteTimeoutMs?: number;
   /** Where sessions live. Default: a new `MemorySessionStore`. */
   store?: SessionStore;
+  /**
+   * Most sessions one subject holds at once. A sign-in past it ends that subject's oldest
+   * session(s), reason `replaced`, in the same store step. Default 10: a person's phone, laptop,
+   * work machine, tablet and a few browser profiles, with room to spare — and one account (or
+   * one attacker with one account) can hold at most 10 of the store's slots, so filling the
+   * memory store's default 100 000 takes 10 000 distinct accounts, not one script.
+   */
+  maxSessionsPerSubject?: number;
   /** Base path of the protocol routes. Default `/session`. */
   basePath?: string;
   cookie?: SessionCookieOptions;
@@ -66,7 +75,7 @@ export interface IdleSessionOptions {
    */
   isBackgroundRequest?: (c: Context) => boolean;
   /** Called exactly once per ended session, with why it ended. Errors are logged, never thrown. */
-  onSessionEnd?: (ended: EndedSession) => void | Promise<void>;
+  onSessionEnd?: (ended: EndedSession<Data>) => void | Promise<void>;
   /** How often ended sessions are collected (and `onSessionEnd` fired). Default 1000; 0 = never (call `sweepExpired()` yourself, e.g. from a cron on Workers). */
   sweepIntervalMs?: number;
   /** A store call slower than this counts as a failure (503). Default 2000. */
@@ -82,6 +91,7 @@ export interface ResolvedOptions {
   warningMs: number;
   absoluteTimeoutMs: number;
   store: SessionStore;
+  maxSessionsPerSubject: number;
   basePath: string;
   cookieName: string;
   cookieSecure: 'auto' | boolean;
@@ -111,7 +121,7 @@ function isBackgroundByHeader(c: Context): boolean {
   return c.req.header(BACKGROUND_HEADER) === '1';
 }
 
-export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOptions {
+export function resolveOptions<Data>(options: IdleSessionOptions<Data> = {}): ResolvedOptions {
   const idleTimeoutMs = durationMs('idleTimeoutMs', options.idleTimeoutMs ?? 300_000);
   const warningMs = durationMs('warningMs', options.warningMs ?? 60_000, 0);
   const absoluteTimeoutMs = durationMs('absoluteTimeoutMs', options.absoluteTimeoutMs ?? 43_200_000);
@@ -138,6 +148,12 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     OWNER,
     `trustedProtoHeader must be a header name like "x-forwarded-proto", got ${JSON.stringify(options.trustedProtoHeader)}`,
   );
+  const missing = options.store && SESSION_STORE_METHODS.filter((method) => typeof options.store![method] !== 'function');
+  check(
+    !missing?.length,
+    OWNER,
+    `store lacks ${missing?.join(', ')}: a SessionStore needs ${SESSION_STORE_METHODS.join(', ')} (per-user session control needs the last four; see server/store.ts and run server/testing/store-contract.ts against it)`,
+  );
   const logger = options.logger ?? console;
   if (warningMs < WCAG_MIN_WARNING_MS) {
     logger.warn(`idle-logout: warningMs is ${warningMs} ms; WCAG 2.2 SC 2.2.1 asks for at least ${WCAG_MIN_WARNING_MS} ms to extend the session.`);
@@ -147,6 +163,7 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     warningMs,
     absoluteTimeoutMs,
     store: options.store ?? new MemorySessionStore(),
+    maxSessionsPerSubject: integerAtLeast(1, OWNER, 'maxSessionsPerSubject', options.maxSessionsPerSubject ?? 10),
     basePath,
     cookieName,
     cookieSecure: options.cookie?.secure ?? 'auto',
@@ -155,7 +172,8 @@ export function resolveOptions(options: IdleSessionOptions = {}): ResolvedOption
     trustedProtoHeader,
     csrf: options.csrf ?? true,
     isBackgroundRequest: options.isBackgroundRequest ?? isBackgroundByHeader,
-    onSessionEnd: options.onSessionEnd,
+    // The store hands back what signIn/updateSession stored, which the types held to Data.
+    onSessionEnd: options.onSessionEnd as ResolvedOptions['onSessionEnd'],
     sweepIntervalMs: durationMs('sweepIntervalMs', options.sweepIntervalMs ?? 1_000, 0),
     storeTimeoutMs: durationMs('storeTimeoutMs', options.storeTimeoutMs ?? 2_000),
     now: options.now ?? Date.now,

@@ -12,6 +12,8 @@ export interface SessionParts {
   cookie: SessionCookie;
   csrf: CsrfPolicy;
   schedule: SessionSchedule;
+  /** A sign-in past it replaces the subject's oldest session(s). */
+  maxSessionsPerSubject: number;
   now: () => number;
   isBackgroundRequest: (c: Context) => boolean;
   /** Tells the app a session ended (`onSessionEnd`); never throws. */

@@ -205,6 +205,24 @@ describe.skipIf(Boolean(privateDown))('a Redis of our own that stops answering o
     for (const cookie of cookies.slice(0, 5)) expect((await app.status(cookie)).status).toBe(401);
   });
 
+  it('ends all of a user’s sessions while Redis is full, and their browsers are told they were revoked', async () => {
+    const clock = testClock(T0);
+    const app = await instance({ url: redis.url, prefix: freshPrefix(), clock });
+    const alices = [];
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1);
+      alices.push(await app.signIn('alice'));
+    }
+    await Promise.all(Array.from({ length: 300 }, (_, i) => app.signIn(`other${i}`)));
+    const usedMemory = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+    await admin.configSet('maxmemory', String(usedMemory - 20_000));
+    expect((await app.login('dave')).status).toBe(503); // full
+    expect(await app.idle.endSessions('alice')).toBe(5);
+    for (const cookie of alices) expect(await (await app.status(cookie)).json()).toMatchObject({ error: 'session-revoked' });
+    expect(app.ended.map((e) => e.reason)).toEqual(Array(5).fill('revoked'));
+    expect(await app.idle.listSessions('alice')).toEqual([]);
+  });
+
   it('drains ended sessions when Redis is full of active ones, and then lets people sign in', async () => {
     const clock = testClock(T0);
     const prefix = freshPrefix();

@@ -66,6 +66,59 @@ describe.skipIf(Boolean(redisDown))('two server instances on one Redis', () => {
     expect(endings().map((e) => [e.on, e.reason])).toEqual([['a', 'signed-out']]);
   });
 
+  it('ending all of a user’s sessions on A ends the one B serves: B answers 401 session-revoked, and each end fires once', async () => {
+    const { a, b, endings } = await twoInstances();
+    const onB = [await b.signIn('alice'), await b.signIn('alice')];
+    const bobOnB = await b.signIn('bob');
+    const onA = await a.signIn('alice');
+    // The user's list is the same on both instances.
+    expect(await b.idle.listSessions('alice')).toHaveLength(3);
+    expect(await a.idle.endSessions('alice')).toBe(3);
+    for (const cookie of [...onB, onA]) {
+      const answer = await b.status(cookie);
+      expect(answer.status).toBe(401);
+      expect(await answer.json()).toMatchObject({ state: 'signed-out', error: 'session-revoked' });
+      expect((await b.keepalive(cookie)).status).toBe(401);
+    }
+    expect((await b.status(bobOnB)).status).toBe(200);
+    await Promise.all([a.idle.sweepExpired(), b.idle.sweepExpired()]);
+    expect(endings().map((e) => [e.on, e.subject, e.reason])).toEqual([['a', 'alice', 'revoked'], ['a', 'alice', 'revoked'], ['a', 'alice', 'revoked']]);
+  });
+
+  it('the per-subject limit holds across instances: a sign-in on A past it replaces the oldest, signed in on B', async () => {
+    const { a, b, advance, endings } = await twoInstances();
+    const oldest = await b.signIn('alice');
+    for (let i = 0; i < 9; i++) {
+      advance(1_000); // "oldest" is by sign-in time
+      await (i % 2 ? a : b).signIn('alice');
+    }
+    advance(1_000);
+    await a.signIn('alice');
+    expect(await (await b.status(oldest)).json()).toMatchObject({ error: 'session-replaced' });
+    expect(await b.idle.listSessions('alice')).toHaveLength(10);
+    expect(endings().map((e) => [e.on, e.reason])).toEqual([['a', 'replaced']]);
+  });
+
+  it('one subject signing in 1 000 times across both instances holds 10 sessions; at the store’s cap a user at their limit still signs in, a new one gets 503', async () => {
+    clusterCount += 1;
+    const prefix = `${FILE_PREFIX}:{c${clusterCount}}:`;
+    const clock = testClock(T0);
+    const [a, b] = [await startInstance({ url: REDIS_URL, prefix, clock, store: { maxSessions: 12 } }), await startInstance({ url: REDIS_URL, prefix, clock, store: { maxSessions: 12 } })];
+    instances.push(a, b);
+    for (let i = 0; i < 1_000; i++) {
+      clock.advance(1);
+      await (i % 2 ? a : b).signIn('mallory');
+    }
+    expect(await a.idle.listSessions('mallory')).toHaveLength(10);
+    expect(a.ended.length + b.ended.length).toBe(990);
+    await a.signIn('alice');
+    await b.signIn('bob'); // 12: the store is full
+    expect((await a.login('carol')).status).toBe(503);
+    clock.advance(1);
+    expect((await b.login('mallory')).status).toBe(200); // replaces mallory's oldest
+    expect(await b.idle.listSessions('mallory')).toHaveLength(10);
+  }, 60_000);
+
   it('200 keepalives on A and B racing a logout never revive the session', async () => {
     const { a, b, advance, endings } = await twoInstances();
     const cookie = await a.signIn();

@@ -61,15 +61,15 @@ const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
 const digest = (n: number) => `d${String(n).padStart(42, '0')}`;
 
 describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
-  describeSessionStoreContract('RedisSessionStore', async () => {
+  describeSessionStoreContract('RedisSessionStore', async (options) => {
     const prefix = freshPrefix();
-    return { store: new RedisSessionStore({ client: admin, prefix }), cleanup: () => dropKeys(admin, prefix) };
+    return { store: new RedisSessionStore({ client: admin, prefix, ...options }), cleanup: () => dropKeys(admin, prefix) };
   });
 
   // As the server uses it: bounded in time, with the late-command refusal that adoptTimeLimit turns on.
-  describeSessionStoreContract('guardStore(RedisSessionStore)', async () => {
+  describeSessionStoreContract('guardStore(RedisSessionStore)', async (options) => {
     const prefix = freshPrefix();
-    const store = guardStore(new RedisSessionStore({ client: admin, prefix }), { timeLimitMs: 2_000, now: Date.now, logger: console });
+    const store = guardStore(new RedisSessionStore({ client: admin, prefix, ...options }), { timeLimitMs: 2_000, now: Date.now, logger: console });
     return { store, cleanup: () => dropKeys(admin, prefix) };
   });
 
@@ -112,6 +112,41 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       // The index entry is cleaned up by the next claim; there is no record left to hand out.
       expect(await store.takeExpired(T0 + 10, 10)).toEqual([]);
       expect(await admin.zCard(`${prefix}#deadlines`)).toBe(0);
+    });
+
+    it('files a session under its subject, and keeps no index entry once Redis drops the record by its TTL', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix, expiryGraceMs: 50 });
+      await store.create(digest(1), record({ idleDeadlineAt: T0 + 10, absoluteDeadlineAt: T0 + 20 }));
+      expect(await admin.zScore(`${prefix}#subject:alice`, digest(1))).toBe(T0);
+      // The subject index outlives its longest-lived record (absolute deadline + grace), no longer.
+      expect(await admin.pTTL(`${prefix}#subject:alice`)).toBeGreaterThan(0);
+      expect(await admin.pTTL(`${prefix}#subject:alice`)).toBeLessThanOrEqual(20 + 50);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await admin.exists(`${prefix}${digest(1)}`)).toBe(0);
+      expect(await admin.exists(`${prefix}#subject:alice`)).toBe(0);
+    });
+
+    it('drops an index entry whose record Redis dropped at the next look at the subject', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix });
+      await store.create(digest(1), record());
+      await store.create(digest(2), record({ createdAt: T0 + 1 }));
+      await admin.del(`${prefix}${digest(1)}`); // as Redis does when the TTL fires
+      expect((await store.listSubject('alice', T0 + 5)).map((s) => s.key)).toEqual([digest(2)]);
+      expect(await admin.zRange(`${prefix}#subject:alice`, 0, -1)).toEqual([digest(2)]);
+    });
+
+    it('leaves a revoked session’s key as a mark alone, expiring when the session would have ended', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix });
+      await store.create(digest(1), record());
+      await store.revoke('alice', {}, T0 + 1_000);
+      expect(await admin.hGetAll(`${prefix}${digest(1)}`)).toEqual({ x: 'revoked' });
+      const ttl = await admin.pTTL(`${prefix}${digest(1)}`);
+      expect(ttl).toBeGreaterThan(IDLE - 1_000 - 5_000);
+      expect(ttl).toBeLessThanOrEqual(IDLE - 1_000);
+      expect(await store.delete(digest(1))).toBeUndefined(); // a sign-out of it reports nothing
     });
 
     it('works through a client with its own keyPrefix', async () => {

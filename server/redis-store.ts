@@ -8,8 +8,11 @@ import {
   SessionStoreFullError,
   SessionStoreUnavailableError,
   type ExpiredSession,
+  type RemovalMark,
+  type RevokeSelection,
   type SessionRecord,
   type SessionStore,
+  type StoredSession,
 } from './store.ts';
 
 const OWNER = 'RedisSessionStore';
@@ -49,7 +52,9 @@ export interface RedisSessionStoreOptions {
   expiryGraceMs?: number;
   /**
    * Most sessions held at once, ended-but-uncollected ones included; at the cap sign-in answers 503
-   * instead of evicting anyone. Default: no cap (size Redis with `maxmemory`, see docs/redis.md).
+   * instead of evicting anyone. Default 1 000 000: about 0.6 GB of Redis memory at the ~600 bytes a
+   * session takes with its index entries (docs/redis.md, Sizing), so a default Redis never grows
+   * without bound; with `maxSessionsPerSubject` only that many distinct users can fill it.
    */
   maxSessions?: number;
   /** Where a warning about this server's clock and Redis's goes (docs/redis.md, Clocks). Default `console`. */
@@ -58,18 +63,26 @@ export interface RedisSessionStoreOptions {
 
 const DEFAULT_PREFIX = 'idle-logout:{sessions}:';
 const DEFAULT_EXPIRY_GRACE_MS = 3_600_000;
-// '#' never occurs in a base64url digest, so the index key can never be some session's key.
+const DEFAULT_MAX_SESSIONS = 1_000_000;
+// '#' never occurs in a base64url digest, so neither index key can ever be some session's key.
 const INDEX_SUFFIX = '#deadlines';
+// A subject's index: a sorted set of its sessions' keys scored by createdAt (oldest first), under
+// the same prefix and so the same hash tag as the sessions.
+const SUBJECT_INFIX = '#subject:';
 // Index entries one takeExpired script looks at before it hands control back to Redis: a backlog
 // of re-scores (sessions extended since they were indexed) must not block Redis for long.
 const EXAMINE_BUDGET = 1_000;
 
 // A record is a Redis hash. Fields, in the order every script returns them: subject, data (JSON,
-// absent when the session has none), created, idle deadline, absolute deadline. Numbers are kept as
+// absent when the session has none), created, idle deadline, absolute deadline, display (JSON,
+// absent when none). A session removed by `create` or `revoke` while live leaves its key behind
+// as a hash with the one field `x` (the RemovalMark), expiring when the session would have ended:
+// no other script reads a record without `s`. Numbers are kept as
 // the decimal strings JavaScript wrote; the scripts compare them but only ever copy a string that
 // is already there, never format one (Lua 5.1 prints numbers with 14 significant digits), and
 // never decode `data` (cjson turns an empty array into an object).
-const FIELDS = ['s', 'd', 'c', 'i', 'a'];
+const FIELDS = ['s', 'd', 'c', 'i', 'a', 'v'];
+const MARK_FIELD = 'x';
 
 // The sign-in, keepalive and sweep scripts start with the same two arguments: when the app sent
 // the command, in Redis's clock (converted with the offset RedisClock measures), and the time
@@ -88,18 +101,121 @@ local function tooLate(late)
 end
 `;
 
-// KEYS: record, index. ARGV: sentAt, bound, member, subject, created, idle, absolute, endsAt,
-// ttlMs, maxSessions, [data].
-const CREATE = `${LATENESS}
-if tooLate(lateMs()) then return 'late' end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+// What the scripts that touch a subject's index share. Record keys are the deadline index key
+// minus its suffix plus the member (so a client-side keyPrefix applies to them too), and share
+// the index's hash tag. Every removal goes through removeSession, which keeps both indexes in
+// step with the record in the same script.
+const SESSIONS = `
+local SUFFIX, SUBJECT = '${INDEX_SUFFIX}', '${SUBJECT_INFIX}'
+local function prefixOf(index) return string.sub(index, 1, #index - #SUFFIX) end
+local function fieldsOf(key) return redis.call('HMGET', key, 's', 'd', 'c', 'i', 'a', 'v') end
+local function endsAtOf(f) return math.min(tonumber(f[4]), tonumber(f[5])) end
+-- Deletes the record and its index entries; leaves the mark when the session was live at now.
+local function removeSession(prefix, index, member, f, now, mark)
+  local key = prefix .. member
+  redis.call('DEL', key)
+  redis.call('ZREM', index, member)
+  redis.call('ZREM', prefix .. SUBJECT .. f[1], member)
+  local endsAt = endsAtOf(f)
+  if mark and endsAt > now then
+    redis.call('HSET', key, '${MARK_FIELD}', mark)
+    redis.call('PEXPIRE', key, math.ceil(endsAt - now))
+  end
+end
+-- The subject's sessions, oldest first, as {member, fields}; drops entries whose record is gone
+-- (Redis dropped it when its TTL fired): the index never keeps an orphan past the next look.
+local function sessionsOf(prefix, subjectIndex)
+  local found = {}
+  for _, member in ipairs(redis.call('ZRANGE', subjectIndex, 0, -1)) do
+    local f = fieldsOf(prefix .. member)
+    if f[1] then found[#found + 1] = {member, f} else redis.call('ZREM', subjectIndex, member) end
+  end
+  return found
+end
+local function handOut(out, member, f)
+  out[#out + 1] = member
+  for i = 1, 6 do out[#out + 1] = f[i] end
+end
+`;
+
+// KEYS: record, index, subject index. ARGV: sentAt, bound, member, subject, created, idle,
+// absolute, endsAt, ttlMs, maxSessions, maxPerSubject, subject index ttlMs, data, display (''
+// when none). Returns {'ok', member, fields x6, ...} with the sessions it replaced, or {reason}.
+// The subject at its limit frees its oldest slots first, so it never meets the global cap; the
+// cap is checked before anything is removed, so a refused sign-in changes nothing.
+const CREATE = `${LATENESS}${SESSIONS}
+local late = lateMs()
+if tooLate(late) then return {'late'} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+local prefix, now = prefixOf(KEYS[2]), tonumber(ARGV[5]) + late
+local perSubject = tonumber(ARGV[11])
+-- Without a limit there is nothing to replace, and the subject's set is not read at all.
+local held, surplus = {}, 0
+if perSubject > 0 then
+  held = sessionsOf(prefix, KEYS[3])
+  surplus = math.max(0, #held - perSubject + 1)
+end
 local max = tonumber(ARGV[10])
-if max > 0 and redis.call('ZCARD', KEYS[2]) >= max then return 'full' end
+if max > 0 and redis.call('ZCARD', KEYS[2]) - surplus >= max then return {'full'} end
+local out = {'ok'}
+for n = 1, surplus do
+  removeSession(prefix, KEYS[2], held[n][1], held[n][2], now, 'replaced')
+  handOut(out, held[n][1], held[n][2])
+end
 redis.call('HSET', KEYS[1], 's', ARGV[4], 'c', ARGV[5], 'i', ARGV[6], 'a', ARGV[7])
-if ARGV[11] then redis.call('HSET', KEYS[1], 'd', ARGV[11]) end
+if ARGV[13] ~= '' then redis.call('HSET', KEYS[1], 'd', ARGV[13]) end
+if ARGV[14] ~= '' then redis.call('HSET', KEYS[1], 'v', ARGV[14]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[9])
 redis.call('ZADD', KEYS[2], ARGV[8], ARGV[3])
-return 'ok'
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
+-- The subject index lives as long as its longest-lived record can (absolute deadline + grace),
+-- so a subject who never comes back leaves nothing behind.
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[12]) then redis.call('PEXPIRE', KEYS[3], ARGV[12]) end
+return out
+`;
+
+// KEYS: subject index, index. Returns {'done', member, fields x6, ...}, oldest first; the caller
+// keeps the live ones (judged like get, with the server's now).
+const LIST = `${SESSIONS}
+local out = {'done'}
+for _, found in ipairs(sessionsOf(prefixOf(KEYS[2]), KEYS[1])) do handOut(out, found[1], found[2]) end
+return out
+`;
+
+// KEYS: subject index, index. ARGV: sentAt, bound, now, 'only' | 'except', member... Removes the
+// subject's sessions named (only) or not named (except), marking the live ones 'revoked'; only
+// members of this subject's index can be touched. Never refused for arriving late, like a
+// sign-out: what Redis receives lands and is reported once.
+const REVOKE = `${LATENESS}${SESSIONS}
+local prefix, now = prefixOf(KEYS[2]), tonumber(ARGV[3]) + lateMs()
+local named = {}
+for n = 5, #ARGV do named[ARGV[n]] = true end
+local only = ARGV[4] == 'only'
+local out = {'done'}
+for _, found in ipairs(sessionsOf(prefix, KEYS[1])) do
+  if (named[found[1]] == true) == only then
+    removeSession(prefix, KEYS[2], found[1], found[2], now, 'revoked')
+    handOut(out, found[1], found[2])
+  end
+end
+return out
+`;
+
+// KEYS: record. ARGV: sentAt, bound, now, data ('' removes it). Only while live at the time
+// Redis runs it, like extend; never extends, never revives.
+const UPDATE = `${LATENESS}
+local late = lateMs()
+if tooLate(late) then return 'late' end
+local f = redis.call('HMGET', KEYS[1], 's', 'd', 'c', 'i', 'a', 'v')
+if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= tonumber(ARGV[3]) + late then return false end
+if ARGV[4] == '' then
+  redis.call('HDEL', KEYS[1], 'd')
+  f[2] = false
+else
+  redis.call('HSET', KEYS[1], 'd', ARGV[4])
+  f[2] = ARGV[4]
+end
+return f
 `;
 
 // KEYS: record. ARGV: sentAt, bound, proposed idle deadline, now, grace ms. The store's one rule
@@ -107,12 +223,13 @@ return 'ok'
 // server/testing/deadline-rule.ts): never earlier, never past the absolute deadline, only while
 // live at the time Redis runs it; never creates. A keepalive that left while the session was live
 // but arrives after its end must not revive it: another instance may already have answered 401.
-// The index keeps the old, earlier score: takeExpired re-scores it when it comes due, so
-// keepalives, the hot path, do no index work.
+// The deadline index keeps the old, earlier score: takeExpired re-scores it when it comes due,
+// and the subject index is scored by createdAt and outlives the record by itself, so keepalives,
+// the hot path, do no index work.
 const EXTEND = `${LATENESS}
 local late = lateMs()
 if tooLate(late) then return 'late' end
-local f = redis.call('HMGET', KEYS[1], 's', 'd', 'c', 'i', 'a')
+local f = redis.call('HMGET', KEYS[1], 's', 'd', 'c', 'i', 'a', 'v')
 if not f[1] then return false end
 local idle, absolute, now = tonumber(f[4]), tonumber(f[5]), tonumber(ARGV[4]) + late
 if math.min(idle, absolute) <= now then return false end
@@ -131,20 +248,20 @@ return f
 // KEYS: record, index. ARGV: member. Atomic, so exactly one caller gets the record back. Never
 // refused for arriving late: a sign-out Redis receives lands, and the server reports it once.
 // Under maxmemory it frees only (DEL and ZREM are not deny-oom commands), so it works when full.
-const DELETE = `
-local f = redis.call('HMGET', KEYS[1], 's', 'd', 'c', 'i', 'a')
-redis.call('ZREM', KEYS[2], ARGV[1])
-if not f[1] then return false end
-redis.call('DEL', KEYS[1])
+const DELETE = `${SESSIONS}
+local f = fieldsOf(KEYS[1])
+if not f[1] then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return false
+end
+removeSession(prefixOf(KEYS[2]), KEYS[2], ARGV[1], f, 0, false)
 return f
 `;
 
-// KEYS: index. ARGV: sentAt, bound, now, limit, budget, index suffix. Claims up to limit ended
+// KEYS: index. ARGV: sentAt, bound, now, limit, budget. Claims up to limit ended
 // sessions, oldest deadline first, each exactly once across all instances. Returns
-// {status, member, fields x5, ...} where status is 'more' when the budget ran out before the due
+// {status, member, fields x6, ...} where status is 'more' when the budget ran out before the due
 // entries did, or {'late'}.
-// Record keys are the index key minus its suffix plus the member, so a client-side keyPrefix
-// (node-redis `keyPrefix`) applies to them too; they share the index's hash tag.
 //
 // The sweeper is what frees a full Redis (maxmemory + noeviction, docs/redis.md), so it must run
 // when Redis refuses writes. Redis 7 refuses a whole script declared with flags unless it allows
@@ -153,10 +270,10 @@ return f
 // and re-scores members already in the index, which needs no new memory), and frees first
 // anyway: extended sessions are skipped past while claiming and re-scored at the end.
 const TAKE_EXPIRED = `#!lua flags=allow-oom
-${LATENESS}
+${LATENESS}${SESSIONS}
 if tooLate(lateMs()) then return {'late'} end
 local index = KEYS[1]
-local prefix = string.sub(index, 1, #index - #ARGV[6])
+local prefix = prefixOf(index)
 local now, limit, budget = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local out, taken, examined = {'done'}, 0, 0
 local rescore = {} -- score, member, ...: sessions extended since they were indexed
@@ -168,7 +285,7 @@ while taken < limit and out[1] == 'done' do
     if examined >= budget then out[1] = 'more'; break end
     examined = examined + 1
     local key = prefix .. member
-    local f = redis.call('HMGET', key, 's', 'd', 'c', 'i', 'a')
+    local f = fieldsOf(key)
     if not f[1] then
       -- Deleted, or dropped by Redis past the grace period: nothing left to hand out.
       redis.call('ZREM', index, member)
@@ -180,10 +297,8 @@ while taken < limit and out[1] == 'done' do
         rescore[#rescore + 1] = endsText
         rescore[#rescore + 1] = member
       else
-        redis.call('DEL', key)
-        redis.call('ZREM', index, member)
-        out[#out + 1] = member
-        for i = 1, 5 do out[#out + 1] = f[i] end
+        removeSession(prefix, index, member, f, now, false)
+        handOut(out, member, f)
         taken = taken + 1
       end
     end
@@ -232,18 +347,20 @@ function recordFrom(fields: readonly unknown[]): SessionRecord | undefined {
   };
   const data = text(fields[1]);
   if (data !== undefined) record.data = JSON.parse(data);
+  const display = text(fields[5]);
+  if (display !== undefined) record.display = JSON.parse(display);
   return record;
 }
 
-/** The expiry script's reply: {'done' | 'more', member, fields x5, member, fields x5, ...}. */
-function claimedFrom(reply: unknown): { sessions: ExpiredSession[]; more: boolean } {
-  if (!Array.isArray(reply)) throw new Error('RedisSessionStore: unexpected reply from the expiry script');
-  const sessions: ExpiredSession[] = [];
-  for (let i = 1; i + 5 < reply.length; i += 6) {
-    const record = recordFrom(reply.slice(i + 1, i + 6));
+/** A script's list of sessions: {status, member, fields x6, member, fields x6, ...}. */
+function sessionsFrom(reply: unknown): { sessions: StoredSession[]; status: string | undefined } {
+  if (!Array.isArray(reply)) throw new Error('RedisSessionStore: unexpected reply from a script');
+  const sessions: StoredSession[] = [];
+  for (let i = 1; i + FIELDS.length < reply.length; i += FIELDS.length + 1) {
+    const record = recordFrom(reply.slice(i + 1, i + 1 + FIELDS.length));
     if (record) sessions.push({ key: text(reply[i])!, record });
   }
-  return { sessions, more: text(reply[0]) === 'more' };
+  return { sessions, status: text(reply[0]) };
 }
 
 function isNoScriptError(error: unknown): boolean {
@@ -278,7 +395,7 @@ function isFlagsUnsupportedError(error: unknown): boolean {
 export class RedisSessionStore implements SessionStore {
   readonly prefix: string;
   readonly expiryGraceMs: number;
-  readonly maxSessions: number | undefined;
+  readonly maxSessions: number;
   /** The one time bound (the server's storeTimeoutMs), once a createIdleSession adopted the store. */
   #timeLimitMs: number | undefined;
   /** The app's client as given: sign-outs wait for their answer however late (the server reports it). */
@@ -289,6 +406,9 @@ export class RedisSessionStore implements SessionStore {
   #redisClock: RedisClock;
   #scripts = {
     create: script(CREATE),
+    list: script(LIST),
+    revoke: script(REVOKE),
+    update: script(UPDATE),
     extend: script(EXTEND),
     delete: script(DELETE),
     takeExpired: script(TAKE_EXPIRED),
@@ -310,7 +430,7 @@ export class RedisSessionStore implements SessionStore {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     check(typeof this.prefix === 'string', OWNER, 'prefix must be a string');
     this.expiryGraceMs = integerAtLeast(0, OWNER, 'expiryGraceMs', options.expiryGraceMs ?? DEFAULT_EXPIRY_GRACE_MS);
-    this.maxSessions = options.maxSessions === undefined ? undefined : integerAtLeast(1, OWNER, 'maxSessions', options.maxSessions);
+    this.maxSessions = integerAtLeast(1, OWNER, 'maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
     this.#appClient = client;
     this.#client = client;
     this.#indexKey = this.prefix + INDEX_SUFFIX;
@@ -339,7 +459,7 @@ export class RedisSessionStore implements SessionStore {
     return record && Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt) > now ? record : undefined;
   }
 
-  async create(key: string, record: SessionRecord): Promise<void> {
+  async create(key: string, record: SessionRecord, maxPerSubject?: number): Promise<StoredSession[]> {
     const endsAt = Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt);
     // A TTL relative to the record's own clock (createdAt is the server's now at sign-in), so a
     // test clock in the past does not make Redis drop the key at once.
@@ -353,13 +473,50 @@ export class RedisSessionStore implements SessionStore {
       String(record.absoluteDeadlineAt),
       String(endsAt),
       String(Math.max(1, ttlMs)),
-      String(this.maxSessions ?? 0),
+      String(this.maxSessions),
+      String(maxPerSubject ?? 0),
+      String(Math.max(1, Math.ceil(record.absoluteDeadlineAt - record.createdAt)) + this.expiryGraceMs),
+      record.data === undefined ? '' : JSON.stringify(record.data),
+      record.display === undefined ? '' : JSON.stringify(record.display),
     ];
-    if (record.data !== undefined) args.push(JSON.stringify(record.data));
-    const reply = text(await this.#run(this.#scripts.create, [this.prefix + key, this.#indexKey], args));
-    if (reply === 'late') throw this.#late('sign-in');
-    if (reply === 'full') throw new SessionStoreFullError(`the Redis store holds its cap of ${this.maxSessions} sessions`);
-    if (reply === 'exists') throw new Error('RedisSessionStore: a session with this key exists');
+    const keys = [this.prefix + key, this.#indexKey, this.#subjectKey(record.subject)];
+    const { sessions, status } = sessionsFrom(await this.#run(this.#scripts.create, keys, args));
+    if (status === 'late') throw this.#late('sign-in');
+    if (status === 'full') throw new SessionStoreFullError(`the Redis store holds its cap of ${this.maxSessions} sessions`);
+    if (status === 'exists') throw new Error('RedisSessionStore: a session with this key exists');
+    return sessions;
+  }
+
+  async listSubject(subject: string, now: number): Promise<StoredSession[]> {
+    const reply = await this.#run(this.#scripts.list, [this.#subjectKey(subject), this.#indexKey], []);
+    return sessionsFrom(reply).sessions.filter(({ record }) => Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt) > now);
+  }
+
+  async revoke(subject: string, which: RevokeSelection, now: number): Promise<StoredSession[]> {
+    const except = new Set(which.exceptKeys);
+    const [mode, named] = which.keys ? ['only', which.keys.filter((key) => !except.has(key))] : ['except', [...except]];
+    const args = [...(await this.#timing()), String(now), mode, ...named];
+    // Like delete: the app's own client, so a revoke Redis received is reported however late.
+    const reply = await this.#run(this.#scripts.revoke, [this.#subjectKey(subject), this.#indexKey], args, this.#appClient);
+    return sessionsFrom(reply).sessions;
+  }
+
+  async update(key: string, data: unknown, now: number): Promise<SessionRecord | undefined> {
+    const args = [...(await this.#timing()), String(now), data === undefined ? '' : JSON.stringify(data)];
+    const reply = await this.#run(this.#scripts.update, [this.prefix + key], args);
+    if (text(reply) === 'late') throw this.#late('session update');
+    return Array.isArray(reply) ? recordFrom(reply) : undefined;
+  }
+
+  /** The mark expires in Redis when the session would have ended, so `now` is not needed here. */
+  async endedBy(key: string): Promise<RemovalMark | undefined> {
+    const reply = await this.#client.hmGet(this.prefix + key, [MARK_FIELD]);
+    const mark = Array.isArray(reply) ? text(reply[0]) : undefined;
+    return mark === 'revoked' || mark === 'replaced' ? mark : undefined;
+  }
+
+  #subjectKey(subject: string): string {
+    return this.prefix + SUBJECT_INFIX + subject;
   }
 
   async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined> {
@@ -379,12 +536,12 @@ export class RedisSessionStore implements SessionStore {
     // One round trip unless a backlog of re-scores used up a script's budget; then go on, each
     // script short enough not to stall Redis.
     while (expired.length < limit) {
-      const args = [...(await this.#timing()), String(now), String(limit - expired.length), String(EXAMINE_BUDGET), INDEX_SUFFIX];
+      const args = [...(await this.#timing()), String(now), String(limit - expired.length), String(EXAMINE_BUDGET)];
       let claimed: { sessions: ExpiredSession[]; more: boolean };
       try {
-        const reply = await this.#run(this.#scripts.takeExpired, [this.#indexKey], args);
-        if (Array.isArray(reply) && text(reply[0]) === 'late') throw this.#late('expiry claim');
-        claimed = claimedFrom(reply);
+        const { sessions, status } = sessionsFrom(await this.#run(this.#scripts.takeExpired, [this.#indexKey], args));
+        if (status === 'late') throw this.#late('expiry claim');
+        claimed = { sessions, more: status === 'more' };
       } catch (error) {
         if (expired.length === 0) throw error;
         break; // hand over what earlier scripts removed: only this caller can report it

@@ -1,6 +1,6 @@
 // The protocol's three routes (docs/protocol.md), and 405 for other methods on their paths.
 import { Hono, type Context } from 'hono';
-import { KEEPALIVE_PATH, LOGOUT_BODY, LOGOUT_PATH, STATUS_PATH } from '../protocol/index.ts';
+import { KEEPALIVE_PATH, LOGOUT_BODY, LOGOUT_PATH, STATUS_PATH, type ErrorCode } from '../protocol/index.ts';
 import { answer, errorAnswer, storeFailureCode } from './answers.ts';
 import { readKeepaliveBody } from './body.ts';
 import { csrfRefusal } from './csrf.ts';
@@ -8,7 +8,9 @@ import type { IdleSessionEnv } from './env.ts';
 import { findSession, mayClearCookie, type SessionLookup } from './find-session.ts';
 import type { SessionParts } from './parts.ts';
 import { activeStatusBody } from './session.ts';
+import { storeKeyFor } from './session-id.ts';
 import { endSessionsOf } from './sign-in.ts';
+import type { RemovalMark } from './store.ts';
 
 const SIGNED_OUT_CODES = {
   none: 'no-session',
@@ -17,10 +19,46 @@ const SIGNED_OUT_CODES = {
   ambiguous: 'ambiguous-session',
 } as const;
 
+const REMOVED_CODES: Record<RemovalMark, ErrorCode> = { revoked: 'session-revoked', replaced: 'session-replaced' };
+
+/** A protocol route's handler: marked as protocol traffic, store failures answered with 503. */
+export type RouteWrapper = (handler: (c: Context) => Promise<Response> | Response) => (c: Context) => Promise<Response>;
+
 export interface ProtocolRoutes {
   routes: Hono<IdleSessionEnv>;
   /** Whether a protocol route answered `c`: such a request is never activity, wherever mounted. */
   answered(c: Context): boolean;
+  /** Wraps the optional routes' handlers the same way (session-routes.ts). */
+  route: RouteWrapper;
+  /** The status answer for what `findSession` found (200, or the 401 that says why). */
+  sessionAnswer(c: Context, found: SessionLookup): Promise<Response>;
+}
+
+/**
+ * The 401 code for a request whose session is gone: `session-revoked` / `session-replaced` when
+ * the store kept that mark for its one cookie, so the browser can say it was ended elsewhere.
+ * Asked only here, on the signed-out path; if the store cannot say, the plain code is as true.
+ */
+async function signedOutCode(parts: SessionParts, c: Context, found: Exclude<SessionLookup, { kind: 'live' }>): Promise<ErrorCode> {
+  const { ids } = parts.cookie.read(c);
+  if (found.kind !== 'unknown' || ids.length !== 1) return SIGNED_OUT_CODES[found.kind];
+  const mark = await parts.store.endedBy(storeKeyFor(ids[0]!), parts.now()).catch(() => undefined);
+  return mark ? REMOVED_CODES[mark] : SIGNED_OUT_CODES.unknown;
+}
+
+/**
+ * 405 with `Allow` for any other method on the given paths; it never reads, extends or ends the session.
+ *
+ * @example
+ * refuseOtherMethods(routes, route, '/session', [['/keepalive', 'POST']]);
+ */
+export function refuseOtherMethods(routes: Hono<IdleSessionEnv>, route: RouteWrapper, basePath: string, allowed: readonly (readonly [string, string])[]): void {
+  for (const [path, allow] of allowed) {
+    routes.all(basePath + path, route((c) => {
+      c.header('Allow', allow);
+      return errorAnswer(c, 'method-not-allowed', `${c.req.method} is not allowed here; use ${allow}.`);
+    }));
+  }
 }
 
 /**
@@ -39,7 +77,7 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
    * Marked in the handler, not by path: `app.route('/api', idle.routes)` moves the paths, and a
    * status request must never extend wherever it is mounted.
    */
-  function route(handler: (c: Context) => Promise<Response> | Response) {
+  function route(handler: (c: Context) => Promise<Response> | Response): (c: Context) => Promise<Response> {
     return async (c: Context) => {
       protocolRequests.add(c);
       try {
@@ -51,11 +89,11 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
   }
 
   /** The status answer for what `findSession` found. */
-  function sessionAnswer(c: Context, found: SessionLookup): Response {
+  async function sessionAnswer(c: Context, found: SessionLookup): Promise<Response> {
     if (found.kind === 'live') return answer(c, 200, activeStatusBody(found.record, parts.now(), parts.schedule));
-    const cookies = parts.cookie.read(c);
-    if (mayClearCookie(found.kind, cookies)) parts.cookie.clear(c);
-    return errorAnswer(c, SIGNED_OUT_CODES[found.kind]);
+    const code = await signedOutCode(parts, c, found);
+    if (mayClearCookie(found.kind, parts.cookie.read(c))) parts.cookie.clear(c);
+    return errorAnswer(c, code);
   }
 
   routes.get(basePath + STATUS_PATH, route(async (c) => sessionAnswer(c, await findSession(parts, parts.cookie.read(c)))));
@@ -75,12 +113,7 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
     return answer(c, 200, LOGOUT_BODY);
   }));
 
-  for (const [path, allow] of [[STATUS_PATH, 'GET, HEAD'], [KEEPALIVE_PATH, 'POST'], [LOGOUT_PATH, 'POST']] as const) {
-    routes.all(basePath + path, route((c) => {
-      c.header('Allow', allow);
-      return errorAnswer(c, 'method-not-allowed', `${c.req.method} is not allowed here; use ${allow}.`);
-    }));
-  }
+  refuseOtherMethods(routes, route, basePath, [[STATUS_PATH, 'GET, HEAD'], [KEEPALIVE_PATH, 'POST'], [LOGOUT_PATH, 'POST']]);
 
-  return { routes, answered: (c) => protocolRequests.has(c) };
+  return { routes, answered: (c) => protocolRequests.has(c), route, sessionAnswer };
 }

@@ -30,6 +30,20 @@ export function isWellFormedSessionId(value: string): boolean {
 }
 
 /**
+ * The handle a session is shown and ended by in its subject's list: base64url(SHA-256 of the
+ * store key, domain-separated). Safe to show: it leads neither to the id (two preimages away) nor
+ * to the store key, so a handle that leaks (a log, a screenshot) can neither be replayed as a
+ * cookie nor address the record in the store; the server finds a handle's session only among
+ * the subject's own.
+ *
+ * @example
+ * sessionHandleFor(storeKeyFor(id)) // 43 base64url characters
+ */
+export function sessionHandleFor(storeKey: string): string {
+  return toBase64Url(sha256OneBlock(`handle:${storeKey}`));
+}
+
+/**
  * The store key for a well-formed id: base64url(SHA-256(id)). Stores never see the id itself, so
  * a leaked store cannot be replayed as cookies.
  */

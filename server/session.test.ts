@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endReason, extendedIdleDeadline, newSessionRecord, proposedIdleDeadline } from './session.ts';
+import { endReason, extendedIdleDeadline, lastActiveAt, newSessionRecord, proposedIdleDeadline, removalReason } from './session.ts';
 import { DEADLINE_CASES, T0 } from './testing/deadline-rule.ts';
 
 describe('the deadline rule (server/testing/deadline-rule.ts), as session.ts states it', () => {
@@ -7,6 +7,22 @@ describe('the deadline rule (server/testing/deadline-rule.ts), as session.ts sta
     const record = { subject: 'alice', createdAt: T0, idleDeadlineAt: T0 + session!.idleDeadlineAt, absoluteDeadlineAt: T0 + session!.absoluteDeadlineAt };
     const extended = extendedIdleDeadline(record, T0 + proposedDeadlineAt, T0 + now);
     expect(extended).toBe(expected === 'not-live' ? undefined : T0 + expected);
+  });
+});
+
+describe('a session the store removed for the app (revoke, or the per-subject limit)', () => {
+  const record = { subject: 'alice', createdAt: T0, idleDeadlineAt: T0 + 1_000, absoluteDeadlineAt: T0 + 500 };
+  it('ended for that reason when it was live, else for the deadline that had passed first', () => {
+    expect(removalReason(record, T0 + 499, 'revoked')).toBe('revoked');
+    expect(removalReason(record, T0 + 499, 'replaced')).toBe('replaced');
+    expect(removalReason(record, T0 + 500, 'replaced')).toBe('absolute');
+    expect(removalReason({ ...record, absoluteDeadlineAt: T0 + 5_000 }, T0 + 1_000, 'revoked')).toBe('idle');
+  });
+
+  it('was last active idleTimeoutMs before its idle deadline, never before sign-in', () => {
+    const schedule = { idleTimeoutMs: 300, warningMs: 100, absoluteTimeoutMs: 10_000 };
+    expect(lastActiveAt({ ...record, idleDeadlineAt: T0 + 1_000 }, schedule)).toBe(T0 + 700);
+    expect(lastActiveAt({ ...record, idleDeadlineAt: T0 + 300 }, schedule)).toBe(T0);
   });
 });
 

@@ -1,9 +1,14 @@
 // The session rules, in one place: deadlines, caps and why a session ended. Pure functions of
 // (record, now): no store, no HTTP, no clock of their own. Routes and stores call these.
-import { statusBody, type StatusBody } from '../protocol/index.ts';
-import type { SessionRecord } from './store.ts';
+import { statusBody, type SessionSummary, type StatusBody } from '../protocol/index.ts';
+import type { RemovalMark, SessionDisplay, SessionRecord } from './store.ts';
 
-export type EndReason = 'idle' | 'absolute' | 'signed-out';
+/**
+ * Why a session ended: its idle or absolute deadline passed, it signed out, the app or the user
+ * from another browser ended it (`revoked`), or its subject signed in once more than
+ * `maxSessionsPerSubject` allows and it was their oldest (`replaced`).
+ */
+export type EndReason = 'idle' | 'absolute' | 'signed-out' | RemovalMark;
 
 export interface SessionSchedule {
   idleTimeoutMs: number;
@@ -11,10 +16,13 @@ export interface SessionSchedule {
   absoluteTimeoutMs: number;
 }
 
-/** The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after `requireSession`). */
-export interface ActiveSession {
+/**
+ * The signed-in session as the app sees it (`await c.var.getSession()`, or `c.var.session` after
+ * `requireSession`). `Data` is the type the app gave `createIdleSession<Data>()`.
+ */
+export interface ActiveSession<Data = unknown> {
   subject: string;
-  data: unknown;
+  data: Data;
   createdAt: number;
   idleDeadlineAt: number;
   absoluteDeadlineAt: number;
@@ -39,6 +47,7 @@ export function newSessionRecord(
   data: unknown,
   now: number,
   schedule: SessionSchedule,
+  display?: SessionDisplay,
 ): SessionRecord {
   const absoluteDeadlineAt = now + schedule.absoluteTimeoutMs;
   const record: SessionRecord = {
@@ -49,6 +58,7 @@ export function newSessionRecord(
   };
   // Only sessions that carry data pay for the property (the memory store keeps millions).
   if (data !== undefined) record.data = data;
+  if (display !== undefined) record.display = display;
   return record;
 }
 
@@ -87,6 +97,43 @@ export function extendedIdleDeadline(record: SessionRecord, proposedDeadlineAt: 
 export function endReason(record: SessionRecord, now: number): EndReason {
   if (isLive(record, now)) return 'signed-out';
   return record.absoluteDeadlineAt <= record.idleDeadlineAt ? 'absolute' : 'idle';
+}
+
+/**
+ * Why a session a store removed for `mark` (revoke, or a sign-in past the subject's limit) ended:
+ * the mark if it was still live at `now`; else its time had run out first, and that is the reason.
+ *
+ * @example
+ * removalReason(record, now, 'revoked') // 'revoked', or 'idle' / 'absolute' when it had ended already
+ */
+export function removalReason(record: SessionRecord, now: number, mark: RemovalMark): EndReason {
+  return isLive(record, now) ? mark : endReason(record, now);
+}
+
+/**
+ * When the user was last active, as far as the record tells: the idle deadline is last activity
+ * + idleTimeoutMs, unless the absolute deadline capped it (then this is a lower bound).
+ */
+export function lastActiveAt(record: SessionRecord, schedule: SessionSchedule): number {
+  return Math.max(record.createdAt, record.idleDeadlineAt - schedule.idleTimeoutMs);
+}
+
+/**
+ * One row of a subject's list of sessions, as app code and the optional route show it.
+ *
+ * @example
+ * sessionSummary(record, 'Zt3…', true, schedule) // { handle: 'Zt3…', current: true, createdAt, lastActiveAt, … }
+ */
+export function sessionSummary(record: SessionRecord, handle: string, current: boolean, schedule: SessionSchedule): SessionSummary {
+  return {
+    handle,
+    current,
+    createdAt: record.createdAt,
+    lastActiveAt: lastActiveAt(record, schedule),
+    idleDeadlineAt: record.idleDeadlineAt,
+    absoluteDeadlineAt: record.absoluteDeadlineAt,
+    display: record.display ?? {},
+  };
 }
 
 export function activeStatusBody(

@@ -4,8 +4,15 @@ import { errorException, storeFailureCode } from './answers.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { SessionParts } from './parts.ts';
 import { activeSession, endReason, newSessionRecord, type ActiveSession } from './session.ts';
+import { removalReporter } from './session-control.ts';
 import { newSessionId, storeKeyFor } from './session-id.ts';
-import type { SessionRecord } from './store.ts';
+import type { SessionDisplay, SessionRecord } from './store.ts';
+
+/** What `signIn` takes besides the subject and data. */
+export interface SignInOptions {
+  /** What the user's list of sessions shows for this one (device, browser), e.g. `{ device: 'Firefox on Linux' }`. */
+  display?: SessionDisplay;
+}
 
 /**
  * Deletes every session the request carried (whoever presents an id may end it, and a planted
@@ -32,10 +39,11 @@ async function endSession(parts: SessionParts, key: string): Promise<void> {
 
 /**
  * `idle.signIn`: ends any session the request carried (no fixation), creates a new one with a
- * fresh id and sets the cookie on `c`. Throws the protocol's 403 (login CSRF) or 503 as an
- * `HTTPException`.
+ * fresh id and sets the cookie on `c`; past `maxSessionsPerSubject`, the store replaces the
+ * subject's oldest in the same step (no extra round trip). Throws the protocol's 403 (login
+ * CSRF) or 503 as an `HTTPException`.
  */
-export async function signIn(parts: SessionParts, c: Context, subject: string, data?: unknown): Promise<ActiveSession> {
+export async function signIn(parts: SessionParts, c: Context, subject: string, data?: unknown, options: SignInOptions = {}): Promise<ActiveSession> {
   if (typeof subject !== 'string' || subject === '') throw new TypeError('idle-logout: signIn needs a non-empty subject string');
   const refusal = csrfRefusal(parts.csrf, c.req.raw, 'sign-in');
   if (refusal !== undefined) throw errorException('csrf', { message: refusal });
@@ -43,8 +51,9 @@ export async function signIn(parts: SessionParts, c: Context, subject: string, d
     await endSessionsOf(parts, c);
     const id = newSessionId();
     const at = parts.now();
-    const record = newSessionRecord(subject, data, at, parts.schedule);
-    await parts.store.create(storeKeyFor(id), record);
+    const record = newSessionRecord(subject, data, at, parts.schedule, options.display);
+    const report = removalReporter(parts, 'replaced', at);
+    report(await parts.store.create(storeKeyFor(id), record, parts.maxSessionsPerSubject, report));
     parts.cookie.write(c, id);
     const session = activeSession(record, at);
     c.set('getSession', () => Promise.resolve(session));

@@ -17,19 +17,70 @@ export interface SessionRecord {
   idleDeadlineAt: number;
   /** Epoch ms at which the session ends whatever happens (sign-in + absolute lifetime). */
   absoluteDeadlineAt: number;
+  /**
+   * Optional, what the app chose at sign-in to show the user in a list of their sessions (device,
+   * browser). Never changes; JSON-serialisable like `data`.
+   */
+  display?: SessionDisplay;
+}
+
+/** What a session shows in its subject's list of sessions: short strings the app chose. */
+export type SessionDisplay = Readonly<Record<string, string>>;
+
+/** A record with the key it is filed under, as the store hands records over. */
+export interface StoredSession {
+  key: string;
+  record: SessionRecord;
 }
 
 /** A record a store removed because its time ran out, as `takeExpired` hands it over. */
-export interface ExpiredSession {
-  key: string;
-  record: SessionRecord;
+export type ExpiredSession = StoredSession;
+
+/**
+ * Why a store removed a session on the app's behalf, and the mark it keeps for it afterwards:
+ * `revoked` (the app, or the user from another browser, ended it), `replaced` (its subject signed
+ * in once more than `maxPerSubject` allows, and this was their oldest session).
+ */
+export type RemovalMark = 'revoked' | 'replaced';
+
+/** Which of a subject's sessions `revoke` ends: all, only those in `keys`, or all but `exceptKeys`. */
+export interface RevokeSelection {
+  keys?: readonly string[];
+  exceptKeys?: readonly string[];
 }
 
 export interface SessionStore {
   /** The record if it exists and is live at `now`; never extends it. */
   get(key: string, now: number): Promise<SessionRecord | undefined>;
-  /** Stores a new record. Throws `SessionStoreFullError` when the store is at its cap. */
-  create(key: string, record: SessionRecord): Promise<void>;
+  /**
+   * Stores a new record and files it under its subject. With `maxPerSubject`, in the same atomic
+   * step: when the subject already holds that many sessions (ended but uncollected ones included),
+   * removes their oldest (by `createdAt`) until the new one is the `maxPerSubject`th, marks each
+   * live one `replaced` (see `endedBy`) and returns all it removed, so each is reported once. Those
+   * free their slots first: a subject at its limit never meets the store's cap. Throws
+   * `SessionStoreFullError` (and removes nothing) when the store is at its cap.
+   */
+  create(key: string, record: SessionRecord, maxPerSubject?: number): Promise<StoredSession[]>;
+  /** The subject's sessions that are live at `now`, oldest first. Drops index entries whose record is gone. */
+  listSubject(subject: string, now: number): Promise<StoredSession[]>;
+  /**
+   * Atomically removes the subject's sessions that `which` selects (never another subject's),
+   * marks each one live at `now` `revoked` (see `endedBy`), and returns every one it removed,
+   * ended but uncollected ones included, so each is reported exactly once.
+   */
+  revoke(subject: string, which: RevokeSelection, now: number): Promise<StoredSession[]>;
+  /**
+   * Atomically replaces the data of a session that is live at `now` (undefined removes it);
+   * returns the record after the update, or undefined when it is gone or not live. Never extends.
+   */
+  update(key: string, data: unknown, now: number): Promise<SessionRecord | undefined>;
+  /**
+   * The mark `create` or `revoke` left for a session they removed while it was live, until the
+   * time that session would have ended by itself (then, or once the store needs the room, it is
+   * forgotten). Lets a signed-out answer say the session was ended elsewhere. Not on the hot path:
+   * only a request whose session is gone asks.
+   */
+  endedBy(key: string, now: number): Promise<RemovalMark | undefined>;
   /**
    * Atomically, if the record exists and is live at `now`:
    * `idleDeadlineAt = min(max(idleDeadlineAt, proposedDeadlineAt), absoluteDeadlineAt)`.
@@ -37,7 +88,7 @@ export interface SessionStore {
    * never created or revived).
    */
   extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined>;
-  /** Removes the record whatever its state; returns what was removed, so exactly one caller sees it. */
+  /** Removes the record (and its index entries) whatever its state; returns what was removed, so exactly one caller sees it. */
   delete(key: string): Promise<SessionRecord | undefined>;
   /**
    * Removes and returns up to `limit` records whose deadline (idle or absolute) is at or before
@@ -55,6 +106,9 @@ export interface SessionStore {
    */
   adoptTimeLimit?(limitMs: number): void;
 }
+
+/** The methods every store has (`adoptTimeLimit` is optional); createIdleSession checks a store has them all. */
+export const SESSION_STORE_METHODS = ['get', 'create', 'extend', 'delete', 'takeExpired', 'listSubject', 'revoke', 'update', 'endedBy'] as const satisfies readonly (keyof SessionStore)[];
 
 /** Thrown by `create` when the store refuses new sessions rather than evict live ones. */
 export class SessionStoreFullError extends Error {

@@ -68,11 +68,13 @@ export function createTestApp(options: TestAppOptions = {}) {
   const app = new Hono<IdleSessionEnv>();
   app.use(idle.middleware);
   app.route(mount, idle.routes);
+  app.route(mount, idle.sessionRoutes);
   const login = async (c: Context<IdleSessionEnv>) => {
     const body: unknown = await c.req.json().catch(() => null);
-    const username = typeof body === 'object' && body !== null ? (body as { username?: unknown }).username : undefined;
+    const { username, device } = (typeof body === 'object' && body !== null ? body : {}) as { username?: unknown; device?: unknown };
     if (typeof username !== 'string' || username === '') return c.json({ error: 'invalid-username', message: 'Give a username.' }, 400);
-    const session = await idle.signIn(c, username, username === 'admin' ? { role: 'admin' } : undefined);
+    const display = typeof device === 'string' ? { display: { device } } : undefined;
+    const session = await idle.signIn(c, username, username === 'admin' ? { role: 'admin' } : undefined, display);
     return c.json({ subject: session.subject });
   };
   if (guardSignIn) {
@@ -105,8 +107,8 @@ export function createTestApp(options: TestAppOptions = {}) {
   }
 
   /** POST /login; throws unless it answered 200 with a cookie. */
-  async function signIn(username = 'alice', cookie?: string, origin?: string) {
-    const response = await send('POST', '/login', { body: JSON.stringify({ username }), ...(cookie ? { cookie } : {}) }, origin);
+  async function signIn(username = 'alice', cookie?: string, origin?: string, device?: string) {
+    const response = await send('POST', '/login', { body: JSON.stringify({ username, device }), ...(cookie ? { cookie } : {}) }, origin);
     if (response.status !== 200) throw new Error(`sign-in answered ${response.status}: ${await response.text()}`);
     const setCookie = response.headers.getSetCookie().at(-1)!;
     return { cookie: setCookie.split(';')[0]!, setCookie, response };
@@ -126,6 +128,10 @@ export function createTestApp(options: TestAppOptions = {}) {
     status: (cookie?: string) => send('GET', base, cookie ? { cookie } : {}),
     keepalive: (cookie: string, body?: unknown) => send('POST', `${base}/keepalive`, { cookie, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
     logout: (cookie?: string) => send('POST', `${base}/logout`, cookie ? { cookie } : {}),
+    /** The optional per-user routes. */
+    mySessions: (cookie: string) => send('GET', `${base}/sessions`, { cookie }),
+    endMySession: (cookie: string, handle: string) => send('POST', `${base}/sessions/end`, { cookie, body: JSON.stringify({ handle }) }),
+    endMyOtherSessions: (cookie: string, init: Omit<Send, 'cookie'> = {}) => send('POST', `${base}/sessions/end-others`, { cookie, ...init }),
   };
 }
 

@@ -1,6 +1,7 @@
 // Test doubles for what goes wrong around the server: a store that hangs or fails on demand, and a
 // request body that counts how much of it the server pulled.
 import type { SessionStore } from '../store.ts';
+import { STORE_METHODS } from './store-doubles.ts';
 
 /** A working store that can be switched to hang (never settle) or fail every call, and back. */
 export function switchableStore(inner: SessionStore) {
@@ -10,14 +11,12 @@ export function switchableStore(inner: SessionStore) {
     if (mode === 'throw') return Promise.reject(new Error('ECONNREFUSED'));
     return call();
   };
-  const store: SessionStore = {
-    get: (key, now) => guard(() => inner.get(key, now)),
-    create: (key, record) => guard(() => inner.create(key, record)),
-    extend: (key, proposed, now) => guard(() => inner.extend(key, proposed, now)),
-    delete: (key) => guard(() => inner.delete(key)),
-    takeExpired: (now, limit) => guard(() => inner.takeExpired(now, limit)),
-  };
-  return { store, set: (next: typeof mode) => void (mode = next) };
+  const store = {} as Record<(typeof STORE_METHODS)[number], unknown>;
+  for (const method of STORE_METHODS) {
+    const call = (inner[method] as (...args: unknown[]) => Promise<unknown>).bind(inner);
+    store[method] = (...args: unknown[]) => guard(() => call(...args));
+  }
+  return { store: store as unknown as SessionStore, set: (next: typeof mode) => void (mode = next) };
 }
 
 /** A streamed body of `totalBytes` in 64 KB chunks that counts the bytes the server pulled. */

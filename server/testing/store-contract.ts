@@ -1,7 +1,7 @@
 // The contract every SessionStore must keep, as one suite that runs unchanged against each store
 // (memory and Redis). Call it from a store's test file.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionRecord, SessionStore } from '../store.ts';
+import { SessionStoreFullError, type SessionRecord, type SessionStore } from '../store.ts';
 import { extendedIdleDeadline } from '../session.ts';
 import { DEADLINE_CASES, T0 } from './deadline-rule.ts';
 
@@ -24,15 +24,21 @@ function freshKey(): string {
   return `k${keyCounter.toString().padStart(42, '0')}`;
 }
 
+/** The one store option the contract varies: its global cap. */
+export interface ContractStoreOptions {
+  maxSessions?: number;
+}
+
 /**
  * Defines the SessionStore contract suite for one store (Vitest's describe/it/expect): shipped as
  * `idle-logout/server/testing`, so that a third-party store runs the same suite as ours.
+ * `makeStore` gets the options a case needs (a cap) and makes a fresh, empty store.
  *
  * @example
  * import { describeSessionStoreContract } from 'idle-logout/server/testing';
- * describeSessionStoreContract('MyStore', async () => ({ store: new MyStore(), cleanup: () => db.flush() }));
+ * describeSessionStoreContract('MyStore', async (options) => ({ store: new MyStore(options), cleanup: () => db.flush() }));
  */
-export function describeSessionStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function describeSessionStoreContract(name: string, makeStore: (options?: ContractStoreOptions) => Promise<StoreUnderTest>): void {
   describe(`${name}: SessionStore contract`, () => {
     let subject: StoreUnderTest;
     let store: SessionStore;
@@ -164,6 +170,148 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       const later = await store.takeExpired(T0 + 5_000, 10);
       expect(later.map((e) => e.key)).toEqual([extended]);
       expect(later[0]!.record.idleDeadlineAt).toBe(T0 + 5_000);
+    });
+
+    // The per-subject index: kept with every create, delete, expiry claim and revoke, in the same
+    // atomic step, so a list never shows a session that is gone and never misses a live one.
+    describe('sessions by subject', () => {
+      const keysOf = (sessions: { key: string }[]) => sessions.map((s) => s.key);
+
+      it('lists the live sessions of one subject, oldest first, with data and display', async () => {
+        const [first, second, other] = [freshKey(), freshKey(), freshKey()];
+        const display = { device: 'Firefox on Linux' };
+        await store.create(second, record({ createdAt: T0 + 2, data: { role: 'admin' }, display }));
+        await store.create(first, record({ createdAt: T0 + 1 }));
+        await store.create(other, record({ subject: 'bob' }));
+        const listed = await store.listSubject('alice', T0 + 10);
+        expect(keysOf(listed)).toEqual([first, second]);
+        expect(listed[1]!.record).toEqual(record({ createdAt: T0 + 2, data: { role: 'admin' }, display }));
+        expect(keysOf(await store.listSubject('bob', T0 + 10))).toEqual([other]);
+        expect(await store.listSubject('nobody', T0 + 10)).toEqual([]);
+      });
+
+      it('leaves out ended sessions, and drops sessions deleted or claimed by the sweeper', async () => {
+        const [live, deleted, ended] = [freshKey(), freshKey(), freshKey()];
+        await store.create(live, record({ createdAt: T0 + 1 }));
+        await store.create(deleted, record({ createdAt: T0 + 2 }));
+        await store.create(ended, record({ createdAt: T0 + 3, idleDeadlineAt: T0 + 1_000 }));
+        await store.delete(deleted);
+        expect(keysOf(await store.listSubject('alice', T0 + 1_000))).toEqual([live]);
+        expect(keysOf(await store.listSubject('alice', T0 + 999))).toEqual([live, ended]);
+        expect(keysOf(await store.takeExpired(T0 + 1_000, 10))).toEqual([ended]);
+        // Claimed: gone from the index even when asked at an earlier time.
+        expect(keysOf(await store.listSubject('alice', T0 + 999))).toEqual([live]);
+        // A later sign-in past a limit of 1 replaces only the live one: nothing left over to count.
+        const next = freshKey();
+        expect(keysOf(await store.create(next, record({ createdAt: T0 + 2_000 }), 1))).toEqual([live]);
+        expect(keysOf(await store.listSubject('alice', T0 + 2_000))).toEqual([next]);
+      });
+
+      it('a sign-in past maxPerSubject replaces that subject’s oldest, marked replaced, and no one else’s', async () => {
+        const keys = [freshKey(), freshKey(), freshKey()];
+        const bob = freshKey();
+        await store.create(bob, record({ subject: 'bob' }));
+        for (const [i, key] of keys.entries()) expect(await store.create(key, record({ createdAt: T0 + i }), 2)).toEqual(i < 2 ? [] : [{ key: keys[0], record: record({ createdAt: T0 }) }]);
+        expect(keysOf(await store.listSubject('alice', T0 + 10))).toEqual([keys[1], keys[2]]);
+        expect(await store.get(keys[0]!, T0 + 10)).toBeUndefined();
+        expect(await store.extend(keys[0]!, T0 + IDLE + 10, T0 + 10)).toBeUndefined();
+        expect(await store.endedBy(keys[0]!, T0 + 10)).toBe('replaced');
+        expect(await store.endedBy(keys[1]!, T0 + 10)).toBeUndefined();
+        // A limit lowered to 1 removes as many as it takes.
+        const last = freshKey();
+        expect(keysOf(await store.create(last, record({ createdAt: T0 + 5 }), 1))).toEqual([keys[1], keys[2]]);
+        expect(keysOf(await store.listSubject('alice', T0 + 10))).toEqual([last]);
+        expect(keysOf(await store.listSubject('bob', T0 + 10))).toEqual([bob]);
+        // Replaced sessions are never handed out again by the sweeper.
+        expect(keysOf(await store.takeExpired(T0 + ABSOLUTE, 100)).filter((k) => keys.includes(k))).toEqual([]);
+      });
+
+      it('at its cap the store still lets a subject at its limit sign in, refusing only a new subject, and then removes nothing', async () => {
+        await subject.cleanup?.();
+        subject = await makeStore({ maxSessions: 2 });
+        store = subject.store;
+        const [a1, a2, a3, b1] = [freshKey(), freshKey(), freshKey(), freshKey()];
+        await store.create(a1, record({ createdAt: T0 + 1 }), 2);
+        await store.create(a2, record({ createdAt: T0 + 2 }), 2);
+        expect(keysOf(await store.create(a3, record({ createdAt: T0 + 3 }), 2))).toEqual([a1]);
+        await expect(store.create(b1, record({ subject: 'bob' }), 2)).rejects.toBeInstanceOf(SessionStoreFullError);
+        expect(keysOf(await store.listSubject('alice', T0 + 10))).toEqual([a2, a3]);
+        expect(await store.listSubject('bob', T0 + 10)).toEqual([]);
+      });
+
+      it('revoke ends all, all but some, or only some of one subject’s sessions, marked revoked, and never another subject’s', async () => {
+        const [a1, a2, a3, a4, b1] = [freshKey(), freshKey(), freshKey(), freshKey(), freshKey()];
+        for (const [i, key] of [a1, a2, a3, a4].entries()) await store.create(key, record({ createdAt: T0 + i }));
+        await store.create(b1, record({ subject: 'bob' }));
+        expect(await store.revoke('alice', { keys: [a2, b1] }, T0 + 10)).toEqual([{ key: a2, record: record({ createdAt: T0 + 1 }) }]);
+        expect(await store.get(b1, T0 + 10)).toBeDefined();
+        expect(keysOf(await store.revoke('alice', { exceptKeys: [a3] }, T0 + 10))).toEqual([a1, a4]);
+        expect(keysOf(await store.listSubject('alice', T0 + 10))).toEqual([a3]);
+        for (const key of [a1, a2, a4]) {
+          expect(await store.endedBy(key, T0 + 10)).toBe('revoked');
+          expect(await store.extend(key, T0 + IDLE + 10, T0 + 10)).toBeUndefined();
+        }
+        expect(keysOf(await store.revoke('alice', {}, T0 + 10))).toEqual([a3]);
+        expect(await store.revoke('alice', {}, T0 + 10)).toEqual([]);
+        expect(keysOf(await store.listSubject('bob', T0 + 10))).toEqual([b1]);
+        expect(keysOf(await store.takeExpired(T0 + ABSOLUTE, 100)).filter((k) => k !== b1)).toEqual([]);
+      });
+
+      it('revoke hands over ended, uncollected sessions too (so their end is reported), without a mark', async () => {
+        const ended = freshKey();
+        await store.create(ended, record({ idleDeadlineAt: T0 + 1_000 }));
+        expect(keysOf(await store.revoke('alice', {}, T0 + 1_000))).toEqual([ended]);
+        expect(await store.endedBy(ended, T0 + 1_000)).toBeUndefined();
+        expect(await store.takeExpired(T0 + 1_000, 10)).toEqual([]);
+      });
+
+      it('sign-ins racing an end-all leave the index exact: it lists exactly the sessions that still exist', async () => {
+        const keys = Array.from({ length: 6 }, () => freshKey());
+        await store.create(keys[0]!, record());
+        await Promise.all([
+          ...keys.slice(1).map((key, i) => store.create(key, record({ createdAt: T0 + i + 1 }))),
+          store.revoke('alice', {}, T0 + 10),
+          store.revoke('alice', {}, T0 + 10),
+        ]);
+        const existing = [];
+        for (const key of keys) if (await store.get(key, T0 + 10)) existing.push(key);
+        expect(keysOf(await store.listSubject('alice', T0 + 10)).sort()).toEqual(existing.sort());
+        expect(keysOf(await store.revoke('alice', {}, T0 + 10)).sort()).toEqual(existing.sort());
+        expect(await store.listSubject('alice', T0 + 10)).toEqual([]);
+      });
+
+      it('concurrent revokes hand each session to exactly one caller', async () => {
+        const keys = [freshKey(), freshKey(), freshKey()];
+        for (const key of keys) await store.create(key, record());
+        const results = await Promise.all([store.revoke('alice', {}, T0 + 1), store.revoke('alice', {}, T0 + 1), store.delete(keys[0]!)]);
+        const handedOut = [...keysOf(results[0]), ...keysOf(results[1]), ...(results[2] ? [keys[0]!] : [])];
+        expect(handedOut.sort()).toEqual([...keys].sort());
+      });
+
+      it('a mark lasts until the session would have ended by itself, and a sign-out leaves none', async () => {
+        const [revoked, signedOut] = [freshKey(), freshKey()];
+        await store.create(revoked, record({ idleDeadlineAt: T0 + 5_000 }));
+        await store.create(signedOut, record());
+        await store.delete(signedOut);
+        await store.revoke('alice', { keys: [revoked] }, T0 + 1_000);
+        expect(await store.endedBy(revoked, T0 + 4_999)).toBe('revoked');
+        expect(await store.endedBy(signedOut, T0 + 1_000)).toBeUndefined();
+        expect(await store.endedBy(freshKey(), T0 + 1_000)).toBeUndefined();
+      });
+
+      it('update replaces the data of a live session only, never extending or reviving it', async () => {
+        const [key, ended] = [freshKey(), freshKey()];
+        await store.create(key, record({ data: { role: 'reader' }, display: { device: 'phone' } }));
+        await store.create(ended, record({ idleDeadlineAt: T0 + 1_000 }));
+        expect(await store.update(key, { role: 'admin', stepUpAt: T0 + 5 }, T0 + 5)).toEqual(
+          record({ data: { role: 'admin', stepUpAt: T0 + 5 }, display: { device: 'phone' } }),
+        );
+        expect((await store.get(key, T0 + 6))?.data).toEqual({ role: 'admin', stepUpAt: T0 + 5 });
+        expect(await store.update(key, undefined, T0 + 7)).toEqual(record({ display: { device: 'phone' } }));
+        expect(await store.update(ended, { role: 'admin' }, T0 + 1_000)).toBeUndefined();
+        expect(await store.get(ended, T0)).toEqual(record({ idleDeadlineAt: T0 + 1_000 }));
+        expect(await store.update(freshKey(), { role: 'admin' }, T0)).toBeUndefined();
+      });
     });
   });
 }
