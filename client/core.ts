@@ -227,6 +227,13 @@ export function isSharedRecord(value: unknown): value is SharedRecord {
   return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1;
 }
 
+const PATCH_KINDS: readonly unknown[] = ['activity', 'stay', 'claim-keepalive', 'server', 'sign-out'] satisfies Patch['kind'][];
+
+/** Whether a message from another tab is a patch this version can apply (an older version sends other messages). */
+export function isPatch(value: unknown): value is Patch {
+  return typeof value === 'object' && value !== null && PATCH_KINDS.includes((value as { kind?: unknown }).kind);
+}
+
 /** The time the current deadline already accounts for: input after it is not yet covered. */
 function coveredUntil(r: SharedRecord): number {
   return r.deadlineAt - r.idleTimeoutMs;

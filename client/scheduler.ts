@@ -62,3 +62,30 @@ export function listenForWakeUps(win: EventTarget, doc: EventTarget, onWake: (ty
     for (const name of WAKE_UP_EVENTS.window) win.removeEventListener(name, listener);
   };
 }
+
+/**
+ * Calls `onSuspend(true)` when the page is about to stop running tasks — Page Lifecycle `freeze`
+ * (Chromium's Energy Saver, Android, memory pressure) or `pagehide` into the back/forward cache —
+ * and `onSuspend(false)` when it runs again (`resume`, `pageshow` from the cache). A page entering
+ * the cache gets both `pagehide` and `freeze` (https://developer.chrome.com/docs/web-platform/page-lifecycle-api),
+ * so each may be reported twice. Returns a function that removes the listeners.
+ *
+ * @example
+ * const stop = listenForSuspend(window, document, (suspended) => (suspended ? closeDatabase() : null));
+ */
+export function listenForSuspend(win: EventTarget, doc: EventTarget, onSuspend: (suspended: boolean) => void): () => void {
+  const lifecycle = (event: Event): void => onSuspend(event.type === 'freeze');
+  const transition = (event: Event): void => {
+    if ((event as PageTransitionEvent).persisted) onSuspend(event.type === 'pagehide');
+  };
+  const listeners = [
+    [doc, 'freeze', lifecycle],
+    [doc, 'resume', lifecycle],
+    [win, 'pagehide', transition],
+    [win, 'pageshow', transition],
+  ] as const;
+  for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
+  return () => {
+    for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
+  };
+}

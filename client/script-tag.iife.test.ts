@@ -44,8 +44,8 @@ describe('dist/idle-logout.iife.js', () => {
     const IdleLogout = runScript();
     const handle = IdleLogout.startIdleLogout({ fetch: live, dialog: false });
     await vi.waitFor(() => expect(handle.getPhase()).toBe('active'));
-    handle.staySignedIn(); // writes the record and notifies the other tabs through the fallback
-    await vi.waitFor(() => expect(localStorage.getItem('pubkey.broadcastChannel-idle-logout')).toContain('"data":1'));
+    handle.staySignedIn(); // writes the record and notifies the other tabs (with the patch) through the fallback
+    await vi.waitFor(() => expect(localStorage.getItem('pubkey.broadcastChannel-idle-logout')).toContain('"data":{"kind":"'));
     expect(handle.getPhase()).toBe('active');
     handle.stop();
   });

@@ -1,5 +1,6 @@
-// Tab-to-tab notifications and the keepalive leader. The channel carries no state — frozen and
-// bfcached pages miss messages — it only says "the shared record changed, read it again".
+// Tab-to-tab notifications and the keepalive leader. The channel is not the state — frozen and
+// bfcached pages miss messages — it says "the shared record changed, read it again", and carries
+// the patch that changed it, so a tab learns a sign-out at once even while its store read waits.
 //
 // Notifications go over the broadcast-channel package's BroadcastChannel: the native one where the
 // browser has it, and its IndexedDB / localStorage fallbacks where it does not (Safari < 15.4), so
@@ -19,27 +20,36 @@
 // Where Web Locks are missing, nothing breaks: a tab that is not leader still sends an owed
 // keepalive after LEADER_GRACE_MS; the atomic claim in IndexedDB keeps that to one for the origin.
 import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
+import { isPatch, type Patch } from './core.ts';
 
 export interface TabSyncHandlers {
-  /** Another tab changed the shared record. */
-  onNotify(): void;
+  /** Another tab changed the shared record with `patch` (undefined: a message this version does not read). */
+  onNotify(patch: Patch | undefined): void;
   /** This tab became the keepalive leader (true), or stopped being it (false). */
   onLeadership(isLeader: boolean): void;
 }
 
 export interface TabSync {
-  /** Tells every other tab to re-read the shared record. */
-  notify(): void;
-  /** Leaves the election and closes the channel. */
+  /** Tells every other tab that `patch` changed the shared record. */
+  notify(patch: Patch): void;
+  /**
+   * The page stops running tasks (Page Lifecycle `freeze`, the back/forward cache): leaves the
+   * election, so another tab leads, and the channel, so no message wakes a frozen page into work
+   * it cannot finish (an open channel or a held lock can also keep a page out of the cache).
+   */
+  suspend(): void;
+  /** The page runs again: joins channel and election again. */
+  resume(): void;
+  /** Leaves the election and closes the channel for good. */
   close(): void;
 }
 
 export type TabSyncFactory = (channelName: string, handlers: TabSyncHandlers) => TabSync;
 
-/** What the tab sync needs of a channel: the package's BroadcastChannel and the native one both fit. */
+/** What the tab sync needs of a channel: the package's BroadcastChannel (its `onmessage` gets the message itself, not an event). */
 export interface NotifyChannel {
   onmessage: ((message: never) => void) | null;
-  postMessage(message: number): unknown;
+  postMessage(message: Patch): unknown;
   close(): unknown;
 }
 /** The second argument is the package's options; a native BroadcastChannel ignores it. */
@@ -48,18 +58,14 @@ export type NotifyChannelConstructor = new (name: string, options: { webWorkerSu
 /** The parts of a window the default tab sync uses (a real `window` has them all). */
 export interface TabSyncHost {
   navigator: { locks?: LockManager | null };
-  addEventListener(type: 'pagehide' | 'pageshow', listener: (event: PageTransitionEvent) => void): void;
-  removeEventListener(type: 'pagehide' | 'pageshow', listener: (event: PageTransitionEvent) => void): void;
 }
 
 /**
- * The default tab sync for a window: the broadcast-channel package's channel plus a Web Locks leader. On `pagehide`
- * it lets go of both (an open channel or a held lock can keep a page out of the back/forward cache)
- * and takes them again on `pageshow`.
+ * The default tab sync for a window: the broadcast-channel package's channel plus a Web Locks leader.
  *
  * @example
  * const sync = browserTabSync(window)('idle-logout', { onNotify: reread, onLeadership: () => (isLeader = true) });
- * sync.notify();
+ * sync.notify({ kind: 'activity', at: Date.now() });
  */
 export function browserTabSync(
   host: TabSyncHost,
@@ -74,7 +80,7 @@ export function browserTabSync(
     const join = (): void => {
       if (Channel && !channel) {
         channel = new Channel(channelName, { webWorkerSupport: false });
-        channel.onmessage = () => handlers.onNotify();
+        channel.onmessage = (message: unknown) => handlers.onNotify(isPatch(message) ? message : undefined);
       }
       const locks = host.navigator.locks;
       if (locks && !leaving) {
@@ -99,27 +105,20 @@ export function browserTabSync(
         if (!closed) handlers.onLeadership(false);
       }
     };
-    const onPageHide = (event: PageTransitionEvent): void => {
-      if (event.persisted) leave();
-    };
-    const onPageShow = (event: PageTransitionEvent): void => {
-      if (event.persisted && !closed) join();
-    };
 
     join();
-    host.addEventListener('pagehide', onPageHide);
-    host.addEventListener('pageshow', onPageShow);
     return {
-      notify() {
+      notify(patch) {
         // The package's postMessage answers with a promise that rejects once the channel is closed.
-        Promise.resolve(channel?.postMessage(1)).catch(() => {});
+        Promise.resolve(channel?.postMessage(patch)).catch(() => {});
+      },
+      suspend: leave,
+      resume() {
+        if (!closed) join();
       },
       close() {
-        if (closed) return;
         closed = true;
         leave();
-        host.removeEventListener('pagehide', onPageHide);
-        host.removeEventListener('pageshow', onPageShow);
       },
     };
   };
