@@ -136,11 +136,20 @@ export class CdpBrowser {
 }
 
 export class CdpTab {
+  /** Uncaught errors and console errors of the page (across navigations), to show when a test fails. */
+  readonly errors: string[] = [];
   constructor(
     readonly browser: CdpBrowser,
     readonly targetId: string,
     readonly sessionId: string,
-  ) {}
+  ) {
+    browser.on('Runtime.exceptionThrown', (params, id) => {
+      if (id === sessionId) this.errors.push(JSON.stringify(params).slice(0, 500));
+    });
+    browser.on('Runtime.consoleAPICalled', (params, id) => {
+      if (id === sessionId && (params as { type: string }).type === 'error') this.errors.push(JSON.stringify(params).slice(0, 500));
+    });
+  }
 
   send(method: string, params: Params = {}): Promise<Params> {
     return this.browser.send(method, params, this.sessionId);
@@ -216,6 +225,39 @@ export class CdpTab {
   async close(): Promise<void> {
     await this.browser.send('Target.closeTarget', { targetId: this.targetId });
   }
+}
+
+/** Records the SDK's events in the page as `window.__events`, once `IdleLogout.handle` exists. */
+const WATCH_EVENTS = `new Promise((resolve) => {
+  const watch = () => {
+    const handle = window.IdleLogout && window.IdleLogout.handle;
+    if (!handle) return setTimeout(watch, 20);
+    window.__events = [];
+    for (const type of ['active', 'warning', 'stay', 'signed-out', 'keepalive']) handle.on(type, () => window.__events.push(type));
+    resolve(handle.getPhase());
+  };
+  watch();
+})`;
+
+/**
+ * For e2e/app-server.ts: signs in (`POST /login`) and opens `count` tabs of `url`, one after the
+ * other (so the first takes the leader lock), each active and recording the SDK's events in
+ * `window.__events`. The last one opened is in front.
+ *
+ * @example
+ * const [leader, other] = await signedInTabs(browser, `${app.origin}/app`, 2);
+ */
+export async function signedInTabs(browser: CdpBrowser, url: string, count: number): Promise<CdpTab[]> {
+  const first = await browser.newTab(new URL('/signed-out', url).href);
+  await first.evaluate(`fetch('/login', { method: 'POST', body: '{"username":"cdp"}' }).then((r) => r.status)`);
+  const tabs = [first];
+  for (let i = 1; i < count; i++) tabs.push(await browser.newTab('about:blank'));
+  for (const tab of tabs) {
+    await tab.goto(url);
+    await tab.evaluate(WATCH_EVENTS);
+    await tab.waitFor(`IdleLogout.handle.getPhase() === 'active'`, 5_000);
+  }
+  return tabs;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type RunningApp } from './app-server.ts';
 import { browserUnavailable } from './browser.ts';
-import { launchCdpBrowser, type CdpBrowser, type CdpTab } from './cdp.ts';
+import { launchCdpBrowser, signedInTabs as openTabs, type CdpBrowser, type CdpTab } from './cdp.ts';
 
 // Short, but long enough that the keepalive spacing (1 s here) and the warning are far apart.
 const IDLE_MS = 12_000;
@@ -17,33 +17,6 @@ let app: RunningApp;
 let browser: CdpBrowser | undefined;
 /** Arrival times (ms) of keepalives at the server. */
 let keepalives: number[] = [];
-
-/** Records the SDK's events in the page, as `window.__events`. */
-const WATCH = `new Promise((resolve) => {
-  const watch = () => {
-    const handle = window.IdleLogout && window.IdleLogout.handle;
-    if (!handle) return setTimeout(watch, 20);
-    window.__events = [];
-    for (const type of ['active', 'warning', 'stay', 'signed-out', 'keepalive']) handle.on(type, () => window.__events.push(type));
-    resolve(handle.getPhase());
-  };
-  watch();
-})`;
-
-async function signedInTabs(count: number): Promise<CdpTab[]> {
-  browser = await launchCdpBrowser();
-  const first = await browser.newTab(`${app.origin}/signed-out`);
-  await first.evaluate(`fetch('/login', { method: 'POST', body: '{"username":"frozen"}' }).then((r) => r.status)`);
-  const tabs = [first];
-  for (let i = 1; i < count; i++) tabs.push(await browser.newTab('about:blank'));
-  // One after the other, so the first tab takes the leader lock.
-  for (const tab of tabs) {
-    await tab.goto(`${app.origin}/app`);
-    await tab.evaluate(WATCH);
-    await tab.waitFor(`IdleLogout.handle.getPhase() === 'active'`, 5_000);
-  }
-  return tabs;
-}
 
 /**
  * How long a read-write transaction on the SDK's database takes from `tab` (ms; -1 past 3 s).
@@ -63,6 +36,11 @@ const storeWriteMs = (tab: CdpTab) =>
       };
     };
   })`);
+
+async function signedInTabs(count: number): Promise<CdpTab[]> {
+  browser = await launchCdpBrowser();
+  return openTabs(browser, `${app.origin}/app`, count);
+}
 
 const events = (tab: CdpTab) => tab.evaluate<string[]>('window.__events ?? ["(navigated) " + location.pathname]');
 
