@@ -227,13 +227,6 @@ export function isSharedRecord(value: unknown): value is SharedRecord {
   return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1;
 }
 
-const PATCH_KINDS: readonly unknown[] = ['activity', 'stay', 'claim-keepalive', 'server', 'sign-out'] satisfies Patch['kind'][];
-
-/** Whether a message from another tab is a patch this version can apply (an older version sends other messages). */
-export function isPatch(value: unknown): value is Patch {
-  return typeof value === 'object' && value !== null && PATCH_KINDS.includes((value as { kind?: unknown }).kind);
-}
-
 /** The time the current deadline already accounts for: input after it is not yet covered. */
 function coveredUntil(r: SharedRecord): number {
   return r.deadlineAt - r.idleTimeoutMs;
@@ -302,6 +295,8 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
       if (patch.requestedAt !== undefined && patch.requestedAt < r.epoch) return unchanged;
       return { record: { ...r, signedOutAt: patch.at, signedOutReason: patch.reason }, applied: true };
     }
+    default:
+      return unchanged; // a kind of patch from a newer version of the SDK in another tab
   }
 }
 

@@ -8,7 +8,7 @@
 // aborts it (about 60 s). So this tab aborts its own transactions and closes its connection when
 // the page is suspended (Page Lifecycle `freeze`, the back/forward cache) and starts none until it
 // runs again; and no tab ever waits on the store for longer than STORE_WAIT_BOUND_MS (`withLocalView`).
-import { update, get, type UseStore } from 'idb-keyval';
+import { createStore, get, update, type UseStore } from 'idb-keyval';
 import { applyPatch, isSharedRecord, type Patch, type SharedRecord } from './core.ts';
 import type { Timers } from './timers.ts';
 
@@ -31,21 +31,36 @@ export interface SharedStore {
  * await store.write({ kind: 'activity', at: Date.now() });
  */
 export function idbSharedStore(key: string, databaseName = 'idle-logout'): SharedStore {
-  let connection: Promise<IDBDatabase> | undefined; // opened on first use, never at import
+  let base: UseStore | undefined; // opened on first use, never at import
+  let db: IDBDatabase | undefined;
   const open = new Set<IDBTransaction>();
   let suspended: Promise<void> | undefined;
   let wake = (): void => {};
   let suspensions = 0;
-  // idb-keyval's documented seam (a custom `UseStore`), so every transaction we start is one we can abort.
-  const useStore: UseStore = async (txMode, callback) => {
-    const db = await (connection ??= openDatabase(databaseName, () => (connection = undefined)));
-    const transaction = db.transaction('state', txMode);
-    open.add(transaction);
-    // Listeners, not `on…` properties: idb-keyval sets `oncomplete`/`onabort` on the transaction itself.
-    for (const end of ['complete', 'abort', 'error']) transaction.addEventListener(end, () => open.delete(transaction));
-    return callback(transaction.objectStore('state'));
+  const letGo = (): void => {
+    for (const transaction of open) {
+      try {
+        transaction.abort();
+      } catch {
+        // already committing: it finishes without us
+      }
+    }
+    // close() ends the connection once its transactions are done (aborted above), so
+    // `indexedDB.deleteDatabase` and version changes are not blocked by this tab.
+    db?.close();
+    base = db = undefined;
   };
-  /** Runs `call` once the page runs; a call aborted by `suspend()` runs again after `resume()`. */
+  // idb-keyval's documented seam (a custom `UseStore` around its own), so that we know each
+  // transaction we start and the connection, and can abort and close them.
+  const useStore: UseStore = (txMode, callback) =>
+    (base ??= createStore(databaseName, 'state'))(txMode, (store) => {
+      const transaction = store.transaction;
+      db = transaction.db;
+      open.add(transaction);
+      if (suspended) letGo(); // the connection opened while suspended
+      return Promise.resolve(callback(store)).finally(() => open.delete(transaction));
+    });
+  /** Runs `call` once the page runs; a call cut short by `suspend()` runs again after `resume()`. */
   const run = async <T>(call: () => Promise<T>): Promise<T> => {
     for (;;) {
       await suspended;
@@ -58,50 +73,28 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
     }
   };
   return {
-    read: () => run(async () => {
-      const value = await get<unknown>(key, useStore);
-      return isSharedRecord(value) ? value : undefined;
-    }),
-    write: (patch) => run(async () => {
-      let result = { record: undefined as unknown as SharedRecord, applied: false };
-      // idb-keyval's update() runs get and put in one read-write transaction.
-      await update<SharedRecord>(key, (old) => (result = applyPatch(old, patch)).record, useStore);
-      return result;
-    }),
+    read: () =>
+      run(async () => {
+        const value = await get<unknown>(key, useStore);
+        return isSharedRecord(value) ? value : undefined;
+      }),
+    write: (patch) =>
+      run(async () => {
+        let result = { record: undefined as unknown as SharedRecord, applied: false };
+        // idb-keyval's update() runs get and put in one read-write transaction.
+        await update<SharedRecord>(key, (old) => (result = applyPatch(old, patch)).record, useStore);
+        return result;
+      }),
     suspend() {
       suspensions++;
       suspended ??= new Promise((resolve) => (wake = resolve));
-      for (const transaction of open) {
-        try {
-          transaction.abort();
-        } catch {
-          // already committing: it finishes without us
-        }
-      }
-      open.clear();
-      // close() lets the transactions in flight finish (aborted above) and ends the connection, so
-      // `indexedDB.deleteDatabase` and a version change are not blocked by this tab.
-      void connection?.then((db) => db.close(), () => {});
-      connection = undefined;
+      letGo();
     },
     resume() {
       suspended = undefined;
       wake();
     },
   };
-}
-
-function openDatabase(name: string, onClose: () => void): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(name);
-    request.onupgradeneeded = () => request.result.createObjectStore('state');
-    request.onsuccess = () => {
-      // The browser may close a connection itself (Safari does; so does clearing site data): reopen on next use.
-      request.result.onclose = onClose;
-      resolve(request.result);
-    };
-    request.onerror = () => reject(request.error);
-  });
 }
 
 /**
@@ -134,12 +127,12 @@ export interface LocalView extends SharedStore {
 }
 
 /**
- * Wraps `store` so that no call waits longer than `boundMs`: past it, the call answers from this
+ * Wraps `store` so that no call waits longer than STORE_WAIT_BOUND_MS: past it, the call answers from this
  * tab's view (the last record the store gave, with the patches this tab and others applied since)
  * and the store's late answer is taken when it comes; once every late call has finished,
  * `onCaughtUp` runs (the tab reads again). Patches are merge-safe (`applyPatch`), so applying one to
  * the view and again in the store is harmless; a write that ran late still lands in the store.
- * If the store fails (quota, storage disabled by policy), the tab keeps working from its view alone:
+ * If the store fails (quota, storage disabled by policy), the tab keeps working from its view:
  * other tabs then no longer share it, and the server's deadline still holds for all.
  *
  * @example
@@ -147,40 +140,39 @@ export interface LocalView extends SharedStore {
  */
 export function withLocalView(
   store: SharedStore,
-  options: { timers: Timers; onFailure(error: unknown): void; onCaughtUp(): void; boundMs?: number },
+  options: { timers: Timers; onFailure(error: unknown): void; onCaughtUp(): void },
 ): LocalView {
-  const { timers, onFailure, onCaughtUp, boundMs = STORE_WAIT_BOUND_MS } = options;
+  const { timers, onCaughtUp } = options;
+  let { onFailure } = options;
   let seen: SharedRecord | undefined;
   let pending: Patch[] = []; // applied to the view, not yet confirmed by the store
   let late = 0;
-  let failed = false;
   const view = (): SharedRecord | undefined => pending.reduce<SharedRecord | undefined>((r, patch) => applyPatch(r, patch).record, seen);
-  /** Waits for `call` at most `boundMs`; `take` keeps its answer whenever it comes. */
-  const bounded = <T>(call: Promise<T>, take: (value: T) => void): Promise<void> =>
+  /** Waits for `call` (which keeps its own answer whenever it comes) at most STORE_WAIT_BOUND_MS. */
+  const bounded = (call: Promise<unknown>): Promise<void> =>
     new Promise((resolve) => {
-      let overdue = false;
-      const timer = timers.setTimeout(() => {
-        overdue = true;
+      let timer: unknown = timers.setTimeout(() => {
+        timer = null;
         late++;
         resolve();
-      }, boundMs);
+      }, STORE_WAIT_BOUND_MS);
       call
-        .then(take, (error: unknown) => {
-          if (failed) return;
-          failed = true;
+        .catch((error: unknown) => {
+          // The store failed (quota, storage disabled by policy): what this tab applied stays in its view.
           seen = view();
           pending = [];
           onFailure(error);
+          onFailure = () => {}; // reported once
         })
         .finally(() => {
-          timers.clearTimeout(timer);
+          if (timer !== null) timers.clearTimeout(timer);
+          else if (!--late) onCaughtUp();
           resolve();
-          if (overdue && --late === 0 && !failed) onCaughtUp();
         });
     });
   return {
     async read() {
-      if (!failed) await bounded(store.read(), (record) => (seen = record));
+      await bounded(store.read().then((record) => (seen = record)));
       return view();
     },
     async write(patch) {
@@ -188,15 +180,14 @@ export function withLocalView(
       // keepalive, one wins); past the bound, this tab's view says it (both may win: one duplicate
       // keepalive, never a missed one).
       let { applied } = applyPatch(view(), patch);
-      if (failed) seen = applyPatch(seen, patch).record;
-      else {
-        pending.push(patch);
-        await bounded(store.write(patch), (result) => {
+      pending.push(patch);
+      await bounded(
+        store.write(patch).then((result) => {
           applied = result.applied; // too late to matter once the call answered from the view
           seen = result.record;
           pending = pending.filter((p) => p !== patch);
-        });
-      }
+        }),
+      );
       return { record: view()!, applied };
     },
     learn(patch) {

@@ -20,7 +20,7 @@
 // Where Web Locks are missing, nothing breaks: a tab that is not leader still sends an owed
 // keepalive after LEADER_GRACE_MS; the atomic claim in IndexedDB keeps that to one for the origin.
 import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
-import { isPatch, type Patch } from './core.ts';
+import type { Patch } from './core.ts';
 
 export interface TabSyncHandlers {
   /** Another tab changed the shared record with `patch` (undefined: a message this version does not read). */
@@ -80,7 +80,8 @@ export function browserTabSync(
     const join = (): void => {
       if (Channel && !channel) {
         channel = new Channel(channelName, { webWorkerSupport: false });
-        channel.onmessage = (message: unknown) => handlers.onNotify(isPatch(message) ? message : undefined);
+        // An older version of the SDK posts `1`: no patch, only "read again".
+        channel.onmessage = (message: Patch | null) => handlers.onNotify(message?.kind ? message : undefined);
       }
       const locks = host.navigator.locks;
       if (locks && !leaving) {
