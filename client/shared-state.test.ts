@@ -2,7 +2,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { idbSharedStore, memorySharedStore, STORE_WAIT_BOUND_MS, withLocalView, type SharedStore } from './shared-state.ts';
-import { FakeClock, settle } from './test-tabs.ts';
+import type { Patch } from './core.ts';
+import { FakeClock, hangingStore, settle } from './test-tabs.ts';
 
 describe('idbSharedStore', () => {
   it('reads nothing at first, then what was written', async () => {
@@ -74,26 +75,10 @@ function withTimeout<T>(promise: Promise<T>, ms = 500): Promise<T | 'timed out'>
   return Promise.race([promise, new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms))]);
 }
 
-/** A store whose calls hang until `release()`, which answers them in order; calls after it answer at once. */
-function hangingStore(): SharedStore & { release(): void } {
-  const inner = memorySharedStore();
-  let held: (() => void)[] | null = [];
-  const later = <T>(call: () => Promise<T>): Promise<T> =>
-    held ? new Promise((resolve, reject) => held!.push(() => call().then(resolve, reject))) : call();
-  return {
-    read: () => later(() => inner.read()),
-    write: (patch) => later(() => inner.write(patch)),
-    release() {
-      for (const answer of held ?? []) answer();
-      held = null;
-    },
-  };
-}
-
 describe('withLocalView', () => {
   it('answers from its own view once the bound passes, and says when the store caught up', async () => {
     const clock = new FakeClock();
-    const hanging = hangingStore();
+    const hanging = Object.assign(hangingStore(), { hanging: true });
     let caughtUp = 0;
     const view = withLocalView(hanging, { timers: clock, onFailure: () => {}, onCaughtUp: () => caughtUp++ });
     const write = view.write({ kind: 'activity', at: 1_000 });
@@ -125,8 +110,10 @@ describe('withLocalView', () => {
 
   it('learns another tab\'s patch without reading the store', async () => {
     const clock = new FakeClock();
-    const view = withLocalView(hangingStore(), { timers: clock, onFailure: () => {}, onCaughtUp: () => {} });
+    const view = withLocalView(Object.assign(hangingStore(), { hanging: true }), { timers: clock, onFailure: () => {}, onCaughtUp: () => {} });
     expect(view.learn({ kind: 'sign-out', at: 3_000, reason: 'user' })).toMatchObject({ signedOutAt: 3_000, signedOutReason: 'user' });
+    // A patch kind from a newer version of the SDK in another tab changes nothing.
+    expect(view.learn({ kind: 'from-the-future', at: 4_000 } as unknown as Patch)).toMatchObject({ signedOutAt: 3_000 });
   });
 
   it('keeps working from its view, with every patch, once the store fails', async () => {

@@ -2,10 +2,10 @@
 // The shells wired to the core, against happy-dom: several simulated tabs share one clock, one
 // channel hub, one store and one fake server (see test-tabs.ts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepaliveIntervalMs, type Patch } from './core.ts';
+import { keepaliveIntervalMs } from './core.ts';
 import { memorySharedStore, STORE_WAIT_BOUND_MS, type SharedStore } from './shared-state.ts';
 import { startIdleLogout } from './start.ts';
-import { FakeServer, SimOrigin, T0, settle } from './test-tabs.ts';
+import { FakeServer, SimOrigin, T0, hangingStore, settle } from './test-tabs.ts';
 
 const T = 300_000;
 const W = 60_000;
@@ -403,24 +403,6 @@ describe('failures', () => {
     expect(o.clock.now).toBe(T0); // no timer, no input, no bound waited out
   });
 });
-
-/** A store whose calls hang while `hanging`, each answered (in order) on `release()`. */
-function hangingStore(inner = memorySharedStore()) {
-  const held: (() => void)[] = [];
-  const later = <T>(call: () => Promise<T>): Promise<T> =>
-    store.hanging ? new Promise((resolve, reject) => held.push(() => call().then(resolve, reject))) : call();
-  const store = {
-    hanging: false,
-    read: () => later(() => inner.read()),
-    write: (patch: Patch) => later(() => inner.write(patch)),
-    release() {
-      store.hanging = false;
-      for (const answer of held.splice(0)) answer();
-    },
-    inner,
-  };
-  return store;
-}
 
 describe('a shared store that hangs (a frozen tab holds it)', () => {
   it('no call waits longer than the bound: keepalives keep their schedule and an active user is never warned', async () => {
