@@ -453,6 +453,22 @@ describe('a shared store that hangs (a frozen tab holds it)', () => {
 });
 
 describe('frozen (Page Lifecycle freeze) and back', () => {
+  it('into the back/forward cache and back: lets go on pagehide, rejoins on pageshow and hears the others again', async () => {
+    const o = origin();
+    const [a, b] = [await o.open(), await o.open()];
+    const transition = (type: string, persisted: boolean) => Object.assign(new a.window.Event(type), { persisted });
+    a.window.dispatchEvent(transition('pagehide', false)); // a real unload: nothing to let go of
+    expect(o.hub.endpoints).toHaveLength(2);
+    a.window.dispatchEvent(transition('pagehide', true));
+    expect(o.hub.endpoints).toHaveLength(1);
+    a.window.dispatchEvent(transition('pageshow', true));
+    await settle();
+    expect(o.hub.endpoints).toHaveLength(2);
+    b.handle.signOut();
+    await settle();
+    expect(a.signedOut).toEqual(['user']);
+  });
+
   it('a frozen tab lets go of the leader lock, the channel and the store; on resume it rejoins and catches up', async () => {
     const calls: string[] = [];
     const store: SharedStore = { ...memorySharedStore(), suspend: () => calls.push('suspend'), resume: () => calls.push('resume') };
