@@ -42,7 +42,11 @@ describe.skipIf(browserUnavailable !== undefined)('a sign-out reaches every tab 
       idleTimeoutMs: IDLE_MS,
       warningMs: WARNING_MS,
       // `/late` loads without a live session too: a tab opened after the session ended elsewhere.
-      pages: { '/app': { html: PAGE }, '/late': { html: PAGE, signedIn: false } },
+      pages: {
+        '/app': { html: PAGE },
+        '/late': { html: PAGE, signedIn: false },
+        '/elsewhere': { html: '<!doctype html><html lang="en"><title>Elsewhere</title><p>Not the app</p></html>', signedIn: false },
+      },
       intercept: (c) => {
         if (c.req.method === 'GET' && c.req.path === '/signed-out') signedOutPages.push(Date.now());
         return undefined;
@@ -70,6 +74,20 @@ describe.skipIf(browserUnavailable !== undefined)('a sign-out reaches every tab 
     // (no other write comes before it that could wake the others).
     const since = Date.now();
     tabs.push(await browser!.newTab(`${app.origin}/late`));
+    expect(await allSignedOutAfterMs(tabs, since)).toBeLessThan(REACH_MS);
+  }, 60_000);
+
+  it('a tab restored from the back/forward cache rejoins: it follows a sign-out within 1 s', async () => {
+    const tabs = await threeTabs();
+    const restored = tabs[2]!;
+    await restored.evaluate('window.__before = true');
+    await restored.goto(`${app.origin}/elsewhere`);
+    await restored.evaluate('history.back()');
+    await restored.waitFor(`location.pathname === '/app'`, 5_000);
+    expect(await restored.evaluate('window.__before === true')).toBe(true); // the same page, from the cache
+    signedOutPages = [];
+    const since = Date.now();
+    await tabs[0]!.evaluate('IdleLogout.handle.signOut()');
     expect(await allSignedOutAfterMs(tabs, since)).toBeLessThan(REACH_MS);
   }, 60_000);
 });
