@@ -145,50 +145,63 @@ export function withLocalView(
   const { timers, onCaughtUp } = options;
   let { onFailure } = options;
   let seen: SharedRecord | undefined;
-  let pending: Patch[] = []; // applied to the view, not yet confirmed by the store
+  // Patches this tab answered from its view because the store was late, until the store confirms
+  // them. Never a write still waiting within the bound: a read must not show this tab's own
+  // transition (a sign-out) before the write that makes it does — the core acts on that answer.
+  let pending: Patch[] = [];
   let late = 0;
   const view = (): SharedRecord | undefined => pending.reduce<SharedRecord | undefined>((r, patch) => applyPatch(r, patch).record, seen);
-  /** Waits for `call` (which keeps its own answer whenever it comes) at most STORE_WAIT_BOUND_MS. */
-  const bounded = (call: Promise<unknown>): Promise<void> =>
+  const report = (error: unknown): void => {
+    onFailure(error);
+    onFailure = () => {}; // once
+  };
+  /** Waits for `call` (which keeps its own answer whenever it comes) at most STORE_WAIT_BOUND_MS; true if it finished in time. */
+  const bounded = (call: Promise<unknown>): Promise<boolean> =>
     new Promise((resolve) => {
       let timer: unknown = timers.setTimeout(() => {
         timer = null;
         late++;
-        resolve();
+        resolve(false);
       }, STORE_WAIT_BOUND_MS);
-      call
-        .catch((error: unknown) => {
-          // The store failed (quota, storage disabled by policy): what this tab applied stays in its view.
-          seen = view();
-          pending = [];
-          onFailure(error);
-          onFailure = () => {}; // reported once
-        })
-        .finally(() => {
-          if (timer !== null) timers.clearTimeout(timer);
-          else if (!--late) onCaughtUp();
-          resolve();
-        });
+      void call.finally(() => {
+        if (timer !== null) timers.clearTimeout(timer);
+        else if (!--late) onCaughtUp();
+        resolve(true);
+      });
     });
   return {
     async read() {
-      await bounded(store.read().then((record) => (seen = record)));
+      await bounded(store.read().then((record) => (seen = record), report));
       return view();
     },
     async write(patch) {
-      // The store's answer says whether the patch changed the record (of two tabs claiming a
-      // keepalive, one wins); past the bound, this tab's view says it (both may win: one duplicate
-      // keepalive, never a missed one).
-      let { applied } = applyPatch(view(), patch);
-      pending.push(patch);
-      await bounded(
-        store.write(patch).then((result) => {
-          applied = result.applied; // too late to matter once the call answered from the view
-          seen = result.record;
-          pending = pending.filter((p) => p !== patch);
-        }),
+      let result: { record: SharedRecord; applied: boolean } | undefined;
+      let answered = false;
+      const inTime = await bounded(
+        store.write(patch).then(
+          (answer) => {
+            answered = true;
+            result = answer;
+            seen = answer.record;
+            pending = pending.filter((p) => p !== patch);
+          },
+          (error: unknown) => {
+            // The store failed (quota, storage disabled by policy): this tab carries on from its view.
+            answered = true;
+            result = applyPatch(view(), patch);
+            seen = result.record;
+            pending = [];
+            report(error);
+          },
+        ),
       );
-      return { record: view()!, applied };
+      if (!inTime && !answered) {
+        // Past the bound this tab's view says whether the patch changed the record (of two tabs
+        // claiming a keepalive both may win: one duplicate keepalive, never a missed one).
+        result = applyPatch(view(), patch);
+        pending.push(patch);
+      }
+      return { record: view()!, applied: result!.applied };
     },
     learn(patch) {
       seen = applyPatch(seen, patch).record;

@@ -405,6 +405,28 @@ describe('failures', () => {
 });
 
 describe('a shared store that hangs (a frozen tab holds it)', () => {
+  it('the tab that signs out sends the logout even when a read answers while its write is still within the bound', async () => {
+    const inner = memorySharedStore();
+    const heldWrites: (() => void)[] = [];
+    let holdWrites = false;
+    const store: SharedStore = {
+      read: () => inner.read(),
+      write: (patch) => (holdWrites ? new Promise((resolve) => heldWrites.push(() => void inner.write(patch).then(resolve))) : inner.write(patch)),
+    };
+    const o = origin(store);
+    const tab = await o.open();
+    holdWrites = true;
+    tab.handle.signOut();
+    await settle();
+    tab.window.dispatchEvent(new tab.window.Event('focus')); // a wake-up: reads while the write waits
+    await settle();
+    expect(tab.signedOut).toEqual([]); // its own sign-out shows when its write answers, not before
+    for (const answer of heldWrites.splice(0)) answer();
+    await settle();
+    expect(tab.signedOut).toEqual(['user']);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+
   it('no call waits longer than the bound: keepalives keep their schedule and an active user is never warned', async () => {
     const store = hangingStore();
     const o = origin(store);
