@@ -127,13 +127,14 @@ export interface LocalView extends SharedStore {
 }
 
 /**
- * Wraps `store` so that no call waits longer than STORE_WAIT_BOUND_MS: past it, the call answers from this
- * tab's view (the last record the store gave, with the patches this tab and others applied since)
- * and the store's late answer is taken when it comes; once every late call has finished,
- * `onCaughtUp` runs (the tab reads again). Patches are merge-safe (`applyPatch`), so applying one to
- * the view and again in the store is harmless; a write that ran late still lands in the store.
- * If the store fails (quota, storage disabled by policy), the tab keeps working from its view:
- * other tabs then no longer share it, and the server's deadline still holds for all.
+ * Wraps `store` so that no call waits longer than STORE_WAIT_BOUND_MS: past it, the call answers
+ * from this tab's view (the last record the store gave, with the patches applied since: this tab's
+ * late ones and those other tabs announced) and the store's answer is taken when it comes; once
+ * every late call has finished, `onCaughtUp` runs (the tab reads again). Patches are merge-safe
+ * (`applyPatch`), so one applied to the view and then in the store is harmless; a write that ran
+ * late still lands in the store, which answers in order (IndexedDB runs a store's transactions in
+ * the order they were made). If the store fails (quota, storage disabled by policy), the tab keeps
+ * working from its view: other tabs then no longer share it; the server's deadline holds for all.
  *
  * @example
  * const store = withLocalView(idbSharedStore('idle-logout'), { timers: hostTimers, onFailure: console.warn, onCaughtUp: reread });
@@ -144,16 +145,16 @@ export function withLocalView(
 ): LocalView {
   const { timers, onCaughtUp } = options;
   let { onFailure } = options;
-  let seen: SharedRecord | undefined;
-  // Patches this tab answered from its view because the store was late, until the store confirms
-  // them. Never a write still waiting within the bound: a read must not show this tab's own
-  // transition (a sign-out) before the write that makes it does — the core acts on that answer.
-  let pending: Patch[] = [];
+  let view: SharedRecord | undefined;
   let late = 0;
-  const view = (): SharedRecord | undefined => pending.reduce<SharedRecord | undefined>((r, patch) => applyPatch(r, patch).record, seen);
-  const report = (error: unknown): void => {
+  const fail = (error: unknown): void => {
     onFailure(error);
-    onFailure = () => {}; // once
+    onFailure = () => {}; // reported once
+  };
+  const apply = (patch: Patch): { record: SharedRecord; applied: boolean } => {
+    const result = applyPatch(view, patch);
+    view = result.record;
+    return result;
   };
   /** Waits for `call` (which keeps its own answer whenever it comes) at most STORE_WAIT_BOUND_MS; true if it finished in time. */
   const bounded = (call: Promise<unknown>): Promise<boolean> =>
@@ -171,42 +172,28 @@ export function withLocalView(
     });
   return {
     async read() {
-      await bounded(store.read().then((record) => (seen = record), report));
-      return view();
+      await bounded(store.read().then((record) => (view = record), fail));
+      return view;
     },
     async write(patch) {
       let result: { record: SharedRecord; applied: boolean } | undefined;
-      let answered = false;
       const inTime = await bounded(
         store.write(patch).then(
-          (answer) => {
-            answered = true;
-            result = answer;
-            seen = answer.record;
-            pending = pending.filter((p) => p !== patch);
-          },
+          (answer) => (view = (result = answer).record),
           (error: unknown) => {
             // The store failed (quota, storage disabled by policy): this tab carries on from its view.
-            answered = true;
-            result = applyPatch(view(), patch);
-            seen = result.record;
-            pending = [];
-            report(error);
+            result = apply(patch);
+            fail(error);
           },
         ),
       );
-      if (!inTime && !answered) {
-        // Past the bound this tab's view says whether the patch changed the record (of two tabs
-        // claiming a keepalive both may win: one duplicate keepalive, never a missed one).
-        result = applyPatch(view(), patch);
-        pending.push(patch);
-      }
-      return { record: view()!, applied: result!.applied };
+      // Past the bound this tab's view says whether the patch changed the record (of two tabs
+      // claiming a keepalive both may win: one duplicate keepalive, never a missed one). Until the
+      // write answers, no read shows this tab's own patch: the core acts on the write's answer.
+      if (!inTime) result ??= apply(patch);
+      return { record: view!, applied: result!.applied };
     },
-    learn(patch) {
-      seen = applyPatch(seen, patch).record;
-      return view()!;
-    },
+    learn: (patch) => apply(patch).record,
     suspend: () => store.suspend?.(),
     resume: () => store.resume?.(),
   };

@@ -38,6 +38,7 @@ export class CdpBrowser {
   private buffered = '';
   /** One browser context per harness: tabs share cookies, storage, BroadcastChannel and locks. */
   private contextId = '';
+  private readonly toChromium: Writable;
 
   private constructor(
     private readonly process: ChildProcess,
@@ -47,8 +48,12 @@ export class CdpBrowser {
     this.toChromium = toChromium;
     fromChromium.setEncoding('utf8');
     fromChromium.on('data', (chunk: string) => this.receive(chunk));
+    // A crashed or closed browser answers nothing more: fail what waits instead of hanging the test.
+    process.once('exit', (code) => {
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`${waiting.method}: Chromium exited (${code})`));
+      this.pending.clear();
+    });
   }
-  private readonly toChromium: Writable;
 
   static async launch(): Promise<CdpBrowser> {
     const userDataDir = mkdtempSync(join(tmpdir(), 'idle-logout-cdp-'));
