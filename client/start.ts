@@ -344,7 +344,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   // A frozen page runs no tasks: whatever it holds (a transaction, the leader lock) it holds until
   // it runs again, so it lets go of everything first (shared-state.ts, tab-sync.ts).
   const stopSuspend = listenForSuspend(o.window, doc, (suspended) => {
-    for (const part of [sync, storage]) suspended ? part.suspend() : part.resume();
+    for (const part of [sync, storage]) suspended ? part.suspend?.() : part.resume?.();
   });
 
   const handle: IdleLogoutHandle = {

@@ -136,15 +136,15 @@ describe('browserTabSync', () => {
     const b = tab(new FakeHost({ locks }));
     await wait();
     expect(b.log.leader).toEqual([]);
-    a.sync.suspend();
-    a.sync.suspend(); // entering the bfcache reports pagehide and freeze
+    a.sync.suspend!();
+    a.sync.suspend!(); // entering the bfcache reports pagehide and freeze
     await wait();
     expect(a.log.leader).toEqual([true, false]);
     expect(b.log.leader).toEqual([true]);
     b.sync.notify(ACTIVITY);
     await wait(20);
     expect(a.log.notified).toBe(0); // suspended: the channel is closed
-    a.sync.resume();
+    a.sync.resume!();
     b.sync.notify(ACTIVITY);
     await wait(20);
     expect(a.log.notified).toBe(1);
@@ -154,7 +154,7 @@ describe('browserTabSync', () => {
     const a = tab(new FakeHost({ locks: new FakeLocks() as unknown as LockManager }));
     const b = tab(new FakeHost({ locks: null }));
     a.sync.close();
-    a.sync.resume();
+    a.sync.resume!();
     b.sync.notify(ACTIVITY);
     await wait(20);
     expect(a.log.notified).toBe(0);

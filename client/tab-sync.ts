@@ -36,10 +36,11 @@ export interface TabSync {
    * The page stops running tasks (Page Lifecycle `freeze`, the back/forward cache): leaves the
    * election, so another tab leads, and the channel, so no message wakes a frozen page into work
    * it cannot finish (an open channel or a held lock can also keep a page out of the cache).
+   * Optional for a custom tab sync.
    */
-  suspend(): void;
+  suspend?(): void;
   /** The page runs again: joins channel and election again. */
-  resume(): void;
+  resume?(): void;
   /** Leaves the election and closes the channel for good. */
   close(): void;
 }
