@@ -80,10 +80,10 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
       }),
     write: (patch) =>
       run(async () => {
-        let result = { record: undefined as unknown as SharedRecord, applied: false };
+        let result: { record: SharedRecord; applied: boolean } | undefined;
         // idb-keyval's update() runs get and put in one read-write transaction.
         await update<SharedRecord>(key, (old) => (result = applyPatch(old, patch)).record, useStore);
-        return result;
+        return result!;
       }),
     suspend() {
       suspensions++;
