@@ -4,10 +4,11 @@
 //
 // A frozen tab must not stall the others. IndexedDB runs a read-write transaction only after every
 // earlier transaction on the same store has finished, and a frozen page runs no tasks, so a
-// transaction it had open never finishes: every other tab's writes queue behind it until Chromium
-// aborts it (about 60 s). So this tab aborts its own transactions and closes its connection when
-// the page is suspended (Page Lifecycle `freeze`, the back/forward cache) and starts none until it
-// runs again; and no tab ever waits on the store for longer than STORE_WAIT_BOUND_MS (`withLocalView`).
+// transaction it starts never finishes: every other tab's writes queue behind it until Chromium
+// aborts it (about 60 s). A frozen page can still start one: Chromium delivers BroadcastChannel
+// messages to it (seen in e2e/frozen-tabs.test.ts). So while the page is suspended (Page Lifecycle
+// `freeze`, the back/forward cache) this store starts nothing and holds no connection, and no tab
+// ever waits on the store for longer than STORE_WAIT_BOUND_MS (`withLocalView`).
 import { createStore, get, update, type UseStore } from 'idb-keyval';
 import { applyPatch, isSharedRecord, type Patch, type SharedRecord } from './core.ts';
 import type { Timers } from './timers.ts';
@@ -33,37 +34,21 @@ export interface SharedStore {
 export function idbSharedStore(key: string, databaseName = 'idle-logout'): SharedStore {
   let base: UseStore | undefined; // opened on first use, never at import
   let db: IDBDatabase | undefined;
-  const open = new Set<IDBTransaction>();
   let suspended: Promise<void> | undefined;
   let wake = (): void => {};
   let suspensions = 0;
-  const letGo = (): void => {
-    for (const transaction of open) {
-      try {
-        transaction.abort();
-      } catch {
-        // already committing: it finishes without us
-      }
-    }
-    // close() ends the connection once its transactions are done (aborted above), so
-    // `indexedDB.deleteDatabase` and version changes are not blocked by this tab.
-    db?.close();
-    base = db = undefined;
-  };
-  // idb-keyval's documented seam (a custom `UseStore` around its own), so that we know each
-  // transaction we start and the connection, and can abort and close them.
+  // idb-keyval's documented seam, a custom `UseStore` (here around its own), to know the connection.
   const useStore: UseStore = (txMode, callback) =>
     (base ??= createStore(databaseName, 'state'))(txMode, (store) => {
-      const transaction = store.transaction;
-      db = transaction.db;
-      open.add(transaction);
-      if (suspended) letGo(); // the connection opened while suspended
-      return Promise.resolve(callback(store)).finally(() => open.delete(transaction));
+      db = store.transaction.db;
+      if (suspended) db.close(); // opened while suspending: closes once this transaction is done
+      return callback(store);
     });
-  /** Runs `call` once the page runs; a call cut short by `suspend()` runs again after `resume()`. */
+  /** Starts `call` only while the page runs; one that failed because `suspend()` closed the connection under it runs again after `resume()`. */
   const run = async <T>(call: () => Promise<T>): Promise<T> => {
     for (;;) {
       await suspended;
+      if (suspended) continue; // suspended again meanwhile
       const generation = suspensions;
       try {
         return await call();
@@ -88,7 +73,11 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
     suspend() {
       suspensions++;
       suspended ??= new Promise((resolve) => (wake = resolve));
-      letGo();
+      // close() ends the connection once the transactions in flight are done (Chromium finishes
+      // them at a freeze), so this tab holds nothing while frozen, and after stop()
+      // `indexedDB.deleteDatabase` and version changes are not blocked by it.
+      db?.close();
+      base = db = undefined;
     },
     resume() {
       suspended = undefined;

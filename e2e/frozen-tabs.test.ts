@@ -133,4 +133,20 @@ describe.skipIf(browserUnavailable !== undefined)('frozen tabs in Chromium', () 
     // Back from the freeze, the tab catches up at once (resume is a wake-up) and shows the live session.
     await background!.waitFor(`IdleLogout.handle.getPhase() === 'active'`, 3_000);
   }, 90_000);
+
+  it('a tab frozen in the middle of its own transactions lets go of them: the others write at once', async () => {
+    const [busy, other] = await signedInTabs(2);
+    await other!.bringToFront();
+    // Keep the background tab writing the shared record without pause ("stay" writes it), so a
+    // read-write transaction of its own is in flight when it freezes: its put runs in the page,
+    // after its get, so a frozen page never finishes it. (A read-only one finishes without the page.)
+    await busy!.evaluate(`setInterval(() => IdleLogout.handle.staySignedIn(), 1); 1`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await busy!.freeze();
+    await typeIn(other!, 1_000);
+    expect(await storeWriteMs(other!)).toBeGreaterThanOrEqual(0);
+    expect(await events(other!)).not.toContain('warning');
+    await busy!.resume();
+    await busy!.waitFor(`IdleLogout.handle.getPhase() === 'active'`, 3_000);
+  }, 60_000);
 });
