@@ -341,8 +341,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     stopSuspend();
     sync.close();
   };
-  // A frozen page runs no tasks: whatever it holds (a transaction, the leader lock) it holds until
-  // it runs again, so it lets go of everything first (shared-state.ts, tab-sync.ts).
+  // A frozen page finishes nothing until it runs again, yet Chromium still hands it BroadcastChannel
+  // messages: so it lets go of channel, leader lock and database first, and starts nothing
+  // (shared-state.ts, tab-sync.ts).
   const stopSuspend = listenForSuspend(o.window, doc, (suspended) => {
     for (const part of [sync, storage]) suspended ? part.suspend?.() : part.resume?.();
   });
