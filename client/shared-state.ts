@@ -5,10 +5,11 @@
 // A frozen tab must not stall the others. IndexedDB runs a read-write transaction only after every
 // earlier transaction on the same store has finished, and a frozen page runs no tasks, so a
 // transaction it starts never finishes: every other tab's writes queue behind it until Chromium
-// aborts it (about 60 s). A frozen page can still start one: Chromium delivers BroadcastChannel
-// messages to it (seen in e2e/frozen-tabs.test.ts). So while the page is suspended (Page Lifecycle
-// `freeze`, the back/forward cache) this store starts nothing and holds no connection, and no tab
-// ever waits on the store for longer than STORE_WAIT_BOUND_MS (`withLocalView`).
+// aborts it (about 60 s). A frozen page can even start one: Chromium delivers BroadcastChannel
+// messages to it (seen over CDP). So when the page is suspended (Page Lifecycle `freeze`, the
+// back/forward cache) this store aborts its transactions, closes its connection and starts nothing
+// until it runs again; and no tab ever waits on the store for longer than STORE_WAIT_BOUND_MS
+// (`withLocalView`).
 import { createStore, get, update, type UseStore } from 'idb-keyval';
 import { applyPatch, isSharedRecord, type Patch, type SharedRecord } from './core.ts';
 import type { Timers } from './timers.ts';
@@ -34,17 +35,33 @@ export interface SharedStore {
 export function idbSharedStore(key: string, databaseName = 'idle-logout'): SharedStore {
   let base: UseStore | undefined; // opened on first use, never at import
   let db: IDBDatabase | undefined;
+  const open = new Set<IDBTransaction>();
   let suspended: Promise<void> | undefined;
   let wake = (): void => {};
   let suspensions = 0;
-  // idb-keyval's documented seam, a custom `UseStore` (here around its own), to know the connection.
+  /** Aborts this tab's transactions in flight and closes the connection (once they are done). */
+  const letGo = (): void => {
+    for (const transaction of open) {
+      try {
+        transaction.abort();
+      } catch {
+        // already committing: it finishes without us
+      }
+    }
+    db?.close();
+    base = db = undefined;
+  };
+  // idb-keyval's documented seam, a custom `UseStore` (here around its own), so that we know each
+  // transaction we start and the connection.
   const useStore: UseStore = (txMode, callback) =>
     (base ??= createStore(databaseName, 'state'))(txMode, (store) => {
-      db = store.transaction.db;
-      if (suspended) db.close(); // opened while suspending: closes once this transaction is done
-      return callback(store);
+      const transaction = store.transaction;
+      db = transaction.db;
+      open.add(transaction);
+      if (suspended) letGo(); // opened while suspending
+      return Promise.resolve(callback(store)).finally(() => open.delete(transaction));
     });
-  /** Starts `call` only while the page runs; one that failed because `suspend()` closed the connection under it runs again after `resume()`. */
+  /** Starts `call` only while the page runs; one cut short by `suspend()` runs again after `resume()`. */
   const run = async <T>(call: () => Promise<T>): Promise<T> => {
     for (;;) {
       await suspended;
@@ -73,11 +90,11 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
     suspend() {
       suspensions++;
       suspended ??= new Promise((resolve) => (wake = resolve));
-      // close() ends the connection once the transactions in flight are done (Chromium finishes
-      // them at a freeze), so this tab holds nothing while frozen, and after stop()
+      // A transaction in flight at a freeze may never finish (its result waits for the page to run
+      // again; seen in e2e/frozen-tabs.test.ts), so abort it: it runs again after resume. With the
+      // connection closed, this tab holds nothing while frozen, and after stop()
       // `indexedDB.deleteDatabase` and version changes are not blocked by it.
-      db?.close();
-      base = db = undefined;
+      letGo();
     },
     resume() {
       suspended = undefined;
@@ -117,13 +134,13 @@ export interface LocalView extends SharedStore {
 
 /**
  * Wraps `store` so that no call waits longer than STORE_WAIT_BOUND_MS: past it, the call answers
- * from this tab's view (the last record the store gave, with the patches applied since: this tab's
- * late ones and those other tabs announced) and the store's answer is taken when it comes; once
- * every late call has finished, `onCaughtUp` runs (the tab reads again). Patches are merge-safe
- * (`applyPatch`), so one applied to the view and then in the store is harmless; a write that ran
- * late still lands in the store, which answers in order (IndexedDB runs a store's transactions in
- * the order they were made). If the store fails (quota, storage disabled by policy), the tab keeps
- * working from its view: other tabs then no longer share it; the server's deadline holds for all.
+ * from this tab's view (the last record the store gave, with the patches applied since: this
+ * tab's late ones and those other tabs announced). A late answer is not used (it may be older than
+ * what the view learned since); once every late call has finished, `onCaughtUp` runs and the tab
+ * reads again. Patches are merge-safe (`applyPatch`), so one applied to the view and then in the
+ * store is harmless, and a write that ran late still lands in the store. If the store fails
+ * (quota, storage disabled by policy), the tab keeps working from its view: other tabs then no
+ * longer share it; the server's deadline holds for all.
  *
  * @example
  * const store = withLocalView(idbSharedStore('idle-logout'), { timers: hostTimers, onFailure: console.warn, onCaughtUp: reread });
@@ -136,51 +153,46 @@ export function withLocalView(
   let { onFailure } = options;
   let view: SharedRecord | undefined;
   let late = 0;
-  const fail = (error: unknown): void => {
-    onFailure(error);
-    onFailure = () => {}; // reported once
-  };
   const apply = (patch: Patch): { record: SharedRecord; applied: boolean } => {
     const result = applyPatch(view, patch);
     view = result.record;
     return result;
   };
-  /** Waits for `call` (which keeps its own answer whenever it comes) at most STORE_WAIT_BOUND_MS; true if it finished in time. */
-  const bounded = (call: Promise<unknown>): Promise<boolean> =>
+  /** Waits for `call` at most STORE_WAIT_BOUND_MS and gives its answer to `take` only if it came in time. */
+  const bounded = <T>(call: Promise<T>, take: (value: T) => void): Promise<void> =>
     new Promise((resolve) => {
       let timer: unknown = timers.setTimeout(() => {
         timer = null;
         late++;
-        resolve(false);
+        resolve();
       }, STORE_WAIT_BOUND_MS);
-      void call.finally(() => {
-        if (timer !== null) timers.clearTimeout(timer);
-        else if (!--late) onCaughtUp();
-        resolve(true);
-      });
+      call
+        .then(
+          (value) => timer !== null && take(value),
+          (error: unknown) => {
+            onFailure(error);
+            onFailure = () => {}; // reported once
+          },
+        )
+        .finally(() => {
+          if (timer !== null) timers.clearTimeout(timer);
+          else if (!--late) onCaughtUp();
+          resolve();
+        });
     });
   return {
     async read() {
-      await bounded(store.read().then((record) => (view = record), fail));
+      await bounded(store.read(), (record) => (view = record));
       return view;
     },
     async write(patch) {
       let result: { record: SharedRecord; applied: boolean } | undefined;
-      const inTime = await bounded(
-        store.write(patch).then(
-          (answer) => (view = (result = answer).record),
-          (error: unknown) => {
-            // The store failed (quota, storage disabled by policy): this tab carries on from its view.
-            result = apply(patch);
-            fail(error);
-          },
-        ),
-      );
-      // Past the bound this tab's view says whether the patch changed the record (of two tabs
-      // claiming a keepalive both may win: one duplicate keepalive, never a missed one). Until the
-      // write answers, no read shows this tab's own patch: the core acts on the write's answer.
-      if (!inTime) result ??= apply(patch);
-      return { record: view!, applied: result!.applied };
+      await bounded(store.write(patch), (answer) => (view = (result = answer).record));
+      // Late or failed: this tab's view says whether the patch changed the record (of two tabs
+      // claiming a keepalive both may win: one duplicate keepalive, never a missed one). A write
+      // still within the bound is in no read's answer: the core acts on the write's own answer.
+      result ??= apply(patch);
+      return { record: view!, applied: result.applied };
     },
     learn: (patch) => apply(patch).record,
     suspend: () => store.suspend?.(),

@@ -139,7 +139,7 @@ describe.skipIf(browserUnavailable !== undefined)('frozen tabs in Chromium', () 
     await other!.bringToFront();
     // Keep the background tab writing the shared record without pause ("stay" writes it), so a
     // read-write transaction of its own is in flight when it freezes: its put runs in the page,
-    // after its get, so a frozen page never finishes it. (A read-only one finishes without the page.)
+    // after its get, so a frozen page never finishes it unless it aborts it first.
     await busy!.evaluate(`setInterval(() => IdleLogout.handle.staySignedIn(), 1); 1`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await busy!.freeze();
