@@ -1,4 +1,5 @@
 import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { BuildEnvironmentOptions, LibraryOptions, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -14,15 +15,15 @@ import { defineConfig } from 'vitest/config';
 //                               `<script type="module">` and CDNs, and the package has no dependencies:
 //                               a server-only install pulls nothing of the client's (package/pack.test.ts).
 //   vite build --mode iife    → dist/idle-logout.iife.js: the script-tag file, everything bundled
-//                               (dialog, broadcast-channel, idb-keyval), global `IdleLogout`.
+//                               (dialog, idb-keyval, the native channel), global `IdleLogout`.
 const external = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || /^[@a-z]/i.test(id); // bare imports: packages
 
-// broadcast-channel's method chooser imports every method it has, so a bundler keeps them all. Two
-// can never run in the script-tag file: client/tab-sync.ts makes channels with `webWorkerSupport:
-// false`, with which the chooser skips the IndexedDB method, and the 'simulate' method is used only
-// when asked for by `type`. Stand-ins with the same exports let the bundle drop them (-1.1 KB gzip);
-// should the package rename them, the build fails on the missing export rather than ship broken.
+// broadcast-channel's method chooser imports every method it has, so a bundler keeps them all.
+// In `idle-logout/client`, two can never run: client/tab-sync.ts makes channels with
+// `webWorkerSupport: false`, with which the chooser skips the IndexedDB method, and 'simulate' runs
+// only when asked for by `type`. Stand-ins with the same exports let the bundle drop them; should the
+// package rename them, the build fails on the missing export rather than ship broken.
 const dropUnusedBroadcastChannelMethods: Plugin = {
   name: 'drop-unused-broadcast-channel-methods',
   enforce: 'pre',
@@ -33,6 +34,15 @@ const dropUnusedBroadcastChannelMethods: Plugin = {
     return null;
   },
 };
+
+// The script-tag file goes further and keeps only the native BroadcastChannel, through
+// client/native-channel.ts in place of the package. The rest serves only browsers without a native
+// channel (Safari before 15.4, March 2022) through localStorage, and costs about 1.4 KB gzip of that
+// file's 12 KB budget for everyone. There, tab-sync.ts goes on without a channel: the tabs still
+// share one deadline in IndexedDB and re-read it when they wake (timer, focus, visibility, input),
+// so a sign-out reaches a background tab when it next wakes rather than within 1 s. The npm build
+// keeps the package with its localStorage fallback.
+const nativeChannelOnly = { 'broadcast-channel': fileURLToPath(new URL('client/native-channel.ts', import.meta.url)) };
 
 /** The two browser builds: everything bundled and minified, with a source map. */
 const browserBuild = (lib: LibraryOptions): BuildEnvironmentOptions => ({
@@ -67,7 +77,8 @@ export default defineConfig(({ command, mode }) => {
   const build = builds[mode];
   if (command === 'build' && !build) throw new Error(`vite build: no build called "${mode}"; use --mode ${Object.keys(builds).join(' | ')}.`);
   return {
-    plugins: mode === 'iife' || mode === 'client' ? [dropUnusedBroadcastChannelMethods] : [],
+    plugins: mode === 'client' ? [dropUnusedBroadcastChannelMethods] : [],
+    ...(mode === 'iife' ? { resolve: { alias: nativeChannelOnly } } : {}),
     ...(build ? { build } : {}),
     test: {
       include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],

@@ -316,6 +316,8 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
       if (patch.requestedAt !== undefined && patch.requestedAt < r.epoch) return unchanged;
       return { record: { ...r, signedOutAt: patch.at, signedOutReason: patch.reason }, applied: true };
     }
+    default:
+      return unchanged; // a kind of patch from a newer version of the SDK in another tab
   }
 }
 

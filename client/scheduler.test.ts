@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { WAKE_UP_EVENTS, createScheduler, listenForWakeUps } from './scheduler.ts';
+import { WAKE_UP_EVENTS, createScheduler, listenForSuspend, listenForWakeUps } from './scheduler.ts';
 import { FakeClock } from './test-tabs.ts';
 
 describe('createScheduler', () => {
@@ -43,5 +43,26 @@ describe('listenForWakeUps', () => {
     doc.dispatchEvent(new Event('visibilitychange'));
     win.dispatchEvent(new Event('focus'));
     expect(seen).toHaveLength(5);
+  });
+});
+
+describe('listenForSuspend', () => {
+  it('reports freeze and pagehide into the bfcache as suspended, resume and pageshow from it as running; stop removes them', () => {
+    const win = new EventTarget();
+    const doc = new EventTarget();
+    const seen: boolean[] = [];
+    const transition = (type: string, persisted: boolean) => Object.assign(new Event(type), { persisted });
+    const stop = listenForSuspend(win, doc, (suspended) => seen.push(suspended));
+    win.dispatchEvent(transition('pagehide', false)); // a real unload: nothing to let go of
+    win.dispatchEvent(transition('pageshow', false)); // a first load
+    expect(seen).toEqual([]);
+    doc.dispatchEvent(new Event('freeze'));
+    doc.dispatchEvent(new Event('resume'));
+    win.dispatchEvent(transition('pagehide', true));
+    win.dispatchEvent(transition('pageshow', true));
+    expect(seen).toEqual([true, false, true, false]);
+    stop();
+    doc.dispatchEvent(new Event('freeze'));
+    expect(seen).toHaveLength(4);
   });
 });

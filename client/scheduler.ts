@@ -47,6 +47,24 @@ export function createScheduler(options: { now(): number; timers: Timers; onWake
   };
 }
 
+/** Page events after which the page stops running tasks, and those after which it runs again. */
+export const SUSPEND_EVENTS = {
+  document: ['freeze', 'resume'],
+  window: ['pagehide', 'pageshow'],
+} as const;
+
+type PageEvents = { readonly document: readonly string[]; readonly window: readonly string[] };
+
+/** Adds `listener` for `events` on the window and the document; returns a function that removes them. */
+function listenTo(win: EventTarget, doc: EventTarget, events: PageEvents, listener: (event: Event) => void): () => void {
+  const each = (method: 'addEventListener' | 'removeEventListener'): void => {
+    for (const name of events.document) doc[method](name, listener);
+    for (const name of events.window) win[method](name, listener);
+  };
+  each('addEventListener');
+  return () => each('removeEventListener');
+}
+
 /**
  * Calls `onWake` on every wake-up event; returns a function that removes the listeners.
  *
@@ -54,11 +72,22 @@ export function createScheduler(options: { now(): number; timers: Timers; onWake
  * const stop = listenForWakeUps(window, document, (type) => recheck(type));
  */
 export function listenForWakeUps(win: EventTarget, doc: EventTarget, onWake: (type: string) => void): () => void {
-  const listener = (event: Event): void => onWake(event.type);
-  for (const name of WAKE_UP_EVENTS.document) doc.addEventListener(name, listener);
-  for (const name of WAKE_UP_EVENTS.window) win.addEventListener(name, listener);
-  return () => {
-    for (const name of WAKE_UP_EVENTS.document) doc.removeEventListener(name, listener);
-    for (const name of WAKE_UP_EVENTS.window) win.removeEventListener(name, listener);
-  };
+  return listenTo(win, doc, WAKE_UP_EVENTS, (event) => onWake(event.type));
+}
+
+/**
+ * Calls `onSuspend(true)` when the page is about to stop running tasks — Page Lifecycle `freeze`
+ * (Chromium's Energy Saver, Android, memory pressure) or `pagehide` into the back/forward cache —
+ * and `onSuspend(false)` when it runs again (`resume`, `pageshow` from the cache). A page entering
+ * the cache gets both `pagehide` and `freeze` (https://developer.chrome.com/docs/web-platform/page-lifecycle-api),
+ * so each may be reported twice. Returns a function that removes the listeners.
+ *
+ * @example
+ * const stop = listenForSuspend(window, document, (suspended) => (suspended ? closeDatabase() : null));
+ */
+export function listenForSuspend(win: EventTarget, doc: EventTarget, onSuspend: (suspended: boolean) => void): () => void {
+  return listenTo(win, doc, SUSPEND_EVENTS, (event) => {
+    // pagehide and pageshow count only into and out of the back/forward cache (`persisted`).
+    if ((event as PageTransitionEvent).persisted !== false) onSuspend(event.type === 'freeze' || event.type === 'pagehide');
+  });
 }

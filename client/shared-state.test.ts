@@ -1,7 +1,9 @@
 // The IndexedDB store (idb-keyval on fake-indexeddb): atomic patches from concurrent "tabs".
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { idbSharedStore, withMemoryFallback, type SharedStore } from './shared-state.ts';
+import { idbSharedStore, memorySharedStore, STORE_WAIT_BOUND_MS, withLocalView, type SharedStore } from './shared-state.ts';
+import type { Patch } from './core.ts';
+import { FakeClock, hangingStore, settle } from './test-tabs.ts';
 
 describe('idbSharedStore', () => {
   it('reads nothing at first, then what was written', async () => {
@@ -36,8 +38,84 @@ describe('idbSharedStore', () => {
   });
 });
 
-describe('withMemoryFallback', () => {
-  it('keeps working from memory, seeded with the last record, once the store fails', async () => {
+describe('idbSharedStore: suspend and resume (a frozen page)', () => {
+  it('starts nothing while suspended and runs what waited (or was cut short) after resume', async () => {
+    const store = idbSharedStore('suspend', 'suspend-db');
+    await store.write({ kind: 'activity', at: 1_000 });
+    const started = store.write({ kind: 'activity', at: 2_000 }); // its transaction starts after suspend()
+    store.suspend!();
+    const held = store.write({ kind: 'claim-keepalive', at: 5_000, minGapMs: 0 });
+    let done = 0;
+    void Promise.all([started, held]).then(() => done++);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toBe(0);
+    // Nothing of this tab holds the database meanwhile: another connection reads and writes at once.
+    expect(await withTimeout(idbSharedStore('suspend', 'suspend-db').write({ kind: 'stay', at: 1_500 }))).toMatchObject({ applied: true });
+    store.resume!();
+    await Promise.all([started, held]);
+    expect(await store.read()).toMatchObject({ lastActivityAt: 2_000, stayAt: 1_500, keepaliveSentAt: 5_000 });
+  });
+
+  it('after suspend, deleteDatabase is not blocked by this tab', async () => {
+    const store = idbSharedStore('delete', 'delete-db');
+    await store.write({ kind: 'activity', at: 1_000 });
+    store.suspend!();
+    const outcome = await new Promise<string>((resolve) => {
+      const request = indexedDB.deleteDatabase('delete-db');
+      request.onsuccess = () => resolve('deleted');
+      request.onblocked = () => resolve('blocked');
+    });
+    expect(outcome).toBe('deleted');
+  });
+});
+
+function withTimeout<T>(promise: Promise<T>, ms = 500): Promise<T | 'timed out'> {
+  return Promise.race([promise, new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms))]);
+}
+
+describe('withLocalView', () => {
+  it('answers from its own view once the bound passes, and says when the store caught up', async () => {
+    const clock = new FakeClock();
+    const hanging = Object.assign(hangingStore(), { hanging: true });
+    let caughtUp = 0;
+    const view = withLocalView(hanging, { timers: clock, onFailure: () => {}, onCaughtUp: () => caughtUp++ });
+    const write = view.write({ kind: 'activity', at: 1_000 });
+    await clock.advance(STORE_WAIT_BOUND_MS - 1);
+    let answered = false;
+    void write.then(() => (answered = true));
+    await settle();
+    expect(answered).toBe(false);
+    await clock.advance(1);
+    expect(await write).toMatchObject({ applied: true, record: { lastActivityAt: 1_000 } });
+    const claim = view.write({ kind: 'claim-keepalive', at: 2_000, minGapMs: 500 });
+    await clock.advance(STORE_WAIT_BOUND_MS);
+    expect(await claim).toMatchObject({ applied: true, record: { lastActivityAt: 1_000, keepaliveSentAt: 2_000 } });
+    expect(caughtUp).toBe(0);
+    hanging.release();
+    await settle();
+    expect(caughtUp).toBe(1);
+    expect(clock.pending.size).toBe(0);
+    expect(await view.read()).toMatchObject({ lastActivityAt: 1_000, keepaliveSentAt: 2_000 });
+  });
+
+  it('takes the store\'s word while it answers in time (of two claims, one wins)', async () => {
+    const clock = new FakeClock();
+    const shared = memorySharedStore();
+    const [a, b] = [0, 1].map(() => withLocalView(shared, { timers: clock, onFailure: () => {}, onCaughtUp: () => {} }));
+    const results = await Promise.all([a!, b!].map((view) => view.write({ kind: 'claim-keepalive', at: 5_000, minGapMs: 1_000 })));
+    expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
+  });
+
+  it('learns another tab\'s patch without reading the store', async () => {
+    const clock = new FakeClock();
+    const view = withLocalView(Object.assign(hangingStore(), { hanging: true }), { timers: clock, onFailure: () => {}, onCaughtUp: () => {} });
+    expect(view.learn({ kind: 'sign-out', at: 3_000, reason: 'user' })).toMatchObject({ signedOutAt: 3_000, signedOutReason: 'user' });
+    // A patch kind from a newer version of the SDK in another tab changes nothing.
+    expect(view.learn({ kind: 'from-the-future', at: 4_000 } as unknown as Patch)).toMatchObject({ signedOutAt: 3_000 });
+  });
+
+  it('keeps working from its view, with every patch, once the store fails', async () => {
+    const clock = new FakeClock();
     let broken = false;
     const inner = idbSharedStore('fallback');
     const flaky: SharedStore = {
@@ -45,13 +123,15 @@ describe('withMemoryFallback', () => {
       write: (patch) => (broken ? Promise.reject(new Error('quota')) : inner.write(patch)),
     };
     const failures: unknown[] = [];
-    const store = withMemoryFallback(flaky, (error) => failures.push(error));
+    const store = withLocalView(flaky, { timers: clock, onFailure: (error) => failures.push(error), onCaughtUp: () => {} });
     await store.write({ kind: 'activity', at: 1_000 });
     broken = true;
     const { record, applied } = await store.write({ kind: 'activity', at: 2_000 });
     expect(applied).toBe(true);
     expect(record.pendingSince).toBe(1_000); // continued from the last record seen
     expect((await store.read())?.lastActivityAt).toBe(2_000);
+    await store.write({ kind: 'stay', at: 3_000 });
+    expect(await store.read()).toMatchObject({ lastActivityAt: 3_000, stayAt: 3_000 });
     expect(failures).toHaveLength(1);
   });
 });

@@ -3,8 +3,9 @@
 // channel hub, one store and one fake server (see test-tabs.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { keepaliveIntervalMs } from './core.ts';
+import { memorySharedStore, STORE_WAIT_BOUND_MS, type SharedStore } from './shared-state.ts';
 import { startIdleLogout } from './start.ts';
-import { FakeServer, SimOrigin, T0, settle, type SimTab } from './test-tabs.ts';
+import { FakeServer, SimOrigin, T0, hangingStore, settle, type SimTab } from './test-tabs.ts';
 
 const T = 300_000;
 const W = 60_000;
@@ -274,7 +275,6 @@ describe('the back/forward cache', () => {
     const o = origin();
     const [tab, other] = [await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' })];
     transition(tab, 'pagehide');
-    o.hub.endpoints[0]!.frozen = true; // in the cache: it misses the notification
     other.handle.signOut();
     await settle();
     expect(tab.signedOut).toEqual([]);
@@ -461,6 +461,123 @@ describe('failures', () => {
     await settle();
     expect(tabs.map((t) => t.signedOut)).toEqual([['server'], ['server']]);
   });
+
+  it('reaches a tab whose store reads hang, at once: the notification carries the sign-out', async () => {
+    const o = origin();
+    const a = await o.open();
+    const stuck: SharedStore = { read: () => new Promise(() => {}), write: (patch) => o.store.write(patch) };
+    const b = await o.open({ storage: stuck });
+    a.handle.signOut();
+    await settle();
+    expect(b.signedOut).toEqual(['user']);
+    expect(o.clock.now).toBe(T0); // no timer, no input, no bound waited out
+  });
+});
+
+describe('a shared store that hangs (a frozen tab holds it)', () => {
+  it('the tab that signs out sends the logout even when a read answers while its write is still within the bound', async () => {
+    const inner = memorySharedStore();
+    const heldWrites: (() => void)[] = [];
+    let holdWrites = false;
+    const store: SharedStore = {
+      read: () => inner.read(),
+      write: (patch) => (holdWrites ? new Promise((resolve) => heldWrites.push(() => void inner.write(patch).then(resolve))) : inner.write(patch)),
+    };
+    const o = origin(store);
+    const tab = await o.open();
+    holdWrites = true;
+    tab.handle.signOut();
+    await settle();
+    tab.window.dispatchEvent(new tab.window.Event('focus')); // a wake-up: reads while the write waits
+    await settle();
+    expect(tab.signedOut).toEqual([]); // its own sign-out shows when its write answers, not before
+    for (const answer of heldWrites.splice(0)) answer();
+    await settle();
+    expect(tab.signedOut).toEqual(['user']);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+
+  it('no call waits longer than the bound: keepalives keep their schedule and an active user is never warned', async () => {
+    const store = hangingStore();
+    const o = origin(store);
+    const tab = await o.open();
+    store.hanging = true;
+    const keepalivesBefore = o.server.count('/session/keepalive');
+    for (let at = 0; at < 2 * T; at += 10_000) {
+      tab.input();
+      await o.clock.advance(10_000);
+    }
+    expect(tab.named('warning')).toEqual([]);
+    expect(o.server.count('/session/keepalive') - keepalivesBefore).toBeGreaterThanOrEqual(Math.floor((2 * T) / (I + STORE_WAIT_BOUND_MS + 10_000)));
+    expect(o.server.live()).toBe(true);
+    expect(tab.handle.getRemainingMs()).toBeGreaterThan(T - I - 20_000);
+  });
+
+  it('"stay" answered while the store hangs closes the warning; the store catches up once it answers', async () => {
+    const store = hangingStore();
+    const o = origin(store);
+    const [a, b] = [await o.open(), await o.open()];
+    await o.clock.advance(T - W + 1_000);
+    expect(a.handle.getPhase()).toBe('warning');
+    store.hanging = true;
+    a.handle.staySignedIn();
+    await o.clock.advance(STORE_WAIT_BOUND_MS);
+    expect(a.handle.getPhase()).toBe('active');
+    expect(a.named('stay')).toHaveLength(1);
+    expect(b.handle.getPhase()).toBe('active'); // told by the notification, not by the store
+    await o.clock.advance(W);
+    expect([a.signedOut, b.signedOut]).toEqual([[], []]);
+    store.release();
+    await settle();
+    expect((await store.inner.read())?.deadlineAt).toBe(o.server.deadlineAt);
+    expect(a.handle.getRemainingMs()).toBe(o.server.deadlineAt - o.clock.now);
+  });
+
+  it('signs out at the deadline while the store hangs', async () => {
+    const store = hangingStore();
+    const o = origin(store);
+    const tab = await o.open();
+    store.hanging = true;
+    await o.clock.advance(T + STORE_WAIT_BOUND_MS * 3);
+    expect(tab.signedOut).toEqual(['idle']);
+    expect(o.server.count('/session/logout')).toBe(1);
+  });
+});
+
+describe('frozen (Page Lifecycle freeze) and back', () => {
+  it('into the back/forward cache and back: lets go on pagehide, rejoins on pageshow and hears the others again', async () => {
+    const o = origin();
+    const [a, b] = [await o.open(), await o.open()];
+    const transition = (type: string, persisted: boolean) => Object.assign(new a.window.Event(type), { persisted });
+    a.window.dispatchEvent(transition('pagehide', false)); // a real unload: nothing to let go of
+    expect(o.hub.endpoints).toHaveLength(2);
+    a.window.dispatchEvent(transition('pagehide', true));
+    expect(o.hub.endpoints).toHaveLength(1);
+    a.window.dispatchEvent(transition('pageshow', true));
+    await settle();
+    expect(o.hub.endpoints).toHaveLength(2);
+    b.handle.signOut();
+    await settle();
+    expect(a.signedOut).toEqual(['user']);
+  });
+
+  it('a frozen tab lets go of the leader lock, the channel and the store; on resume it rejoins and catches up', async () => {
+    const calls: string[] = [];
+    const store: SharedStore = { ...memorySharedStore(), suspend: () => calls.push('suspend'), resume: () => calls.push('resume') };
+    const o = origin(store);
+    const [a, b] = [await o.open(), await o.open()];
+    a.document.dispatchEvent(new a.window.Event('freeze') as unknown as Event);
+    await settle();
+    expect(calls).toEqual(['suspend']);
+    expect(o.hub.endpoints).toHaveLength(1); // a left the channel
+    b.handle.signOut();
+    await settle();
+    expect(a.signedOut).toEqual([]); // frozen: it heard nothing
+    a.document.dispatchEvent(new a.window.Event('resume') as unknown as Event);
+    await settle();
+    expect(calls).toEqual(['suspend', 'resume']);
+    expect(a.signedOut).toEqual(['user']); // resume is a wake-up: it read the record
+  });
 });
 
 describe('stop and restart', () => {
@@ -529,7 +646,8 @@ describe('stop and restart', () => {
     const second = startIdleLogout(options);
     await settle();
     expect(o.hub.opened - o.hub.closed).toBe(1);
-    expect(first.getPhase()).toBe('starting'); // stopped before any answer
+    expect(first.getPhase()).toBe('stopped');
+    expect(first.getRemainingMs()).toBeNull();
     expect(second.getPhase()).toBe('active');
     second.stop();
   });

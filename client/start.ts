@@ -3,8 +3,8 @@
 import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
-import { createScheduler, listenForWakeUps } from './scheduler.ts';
-import { idbSharedStore, memorySharedStore, withMemoryFallback, type SharedStore } from './shared-state.ts';
+import { createScheduler, listenForSuspend, listenForWakeUps } from './scheduler.ts';
+import { idbSharedStore, memorySharedStore, withLocalView, type SharedStore } from './shared-state.ts';
 import { countdownTitle, type DialogStrings } from './strings.ts';
 import { browserTabSync, type TabSync, type TabSyncFactory } from './tab-sync.ts';
 import { hostTimers, type Timers } from './timers.ts';
@@ -94,15 +94,16 @@ export interface IdleLogoutEvents {
 export type IdleLogoutEvent = keyof IdleLogoutEvents;
 
 export interface IdleLogoutHandle {
-  /** Removes every listener, timer, channel and the dialog. */
+  /** Removes every listener, timer, channel and the dialog, and closes this tab's IndexedDB connection. */
   stop(): void;
   /** As the "Stay signed in" button: sends a keepalive now; the warning closes in every tab once the server extends the session (retried while unreachable). */
   staySignedIn(): void;
   /** Signs out in every tab now (reason 'user'). */
   signOut(): void;
-  /** Time left until the shared deadline; null until known. */
+  /** Time left until the shared deadline; null until known, and after `stop()`. */
   getRemainingMs(): number | null;
-  getPhase(): Phase;
+  /** What this tab shows; `'stopped'` after `stop()`, when it no longer follows the session. */
+  getPhase(): Phase | 'stopped';
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends IdleLogoutEvent>(event: E, listener: (detail: IdleLogoutEvents[E]) => void): () => void;
 }
@@ -163,9 +164,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     now: options.now ?? Date.now,
     transport: options.transport ?? fetchTransport(endpoint, fetchImpl),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
-    storage:
-      options.storage ??
-      ('indexedDB' in win && win.indexedDB ? withMemoryFallback(idbSharedStore(channelName), reportError) : memorySharedStore()),
+    storage: options.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(channelName) : memorySharedStore()),
     tabSync: options.tabSync ?? browserTabSync(win),
     timers: options.timers ?? hostTimers,
     navigate: options.navigate ?? ((url) => win.location.assign(url)),
@@ -178,10 +177,12 @@ const REREAD_ON_INPUT_AFTER_MS = 5_000;
 /** Starts one instance without replacing another (tests run several simulated tabs in one realm). */
 export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   const o = resolveOptions(options);
-  const { document: doc, now, storage, transport, window: win } = o;
+  const { document: doc, now, transport, window: win } = o;
   // performance.now() lets the core notice the wall clock jumping; with an injected clock (tests)
   // there is nothing to compare with.
   const monoNow = options.now ? () => NaN : () => performance.now();
+  // No wait on the shared store is unbounded: a frozen tab elsewhere may hold it (shared-state.ts).
+  const storage = withLocalView(o.storage, { timers: o.timers, onFailure: reportError, onCaughtUp: () => read() });
   const listeners = new Map<IdleLogoutEvent, Set<(detail: never) => void>>();
   let state: CoreState = initialState({ activityDismissesWarning: o.activityDismissesWarning, hasBeforeSignOut: !!o.beforeSignOut });
   let stopped = false;
@@ -234,8 +235,9 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       case 'write': {
         const fresh = concealed > 1;
         storage.write(effect.patch).then(({ record, applied }) => {
+          // Tell the other tabs before this tab acts on it: a sign-out tears this tab down.
+          if (applied && !stopped) sync.notify(effect.patch);
           dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } }, fresh);
-          if (applied && !stopped) sync.notify();
         }, reportError);
         return;
       }
@@ -394,7 +396,11 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     read();
   });
   const sync: TabSync = o.tabSync(o.channelName, {
-    onNotify: read,
+    onNotify: (patch) => {
+      // The patch is in the store already; applying it to this tab's view needs no store read.
+      if (patch) dispatch({ type: 'shared', record: storage.learn(patch) });
+      read();
+    },
     onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
   });
 
@@ -404,8 +410,15 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     tornDown = true;
     stopActivity();
     stopWakeUps();
+    stopSuspend();
     sync.close();
   };
+  // A frozen page finishes nothing until it runs again, yet Chromium still hands it BroadcastChannel
+  // messages: so it lets go of channel, leader lock and database first, and starts nothing
+  // (shared-state.ts, tab-sync.ts).
+  const stopSuspend = listenForSuspend(o.window, doc, (suspended) => {
+    for (const part of [sync, storage]) suspended ? part.suspend?.() : part.resume?.();
+  });
 
   const handle: IdleLogoutHandle = {
     stop() {
@@ -418,14 +431,15 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       win.removeEventListener('pageshow', onPageShow);
       if (concealed) conceal(0);
       scheduler.stop();
+      storage.suspend(); // closes the IndexedDB connection: `deleteDatabase` is not blocked
       dialog = undefined;
       listeners.clear();
       if (currentHandle === handle) currentHandle = undefined;
     },
     staySignedIn: () => dispatch({ type: 'stay' }),
     signOut: () => dispatch({ type: 'sign-out' }),
-    getRemainingMs: () => remainingMsAt(state, now()),
-    getPhase: () => state.shownPhase,
+    getRemainingMs: () => (stopped ? null : remainingMsAt(state, now())),
+    getPhase: () => (stopped ? 'stopped' : state.shownPhase),
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));

@@ -1,6 +1,8 @@
 // The default tab sync against Node's native BroadcastChannel and a Web Locks double.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { browserTabSync, type TabSync, type TabSyncHost } from './tab-sync.ts';
+import type { Patch } from './core.ts';
+import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
+import { browserTabSync, type NotifyChannelConstructor, type TabSync, type TabSyncHost } from './tab-sync.ts';
 
 // Counts the package channels made, to prove the default goes through broadcast-channel.
 const packageChannels = vi.hoisted(() => [] as string[]);
@@ -54,26 +56,14 @@ class FakeLocks {
   }
 }
 
-class FakeHost extends EventTarget {
-  listeners = 0;
+class FakeHost {
   constructor(
     readonly navigator: { locks: LockManager | null },
-    readonly BroadcastChannel: typeof globalThis.BroadcastChannel | undefined = globalThis.BroadcastChannel,
-  ) {
-    super();
-  }
-  override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
-    this.listeners++;
-    super.addEventListener(...args);
-  }
-  override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void {
-    this.listeners--;
-    super.removeEventListener(...args);
-  }
-  pageTransition(type: 'pagehide' | 'pageshow', persisted: boolean): void {
-    this.dispatchEvent(Object.assign(new Event(type), { persisted }));
-  }
+    readonly Channel: NotifyChannelConstructor | null = PackageBroadcastChannel as unknown as NotifyChannelConstructor,
+  ) {}
 }
+
+const ACTIVITY: Patch = { kind: 'activity', at: 1_000 };
 
 const wait = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,9 +74,12 @@ afterEach(() => {
 });
 
 function tab(host: FakeHost, name = 'test-channel') {
-  const log = { notified: 0, leader: [] as boolean[] };
-  const sync = browserTabSync(host as unknown as TabSyncHost, host.BroadcastChannel ?? null)(name, {
-    onNotify: () => log.notified++,
+  const log = { notified: 0, patches: [] as (Patch | undefined)[], leader: [] as boolean[] };
+  const sync = browserTabSync(host as unknown as TabSyncHost, host.Channel)(name, {
+    onNotify: (patch) => {
+      log.notified++;
+      log.patches.push(patch);
+    },
     onLeadership: (isLeader) => log.leader.push(isLeader),
   });
   opened.push(sync);
@@ -100,7 +93,7 @@ describe('browserTabSync', () => {
     const a = browserTabSync(host() as unknown as TabSyncHost)('default-channel', { onNotify: () => log.a++, onLeadership: () => {} });
     const b = browserTabSync(host() as unknown as TabSyncHost)('default-channel', { onNotify: () => log.b++, onLeadership: () => {} });
     opened.push(a, b);
-    a.notify();
+    a.notify(ACTIVITY);
     for (let i = 0; i < 100 && log.b === 0; i++) await wait(10);
     expect(log).toEqual({ a: 0, b: 1 });
     expect(packageChannels).toEqual(['default-channel', 'default-channel']);
@@ -121,54 +114,56 @@ describe('browserTabSync', () => {
     expect(a.log.leader).toEqual([true]); // close() does not report, the tab is gone
   });
 
-  it('notifies the other tabs, not itself', async () => {
+  it('notifies the other tabs, not itself, with the patch; a message that is not a patch reaches them as undefined', async () => {
     const locks = new FakeLocks() as unknown as LockManager;
     const a = tab(new FakeHost({ locks }));
     const b = tab(new FakeHost({ locks }));
     const c = tab(new FakeHost({ locks }));
-    a.sync.notify();
+    a.sync.notify(ACTIVITY);
     await wait(20);
     expect([a.log.notified, b.log.notified, c.log.notified]).toEqual([0, 1, 1]);
+    expect(b.log.patches).toEqual([ACTIVITY]);
+    const older = new PackageBroadcastChannel('test-channel'); // an older version of the SDK posts 1
+    older.postMessage(1);
+    await wait(20);
+    older.close();
+    expect(b.log.patches).toEqual([ACTIVITY, undefined]);
   });
 
-  it('lets go of lock and channel on pagehide into the bfcache, and takes them back on pageshow', async () => {
+  it('suspended (frozen, bfcached), lets go of lock and channel, and takes them back on resume', async () => {
     const locks = new FakeLocks() as unknown as LockManager;
-    const hostA = new FakeHost({ locks });
-    const a = tab(hostA);
+    const a = tab(new FakeHost({ locks }));
     const b = tab(new FakeHost({ locks }));
     await wait();
-    hostA.pageTransition('pagehide', false); // a real unload: nothing to do, the browser cleans up
-    await wait();
     expect(b.log.leader).toEqual([]);
-    hostA.pageTransition('pagehide', true);
+    a.sync.suspend!();
+    a.sync.suspend!(); // entering the bfcache reports pagehide and freeze
     await wait();
     expect(a.log.leader).toEqual([true, false]);
     expect(b.log.leader).toEqual([true]);
-    b.sync.notify();
+    b.sync.notify(ACTIVITY);
     await wait(20);
-    expect(a.log.notified).toBe(0); // in the bfcache: the channel is closed
-    hostA.pageTransition('pageshow', true);
-    b.sync.notify();
+    expect(a.log.notified).toBe(0); // suspended: the channel is closed
+    a.sync.resume!();
+    b.sync.notify(ACTIVITY);
     await wait(20);
     expect(a.log.notified).toBe(1);
   });
 
-  it('close() removes its listeners and stops notifications', async () => {
-    const host = new FakeHost({ locks: new FakeLocks() as unknown as LockManager });
-    const a = tab(host);
+  it('close() stops notifications for good, even after a resume', async () => {
+    const a = tab(new FakeHost({ locks: new FakeLocks() as unknown as LockManager }));
     const b = tab(new FakeHost({ locks: null }));
-    expect(host.listeners).toBe(2);
     a.sync.close();
-    expect(host.listeners).toBe(0);
-    b.sync.notify();
+    a.sync.resume!();
+    b.sync.notify(ACTIVITY);
     await wait(20);
     expect(a.log.notified).toBe(0);
   });
 
   it('without BroadcastChannel and Web Locks it does nothing, and throws nothing', async () => {
-    const { sync, log } = tab(new FakeHost({ locks: null }, undefined));
-    sync.notify();
+    const { sync, log } = tab(new FakeHost({ locks: null }, null));
+    sync.notify(ACTIVITY);
     await wait();
-    expect(log).toEqual({ notified: 0, leader: [] });
+    expect(log).toEqual({ notified: 0, patches: [], leader: [] });
   });
 });

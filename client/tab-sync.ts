@@ -1,12 +1,14 @@
-// Tab-to-tab notifications and the keepalive leader. The channel carries no state — frozen and
-// bfcached pages miss messages — it only says "the shared record changed, read it again".
+// Tab-to-tab notifications and the keepalive leader. The channel is not the state — frozen and
+// bfcached pages miss messages — it says "the shared record changed, read it again", and carries
+// the patch that changed it, so a tab learns a sign-out at once even while its store read waits.
 //
 // Notifications go over the broadcast-channel package's BroadcastChannel: the native one where the
-// browser has it, and its IndexedDB / localStorage fallbacks where it does not (Safari < 15.4), so
-// "stay signed in" closes the warning in every tab at once there too. Channels are made with
+// browser has it, and its localStorage fallback where it does not (Safari < 15.4), so "stay signed
+// in" closes the warning in every tab at once there too. Channels are made with
 // `webWorkerSupport: false` (the package's documented option; we only run in windows): without a
 // native channel it then uses localStorage's `storage` event instead of polling IndexedDB every
-// 150 ms. The IndexedDB method is then unreachable, and the script-tag build drops it (vite.config.ts).
+// 150 ms. The script-tag file keeps only the native channel (client/native-channel.ts stands in for
+// the package there; vite.config.ts says why): where that is missing, `join` goes on without one.
 //
 // The leader is NOT the package's `createLeaderElection`: when a tab becomes leader it registers
 // `beforeunload` and `unload` listeners through its `unload` dependency
@@ -19,27 +21,37 @@
 // Where Web Locks are missing, nothing breaks: a tab that is not leader still sends an owed
 // keepalive after LEADER_GRACE_MS; the atomic claim in IndexedDB keeps that to one for the origin.
 import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
+import type { Patch } from './core.ts';
 
 export interface TabSyncHandlers {
-  /** Another tab changed the shared record. */
-  onNotify(): void;
+  /** Another tab changed the shared record with `patch` (undefined: a message this version does not read). */
+  onNotify(patch: Patch | undefined): void;
   /** This tab became the keepalive leader (true), or stopped being it (false). */
   onLeadership(isLeader: boolean): void;
 }
 
 export interface TabSync {
-  /** Tells every other tab to re-read the shared record. */
-  notify(): void;
-  /** Leaves the election and closes the channel. */
+  /** Tells every other tab that `patch` changed the shared record. */
+  notify(patch: Patch): void;
+  /**
+   * The page stops running tasks (Page Lifecycle `freeze`, the back/forward cache): leaves the
+   * election, so another tab leads, and the channel, so no message wakes a frozen page into work
+   * it cannot finish (an open channel or a held lock can also keep a page out of the cache).
+   * Optional for a custom tab sync.
+   */
+  suspend?(): void;
+  /** The page runs again: joins channel and election again. */
+  resume?(): void;
+  /** Leaves the election and closes the channel for good. */
   close(): void;
 }
 
 export type TabSyncFactory = (channelName: string, handlers: TabSyncHandlers) => TabSync;
 
-/** What the tab sync needs of a channel: the package's BroadcastChannel and the native one both fit. */
+/** What the tab sync needs of a channel: the package's BroadcastChannel (its `onmessage` gets the message itself, not an event). */
 export interface NotifyChannel {
   onmessage: ((message: never) => void) | null;
-  postMessage(message: number): unknown;
+  postMessage(message: Patch): unknown;
   close(): unknown;
 }
 /** The second argument is the package's options; a native BroadcastChannel ignores it. */
@@ -48,18 +60,14 @@ export type NotifyChannelConstructor = new (name: string, options: { webWorkerSu
 /** The parts of a window the default tab sync uses (a real `window` has them all). */
 export interface TabSyncHost {
   navigator: { locks?: LockManager | null };
-  addEventListener(type: 'pagehide' | 'pageshow', listener: (event: PageTransitionEvent) => void): void;
-  removeEventListener(type: 'pagehide' | 'pageshow', listener: (event: PageTransitionEvent) => void): void;
 }
 
 /**
- * The default tab sync for a window: the broadcast-channel package's channel plus a Web Locks leader. On `pagehide`
- * it lets go of both (an open channel or a held lock can keep a page out of the back/forward cache)
- * and takes them again on `pageshow`.
+ * The default tab sync for a window: the broadcast-channel package's channel plus a Web Locks leader.
  *
  * @example
  * const sync = browserTabSync(window)('idle-logout', { onNotify: reread, onLeadership: () => (isLeader = true) });
- * sync.notify();
+ * sync.notify({ kind: 'activity', at: Date.now() });
  */
 export function browserTabSync(
   host: TabSyncHost,
@@ -73,8 +81,16 @@ export function browserTabSync(
 
     const join = (): void => {
       if (Channel && !channel) {
-        channel = new Channel(channelName, { webWorkerSupport: false });
-        channel.onmessage = () => handlers.onNotify();
+        try {
+          channel = new Channel(channelName, { webWorkerSupport: false });
+          // An older version of the SDK posts `1`: no patch, only "read again".
+          channel.onmessage = (message: Patch | null) => handlers.onNotify(message?.kind ? message : undefined);
+        } catch {
+          // The script-tag file keeps only the native method (vite.config.ts), so the package
+          // finds none where BroadcastChannel is missing: the tabs then learn changes from the
+          // shared record when they wake (timer, focus, visibility, input).
+          Channel = null;
+        }
       }
       const locks = host.navigator.locks;
       if (locks && !leaving) {
@@ -99,27 +115,20 @@ export function browserTabSync(
         if (!closed) handlers.onLeadership(false);
       }
     };
-    const onPageHide = (event: PageTransitionEvent): void => {
-      if (event.persisted) leave();
-    };
-    const onPageShow = (event: PageTransitionEvent): void => {
-      if (event.persisted && !closed) join();
-    };
 
     join();
-    host.addEventListener('pagehide', onPageHide);
-    host.addEventListener('pageshow', onPageShow);
     return {
-      notify() {
+      notify(patch) {
         // The package's postMessage answers with a promise that rejects once the channel is closed.
-        Promise.resolve(channel?.postMessage(1)).catch(() => {});
+        Promise.resolve(channel?.postMessage(patch)).catch(() => {});
+      },
+      suspend: leave,
+      resume() {
+        if (!closed) join();
       },
       close() {
-        if (closed) return;
         closed = true;
         leave();
-        host.removeEventListener('pagehide', onPageHide);
-        host.removeEventListener('pageshow', onPageShow);
       },
     };
   };

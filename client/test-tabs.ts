@@ -2,6 +2,7 @@
 // happy-dom window, sharing one clock, one channel hub, one store and one fake protocol server.
 import { Window } from 'happy-dom';
 import { createIdleLogout, type IdleLogoutEvent, type IdleLogoutHandle, type IdleLogoutOptions, type SignedOutReason } from './start.ts';
+import type { Patch } from './core.ts';
 import { memorySharedStore, type SharedStore } from './shared-state.ts';
 import type { TabSyncFactory, TabSyncHandlers } from './tab-sync.ts';
 import type { Timers } from './timers.ts';
@@ -49,32 +50,72 @@ export class FakeClock implements Timers {
   }
 }
 
-/** An in-memory BroadcastChannel + leader election: the first tab leads; on close the next does. */
+/**
+ * An in-memory BroadcastChannel + leader election: the first tab leads; when it leaves, the next
+ * does. Like the real channel, a tab that closed or is suspended sends and hears nothing.
+ */
 export class ChannelHub {
-  readonly endpoints: { handlers: TabSyncHandlers; frozen: boolean }[] = [];
+  readonly endpoints: { handlers: TabSyncHandlers }[] = [];
   opened = 0;
   closed = 0;
   factory: TabSyncFactory = (_name, handlers) => {
-    const endpoint = { handlers, frozen: false };
-    this.endpoints.push(endpoint);
+    const endpoint = { handlers };
+    const join = (): void => {
+      if (this.endpoints.includes(endpoint)) return;
+      this.endpoints.push(endpoint);
+      if (this.endpoints.length === 1) queueMicrotask(() => handlers.onLeadership(true));
+    };
+    const leave = (): void => {
+      const index = this.endpoints.indexOf(endpoint);
+      if (index < 0) return;
+      this.endpoints.splice(index, 1);
+      const next = this.endpoints[0];
+      if (index === 0 && next) queueMicrotask(() => next.handlers.onLeadership(true));
+    };
+    join();
     this.opened++;
-    if (this.endpoints.length === 1) queueMicrotask(() => handlers.onLeadership(true));
     let isClosed = false;
     return {
-      notify: () => {
-        for (const other of this.endpoints) if (other !== endpoint && !other.frozen) queueMicrotask(() => other.handlers.onNotify());
+      notify: (patch) => {
+        if (!this.endpoints.includes(endpoint)) return;
+        for (const other of this.endpoints) if (other !== endpoint) queueMicrotask(() => other.handlers.onNotify(patch));
+      },
+      suspend: () => {
+        if (this.endpoints[0] === endpoint) queueMicrotask(() => handlers.onLeadership(false));
+        leave();
+      },
+      resume: () => {
+        if (!isClosed) join();
       },
       close: () => {
         if (isClosed) return;
         isClosed = true;
         this.closed++;
-        const index = this.endpoints.indexOf(endpoint);
-        this.endpoints.splice(index, 1);
-        const next = this.endpoints[0];
-        if (index === 0 && next) queueMicrotask(() => next.handlers.onLeadership(true));
+        leave();
       },
     };
   };
+}
+
+/**
+ * A shared store that hangs while `hanging` (as IndexedDB does behind a transaction a frozen tab
+ * holds): calls wait until `release()`, which answers them in order; `inner` is what it holds.
+ */
+export function hangingStore(inner: SharedStore = memorySharedStore()) {
+  const held: (() => void)[] = [];
+  const later = <T>(call: () => Promise<T>): Promise<T> =>
+    store.hanging ? new Promise((resolve, reject) => held.push(() => call().then(resolve, reject))) : call();
+  const store = {
+    hanging: false,
+    inner,
+    read: () => later(() => inner.read()),
+    write: (patch: Patch) => later(() => inner.write(patch)),
+    release() {
+      store.hanging = false;
+      for (const answer of held.splice(0)) answer();
+    },
+  };
+  return store;
 }
 
 type Mode = 'up' | 'down' | '503' | '403';

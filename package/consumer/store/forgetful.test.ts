@@ -9,13 +9,17 @@ class ForgetfulStore implements SessionStore {
   async get(key: string): Promise<SessionRecord | undefined> {
     return this.#records.get(key);
   }
-  async create(key: string, record: SessionRecord): Promise<void> {
+  create: SessionStore['create'] = async (key, record, maxPerSubject) => {
     this.#records.set(key, record);
-    await this.#inner.create(key, record);
-  }
+    return this.#inner.create(key, record, maxPerSubject);
+  };
   extend: SessionStore['extend'] = (...args) => this.#inner.extend(...args);
   delete: SessionStore['delete'] = (...args) => this.#inner.delete(...args);
   takeExpired: SessionStore['takeExpired'] = (...args) => this.#inner.takeExpired(...args);
+  listSubject: SessionStore['listSubject'] = (...args) => this.#inner.listSubject(...args);
+  revoke: SessionStore['revoke'] = (...args) => this.#inner.revoke(...args);
+  update: SessionStore['update'] = (...args) => this.#inner.update(...args);
+  endedBy: SessionStore['endedBy'] = (...args) => this.#inner.endedBy(...args);
 }
 
 describeSessionStoreContract('ForgetfulStore', async () => ({ store: new ForgetfulStore() }));
