@@ -165,6 +165,7 @@ export function createIdleSession<Data = unknown>(options: IdleSessionOptions<Da
     cookie: createSessionCookie({
       name: settings.cookieName,
       sameSite: settings.cookieSameSite,
+      domain: settings.cookieDomain,
       isSecure: (c) => (settings.cookieSecure === 'auto' ? isHttps(c.req.raw, settings.trustedProtoHeader) : settings.cookieSecure),
     }),
     csrf: { csrf: settings.csrf, origins: createOriginCheck(settings.allowedOrigins, settings.trustedProtoHeader) },
