@@ -21,8 +21,10 @@ export interface DialogOptions {
 }
 
 export interface IdleLogoutOptions {
-  /** Base path of the protocol routes. Default '/session'. */
+  /** Base path of the protocol routes, or their URL on another origin ('https://api.example.com/session'). Default '/session'. */
   endpoint?: string;
+  /** fetch's `credentials`: 'include' when `endpoint` is another origin of the site (an API host). Default 'same-origin'. */
+  credentials?: RequestCredentials;
   /** Where to send the user after sign-out; `?reason=idle|user|server` is added. Default: none. */
   signedOutUrl?: string;
   /**
@@ -137,7 +139,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
   if (!win) throw new TypeError('idle-logout: startIdleLogout() needs a browser window; call it on the client, not during server-side rendering.');
   const doc = options.document ?? win.document;
   const endpoint = options.endpoint ?? '/session';
-  if (typeof endpoint !== 'string' || !endpoint) throw new TypeError('idle-logout: `endpoint` must be a non-empty path such as "/session".');
+  if (typeof endpoint !== 'string' || !endpoint) throw new TypeError('idle-logout: `endpoint` must be a path such as "/session" or a URL.');
   const channelName = options.channelName ?? 'idle-logout';
   const number = (name: string, value: number | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
@@ -145,8 +147,10 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     return value;
   };
   const fetchImpl = options.fetch ?? win.fetch.bind(win);
+  const credentials = options.credentials ?? 'same-origin';
   return {
     endpoint,
+    credentials,
     signedOutUrl: options.signedOutUrl,
     onSignedOut: options.onSignedOut,
     beforeSignOut: options.beforeSignOut,
@@ -161,7 +165,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     window: win,
     document: doc,
     now: options.now ?? Date.now,
-    transport: options.transport ?? fetchTransport(endpoint, fetchImpl),
+    transport: options.transport ?? fetchTransport(endpoint, fetchImpl, credentials),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
     storage:
       options.storage ??
