@@ -130,7 +130,7 @@ export function startIdleLogout(options: IdleLogoutOptions = {}): IdleLogoutHand
   return handle;
 }
 
-type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'transport'>> &
+type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'credentials' | 'transport'>> &
   Pick<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut'> & { transport: Transport };
 
 /** Defaults in one place, with messages that say what to change. */
@@ -147,10 +147,8 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     return value;
   };
   const fetchImpl = options.fetch ?? win.fetch.bind(win);
-  const credentials = options.credentials ?? 'same-origin';
   return {
     endpoint,
-    credentials,
     signedOutUrl: options.signedOutUrl,
     onSignedOut: options.onSignedOut,
     beforeSignOut: options.beforeSignOut,
@@ -165,7 +163,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     window: win,
     document: doc,
     now: options.now ?? Date.now,
-    transport: options.transport ?? fetchTransport(endpoint, fetchImpl, credentials),
+    transport: options.transport ?? fetchTransport(endpoint, fetchImpl, options.credentials),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
     storage:
       options.storage ??
