@@ -1,7 +1,8 @@
 // An app at app.example.test whose API, with the session, is at api.example.test: another origin of
 // the same site (README "API on another origin of the same site"). Real Chromium resolves every
 // name to 127.0.0.1 (`--host-resolver-rules`); the pages come from one server on one port, told apart
-// by Host, and the API is the server half with hono/cors on a second port. Chromium sends
+// by Host, and the API is the server half with hono/cors and `cookie.domain` on a second port (and
+// on a third, the same without `cookie.domain`). Chromium sends
 // `Sec-Fetch-Site: same-site` from app.example.test to api.example.test (both under the site
 // example.test), `cross-site` from evil.test.
 //
@@ -29,10 +30,13 @@ type Seen = { origin: string | null; site: string | null; method: string; path: 
 let browser: Browser;
 let context: BrowserContext;
 let idle: IdleSession;
+const sessions: IdleSession[] = [];
 const servers: ServerType[] = [];
 const seen: Seen[] = [];
 let pagesPort: number;
 let api: string;
+/** The same API without `cookie.domain`: its cookie is host-only. */
+let hostOnlyApi: string;
 
 const origin = (host: string) => `http://${host}:${pagesPort}`;
 
@@ -45,14 +49,15 @@ async function listen(app: Hono<IdleSessionEnv>): Promise<number> {
 }
 
 /** The API as the README sets it up: CORS for the app's origin with credentials, then the session. */
-async function startApi(appOrigin: string): Promise<number> {
-  idle = createIdleSession({
+async function startApi(appOrigin: string, cookieDomain?: string): Promise<{ port: number; idle: IdleSession }> {
+  const idle = createIdleSession({
     idleTimeoutMs: IDLE_MS,
     warningMs: WARNING_MS,
     allowedOrigins: [appOrigin],
-    cookie: { domain: 'example.test' },
+    ...(cookieDomain ? { cookie: { domain: cookieDomain } } : {}),
     logger: { warn: () => {}, error: console.error },
   });
+  sessions.push(idle);
   const app = new Hono<IdleSessionEnv>();
   app.use(async (c, next) => {
     await next();
@@ -67,7 +72,7 @@ async function startApi(appOrigin: string): Promise<number> {
     await idle.signIn(c, 'alice');
     return c.json({ state: 'active' });
   });
-  return listen(app);
+  return { port: await listen(app), idle };
 }
 
 /** Every page host: a page that signs in against the API, and the app page that runs the SDK. */
@@ -90,14 +95,14 @@ async function startPages(): Promise<number> {
  * (CORS, JSON), or as an attacker would, with a simple request that needs no CORS preflight
  * (`no-cors`, a text/plain body), so only the server's own check can refuse it.
  */
-async function postFrom(host: string, path: string, as: 'app' | 'attacker' = 'app'): Promise<Seen> {
+async function postFrom(host: string, path: string, as: 'app' | 'attacker' = 'app', base = api): Promise<Seen> {
   const page = await context.newPage();
   await page.goto(`${origin(host)}/signed-out`);
   const before = seen.length;
   await page.evaluate(
     ([url, simple]) =>
       fetch(url!, simple ? { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"idleMs":0}' } : { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: '{"idleMs":0}' }).catch(() => undefined),
-    [`${api}${path}`, as === 'attacker' ? 'simple' : ''],
+    [`${base}${path}`, as === 'attacker' ? 'simple' : ''],
   );
   await page.close();
   return seen.slice(before).find((request) => request.method === 'POST')!;
@@ -113,22 +118,26 @@ async function getFrom(host: string, as: 'app' | 'attacker'): Promise<void> {
 
 const lastActiveAt = async () => (await idle.listSessions('alice')).at(-1)!.lastActiveAt;
 
-const sessionCookie = async () => (await context.cookies(api)).find((cookie) => cookie.name === 'idle_session');
+const sessionCookie = async (base = api) => (await context.cookies(base)).find((cookie) => cookie.name === 'idle_session');
 
 describe.skipIf(browserUnavailable)('an API on another origin of the same site', () => {
   beforeAll(async () => {
     pagesPort = await startPages();
-    api = `http://api.example.test:${await startApi(origin('app.example.test'))}`;
+    const shared = await startApi(origin('app.example.test'), 'example.test');
+    idle = shared.idle;
+    api = `http://api.example.test:${shared.port}`;
+    const hostOnly = await startApi(origin('app.example.test'));
+    hostOnlyApi = `http://api.example.test:${hostOnly.port}`;
     const hosts = ['app.example.test', 'other.example.test', 'evil.test'].map(origin);
     browser = await launchBrowser({
-      args: ['--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP evil.test 127.0.0.1', `--unsafely-treat-insecure-origin-as-secure=${[...hosts, api].join(',')}`],
+      args: ['--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP evil.test 127.0.0.1', `--unsafely-treat-insecure-origin-as-secure=${[...hosts, api, hostOnlyApi].join(',')}`],
     });
     context = await browser.newContext();
   }, 30_000);
 
   afterAll(async () => {
     await browser?.close();
-    idle?.close();
+    for (const session of sessions) session.close();
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
@@ -175,5 +184,17 @@ describe.skipIf(browserUnavailable)('an API on another origin of the same site',
     expect(await lastActiveAt()).toBe(signedInAt);
     await getFrom('app.example.test', 'app');
     await expect.poll(lastActiveAt, { timeout: 5_000 }).toBeGreaterThan(signedInAt);
+  }, 30_000);
+
+  it('needs no cookie domain for the API alone: a same-site request carries its host-only cookie', async () => {
+    // A fresh cookie jar: cookies ignore ports, so the other API's .example.test cookie would come along.
+    context = await browser.newContext();
+    expect(await postFrom('app.example.test', '/login', 'app', hostOnlyApi)).toMatchObject({ site: 'same-site', status: 200 });
+    expect(await sessionCookie(hostOnlyApi)).toMatchObject({ domain: 'api.example.test', sameSite: 'Lax' });
+    const page = await context.newPage();
+    await page.goto(`${origin('app.example.test')}/signed-out`);
+    const status = await page.evaluate((url) => fetch(url, { credentials: 'include' }).then((response) => response.status), `${hostOnlyApi}/session`);
+    expect(status).toBe(200);
+    await page.close();
   }, 30_000);
 });
