@@ -54,6 +54,18 @@ describe('start', () => {
     expect(paths).toEqual(['/api/idle']);
   });
 
+  it('reaches an API on another origin of the site: an absolute endpoint with credentials "include"', async () => {
+    const o = origin();
+    const sent: [string, RequestCredentials | undefined][] = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push([String(input), init?.credentials]);
+      return o.server.fetch(String(input).replace('https://api.example.com', ''), init);
+    }) as typeof globalThis.fetch;
+    const tab = await o.open({ endpoint: 'https://api.example.com/session', credentials: 'include', fetch });
+    expect(tab.handle.getPhase()).toBe('active');
+    expect(sent).toEqual([['https://api.example.com/session', 'include']]);
+  });
+
   it('rejects invalid options with a message that says what to change', () => {
     expect(() => startIdleLogout({ window: window as unknown as Window, endpoint: '' })).toThrow(/endpoint/);
     expect(() => startIdleLogout({ window: window as unknown as Window, activityThrottleMs: -1 })).toThrow(/activityThrottleMs/);

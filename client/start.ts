@@ -21,8 +21,10 @@ export interface DialogOptions {
 }
 
 export interface IdleLogoutOptions {
-  /** Base path of the protocol routes. Default '/session'. */
+  /** Base path of the protocol routes, or their URL on another origin ('https://api.example.com/session'). Default '/session'. */
   endpoint?: string;
+  /** fetch's `credentials`: 'include' when `endpoint` is another origin of the site (an API host). Default 'same-origin'. */
+  credentials?: RequestCredentials;
   /** Where to send the user after sign-out; `?reason=idle|user|server` is added. Default: none. */
   signedOutUrl?: string;
   /**
@@ -129,7 +131,7 @@ export function startIdleLogout(options: IdleLogoutOptions = {}): IdleLogoutHand
   return handle;
 }
 
-type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'transport'>> &
+type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'credentials' | 'transport'>> &
   Pick<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut'> & { transport: Transport };
 
 /** Defaults in one place, with messages that say what to change. */
@@ -138,7 +140,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
   if (!win) throw new TypeError('idle-logout: startIdleLogout() needs a browser window; call it on the client, not during server-side rendering.');
   const doc = options.document ?? win.document;
   const endpoint = options.endpoint ?? '/session';
-  if (typeof endpoint !== 'string' || !endpoint) throw new TypeError('idle-logout: `endpoint` must be a non-empty path such as "/session".');
+  if (typeof endpoint !== 'string' || !endpoint) throw new TypeError('idle-logout: `endpoint` must be a path such as "/session" or a URL.');
   const channelName = options.channelName ?? 'idle-logout';
   const number = (name: string, value: number | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
@@ -162,7 +164,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     window: win,
     document: doc,
     now: options.now ?? Date.now,
-    transport: options.transport ?? fetchTransport(endpoint, fetchImpl),
+    transport: options.transport ?? fetchTransport(endpoint, fetchImpl, options.credentials),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
     storage: options.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(channelName) : memorySharedStore()),
     tabSync: options.tabSync ?? browserTabSync(win),

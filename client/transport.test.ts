@@ -23,6 +23,19 @@ describe('fetchTransport', () => {
     expect(calls[0]![1].body).toBeUndefined();
   });
 
+  it('sends the cookie to an API on another origin of the site when asked: credentials "include" on every route', async () => {
+    const { calls, fetch } = fakeFetch(200, liveBody);
+    const transport = fetchTransport('https://api.example.com/session', fetch, 'include');
+    await transport.status();
+    await transport.keepalive(0);
+    await transport.logout();
+    expect(calls.map(([url, init]) => [url, init.credentials])).toEqual([
+      ['https://api.example.com/session', 'include'],
+      ['https://api.example.com/session/keepalive', 'include'],
+      ['https://api.example.com/session/logout', 'include'],
+    ]);
+  });
+
   it('POST {base}/keepalive with a whole, non-negative idleMs', async () => {
     const { calls, fetch } = fakeFetch(200, liveBody);
     await fetchTransport('/api/session/', fetch).keepalive(1250.7);

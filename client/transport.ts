@@ -11,16 +11,20 @@ export interface Transport {
 }
 
 /**
+ * `credentials` is fetch's: 'same-origin' sends the cookie only to this page's origin; 'include'
+ * also to an API on another origin (which must answer CORS with credentials, see the README).
+ *
  * @example
  * const transport = fetchTransport('/session', fetch);
  * const result = await transport.keepalive(1250);
+ * fetchTransport('https://api.example.com/session', fetch, 'include'); // the API on a sibling host
  */
-export function fetchTransport(endpoint: string, fetchImpl: typeof fetch): Transport {
+export function fetchTransport(endpoint: string, fetchImpl: typeof fetch, credentials: RequestCredentials = 'same-origin'): Transport {
   const base = endpoint.replace(/\/+$/, '');
   const call = async (path: string, init: RequestInit): Promise<ServerResult> => {
     try {
       const response = await fetchImpl(base + path, {
-        credentials: 'same-origin',
+        credentials,
         cache: 'no-store',
         headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
         ...init,

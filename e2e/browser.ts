@@ -16,13 +16,16 @@ if (browserUnavailable) {
   console.warn(`e2e: skipping the browser suite: ${browserUnavailable}`);
 }
 
-/** `options` are added, e.g. `{ ignoreDefaultArgs: ['--disable-back-forward-cache'] }` for the bfcache. */
+/**
+ * `options` are added, e.g. `{ ignoreDefaultArgs: ['--disable-back-forward-cache'] }` for the bfcache;
+ * `options.args` come after ours, e.g. `['--host-resolver-rules=MAP app.test 127.0.0.1']`.
+ */
 export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
     ...options,
     executablePath: chromiumPath,
     headless: true,
     // These keep Chromium from reaching for Google's hosts on a closed network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...(options.args ?? [])],
   });
 }

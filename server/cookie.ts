@@ -52,8 +52,10 @@ export function cookieValues(header: string | undefined | null, name: string): s
 export interface SessionCookieSettings {
   name: string;
   sameSite: 'Lax' | 'Strict';
-  /** Whether this request reached the browser over https (Secure and the `__Host-` prefix). */
+  /** Whether this request reached the browser over https (Secure and the `__Host-`/`__Secure-` prefix). */
   isSecure: (c: Context) => boolean;
+  /** `Domain`, to share the cookie with the site's other hosts (validated in options.ts). Default: host-only. */
+  domain?: string;
 }
 
 /** The session cookie's one controller: read, write and clear share its name and attributes. */
@@ -68,20 +70,26 @@ export interface SessionCookie {
  * `Cache-Control: no-store` (see `forbidCaching`).
  *
  * @example
- * const cookie = createSessionCookie({ name: 'idle_session', sameSite: 'Lax', isSecure: () => false });
+ * const cookie = createSessionCookie({ name: 'idle_session', sameSite: 'Lax', isSecure: () => true, domain: 'example.com' });
  * cookie.write(c, newSessionId());
  */
 export function createSessionCookie(settings: SessionCookieSettings): SessionCookie {
-  const attributes = { httpOnly: true, sameSite: settings.sameSite, path: '/' } as const;
-  // On https: Secure and the `__Host-` prefix, which no other host can set (cookie tossing).
-  const attributesFor = (c: Context) => (settings.isSecure(c) ? { ...attributes, secure: true, prefix: 'host' as const } : attributes);
+  const { domain } = settings;
+  const attributes = { httpOnly: true, sameSite: settings.sameSite, path: '/', ...(domain ? { domain } : {}) } as const;
+  // On https: Secure and the `__Host-` prefix, which no other host can set (cookie tossing). A
+  // `__Host-` cookie must have no Domain (RFC 6265bis 4.1.3.2), so with one it is `__Secure-`:
+  // still only settable over https, but any host of the domain can set one of that name (the
+  // lookup then sees two and finds the live one, see find-session.ts).
+  const prefix = domain ? ('secure' as const) : ('host' as const);
+  const securePrefix = domain ? '__Secure-' : '__Host-';
+  const attributesFor = (c: Context) => (settings.isSecure(c) ? { ...attributes, secure: true, prefix } : attributes);
   // The middleware and the route both read it: parse each request's header once.
   const readBefore = new WeakMap<Request, SessionCookies>();
   return {
     read(c: Context): SessionCookies {
       let cookies = readBefore.get(c.req.raw);
       if (cookies === undefined) {
-        const name = settings.isSecure(c) ? `__Host-${settings.name}` : settings.name;
+        const name = settings.isSecure(c) ? securePrefix + settings.name : settings.name;
         const values = cookieValues(c.req.raw.headers.get('cookie'), name);
         // The same id twice (set again under another path, say) is one session, not two.
         const ids = [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);

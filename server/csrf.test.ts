@@ -32,6 +32,8 @@ describe('madeOnThisSite', () => {
     [{ 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'navigate' }, true],
     [{ 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'cors' }, false],
     [{ 'Sec-Fetch-Site': 'same-site' }, false],
+    // Without allowedOrigins no sibling is trusted, whatever its Origin claims.
+    [{ 'Sec-Fetch-Site': 'same-site', Origin: 'http://app.example' }, false],
     [{ 'Sec-Fetch-Site': 'cross-site', Origin: 'http://app.example' }, false],
     [{ Origin: 'http://app.example' }, true],
     [{ Origin: 'http://app.example.evil' }, false],
@@ -41,6 +43,19 @@ describe('madeOnThisSite', () => {
     [{}, false],
   ])('%o → %s', (headers, expected) => {
     expect(origins.madeOnThisSite(request('http://app.example/app', headers))).toBe(expected);
+  });
+
+  // The API at api.example with the app's pages at app.example (allowedOrigins): their requests
+  // are the user's; another sibling's (user content, a forgotten host) or another site's are not.
+  const sibling = createOriginCheck(['https://app.example'], undefined);
+  it.each([
+    [{ 'Sec-Fetch-Site': 'same-site', Origin: 'https://app.example' }, true],
+    [{ 'Sec-Fetch-Site': 'same-site', Origin: 'https://user-content.example' }, false],
+    [{ 'Sec-Fetch-Site': 'same-site', Referer: 'https://app.example/page' }, false],
+    [{ 'Sec-Fetch-Site': 'same-site' }, false],
+    [{ 'Sec-Fetch-Site': 'cross-site', Origin: 'https://app.example' }, false],
+  ])('with allowedOrigins, %o → %s', (headers, expected) => {
+    expect(sibling.madeOnThisSite(request('https://api.example/data', headers))).toBe(expected);
   });
 });
 
@@ -71,5 +86,29 @@ describe('csrfRefusal: where each unsafe request is checked', () => {
   ])('%s, %s %o → %s', (checkpoint, method, { csrf, session, headers }, expected) => {
     const refusal = csrfRefusal({ csrf, origins }, new Request('http://app.example/x', { method, headers }), checkpoint, session);
     expect(refusal === undefined ? 'passes' : 'refused').toBe(expected);
+  });
+
+  // The API at https://api.example, its app's pages at https://app.example: one site, two origins.
+  const sibling = createOriginCheck(['https://app.example'], undefined);
+  const sameSite = (origin?: string) => ({ 'Sec-Fetch-Site': 'same-site', ...(origin ? { Origin: origin } : {}) });
+  it.each<Row>([
+    ['protocol-route', 'POST', { csrf: true, session: true, headers: sameSite('https://app.example') }, 'passes'],
+    ['sign-in', 'POST', { csrf: true, session: false, headers: sameSite('https://app.example') }, 'passes'],
+    ['middleware', 'DELETE', { csrf: true, session: true, headers: sameSite('https://app.example') }, 'passes'],
+    // A sibling not in allowedOrigins (user content, a forgotten host) is another party.
+    ['protocol-route', 'POST', { csrf: true, session: true, headers: sameSite('https://user-content.example') }, 'refused'],
+    ['require-same-origin', 'POST', { csrf: true, session: false, headers: sameSite('https://user-content.example') }, 'refused'],
+    ['protocol-route', 'POST', { csrf: true, session: true, headers: sameSite() }, 'refused'],
+    // Another site stays refused even when its Origin is listed: the browser says it is not ours.
+    ['protocol-route', 'POST', { csrf: true, session: true, headers: { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://app.example' } }, 'refused'],
+    ['sign-in', 'POST', { csrf: true, session: false, headers: { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' } }, 'refused'],
+  ])('with allowedOrigins, %s, %s %o → %s', (checkpoint, method, { csrf, session, headers }, expected) => {
+    const refusal = csrfRefusal({ csrf, origins: sibling }, new Request('https://api.example/x', { method, headers }), checkpoint, session);
+    expect(refusal === undefined ? 'passes' : 'refused').toBe(expected);
+  });
+
+  it('says which origin to add to allowedOrigins when a sibling is refused', () => {
+    const refusal = csrfRefusal({ csrf: true, origins: sibling }, new Request('https://api.example/x', { method: 'POST', headers: sameSite('https://admin.example') }), 'protocol-route');
+    expect(refusal).toMatch(/https:\/\/admin\.example.*allowedOrigins/);
   });
 });

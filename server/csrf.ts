@@ -78,6 +78,13 @@ export function csrfRefusal(policy: CsrfPolicy, request: Request, checkpoint: Cs
 export function createOriginCheck(allowedOrigins: readonly string[] | undefined, trustedProtoHeader: string | undefined): OriginCheck {
   const isAllowed = (request: Request, origin: string) =>
     allowedOrigins ? allowedOrigins.includes(origin) : origin === publicOrigin(request, trustedProtoHeader);
+  // A page of another origin of this site (app.example.com calling api.example.com) is ours only
+  // when the app lists it in allowedOrigins: a sibling may be someone else's (user content, a
+  // forgotten host). Without a list there is no sibling to trust.
+  const isAllowedSibling = (request: Request, site: string) => {
+    const origin = request.headers.get('origin');
+    return site === 'same-site' && origin !== null && allowedOrigins !== undefined && allowedOrigins.includes(origin);
+  };
 
   return {
     /**
@@ -85,15 +92,20 @@ export function createOriginCheck(allowedOrigins: readonly string[] | undefined,
      *
      * Hono's built-in `csrf()` only looks at form content types, so a JSON POST from another site
      * passes it. Here every unsafe request is judged by Fetch Metadata first (`Sec-Fetch-Site`,
-     * sent by all current browsers to https and localhost), then by `Origin` for the rest; a
-     * request with neither is refused, as OWASP's CSRF cheat sheet advises for state changes.
+     * sent by all current browsers to https and localhost): same-origin passes, same-site only
+     * with an allowed `Origin`, anything else is refused, whatever its `Origin` says. The rest are
+     * judged by `Origin`; a request with neither is refused, as OWASP's CSRF cheat sheet advises
+     * for state changes.
      */
     crossSiteRefusal(request: Request): string | undefined {
       const site = request.headers.get('sec-fetch-site');
-      if (site !== null) {
-        return site === 'same-origin' ? undefined : `Sec-Fetch-Site is "${site}"; only same-origin pages may send this request.`;
-      }
       const origin = request.headers.get('origin');
+      if (site !== null) {
+        if (site === 'same-origin' || isAllowedSibling(request, site)) return undefined;
+        return site === 'same-site'
+          ? `Sec-Fetch-Site is "same-site" from ${origin ?? 'an unknown origin'}; if that is your app's page, add its origin to allowedOrigins.`
+          : `Sec-Fetch-Site is "${site}"; only this origin's pages, or pages of this site in allowedOrigins, may send this request.`;
+      }
       if (origin === null) return 'The request has neither Sec-Fetch-Site nor Origin, so its origin cannot be checked.';
       return isAllowed(request, origin) ? undefined : `Origin ${origin} is not allowed to send this request.`;
     },
@@ -104,13 +116,17 @@ export function createOriginCheck(allowedOrigins: readonly string[] | undefined,
      * a form) as often as it likes; that must not keep a session alive.
      * - `Sec-Fetch-Site: same-origin`: yes. `none` on a navigation (typed URL, bookmark, the
      *   browser's own UI): yes, no page can cause it; `none` on anything else (an extension's
-     *   fetch): no. `same-site` (a sibling subdomain, maybe someone else's) and `cross-site`: no.
+     *   fetch): no. `same-site`: only with an `Origin` in allowedOrigins (the app's own pages on a
+     *   sibling host; no other sibling, and a navigation, which sends no `Origin`, never).
+     *   `cross-site`: no.
      * - No Fetch Metadata (plain http to a non-localhost host, where browsers omit it; older
      *   browsers): yes only with an allowed `Origin`, or else a `Referer` from an allowed origin.
      */
     madeOnThisSite(request: Request): boolean {
       const site = request.headers.get('sec-fetch-site');
-      if (site !== null) return site === 'same-origin' || (site === 'none' && request.headers.get('sec-fetch-mode') === 'navigate');
+      if (site !== null) {
+        return site === 'same-origin' || isAllowedSibling(request, site) || (site === 'none' && request.headers.get('sec-fetch-mode') === 'navigate');
+      }
       const origin = request.headers.get('origin');
       if (origin !== null) return isAllowed(request, origin);
       const referer = request.headers.get('referer');

@@ -647,6 +647,10 @@ describe('options', () => {
     [{ absoluteTimeoutMs: 1_000 }, /absoluteTimeoutMs \(1000\) must be at least idleTimeoutMs/],
     [{ basePath: 'session' }, /basePath must start with "\/"/],
     [{ cookie: { name: '__Host-x' } }, /cookie.name must be a plain cookie token/],
+    [{ cookie: { domain: '.example.com' } }, /cookie.domain must be a lowercase host name .* no scheme, port or leading dot/],
+    [{ cookie: { domain: 'https://example.com' } }, /cookie.domain must be a lowercase host name/],
+    [{ cookie: { domain: 'example.com:443' } }, /cookie.domain must be a lowercase host name/],
+    [{ cookie: { domain: 'localhost' } }, /cookie.domain must be a lowercase host name with at least one dot/],
   ] as const)('reject %o with a message that says what to change', (options, message) => {
     expect(() => createIdleSession({ ...options, logger: quiet })).toThrow(message);
     expect(() => createIdleSession({ ...options, logger: quiet })).toThrow(IdleSessionOptionsError);

@@ -60,7 +60,8 @@ export interface IdleSession<Data = unknown> {
   requireSessionOrRedirect(url: string): MiddlewareHandler<RequiredSessionEnv<Data>>;
   /**
    * Refuses an unsafe request that does not come from this site's pages with 403 JSON `csrf`
-   * (the protocol's rule: `Sec-Fetch-Site: same-origin`, else an allowed `Origin`), with or
+   * (the protocol's rule: `Sec-Fetch-Site: same-origin`, or `same-site` from an origin in
+   * `allowedOrigins`, else an allowed `Origin`), with or
    * without a session cookie. Put it before anything that reads the body, such as sign-in, so a
    * forged request costs nothing.
    *
@@ -165,6 +166,7 @@ export function createIdleSession<Data = unknown>(options: IdleSessionOptions<Da
     cookie: createSessionCookie({
       name: settings.cookieName,
       sameSite: settings.cookieSameSite,
+      domain: settings.cookieDomain,
       isSecure: (c) => (settings.cookieSecure === 'auto' ? isHttps(c.req.raw, settings.trustedProtoHeader) : settings.cookieSecure),
     }),
     csrf: { csrf: settings.csrf, origins: createOriginCheck(settings.allowedOrigins, settings.trustedProtoHeader) },

@@ -14,8 +14,9 @@ import { SessionStoreUnavailableError } from './store.ts';
 /**
  * `idle.middleware`: offers the request's session as `c.var.getSession()` (loaded on the first
  * call) and counts the request as activity when the user made it on this site (`Sec-Fetch-Site`
- * same-origin or none; see docs/protocol.md) and it is not a background request. Refuses
- * cross-site unsafe requests that carry the session cookie with 403.
+ * same-origin, same-site from an allowed origin, or none on a navigation; see docs/protocol.md)
+ * and it is not a background request. Refuses cross-site unsafe requests that carry the session
+ * cookie with 403.
  *
  * @example
  * app.use(sessionMiddleware(parts, (c) => protocol.answered(c)));

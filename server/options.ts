@@ -17,7 +17,7 @@ export interface EndedSession<Data = unknown> {
 }
 
 export interface SessionCookieOptions {
-  /** Cookie name; on https the `__Host-` prefix is added. Default `idle_session`. */
+  /** Cookie name; on https the `__Host-` prefix is added (`__Secure-` with a `domain`). Default `idle_session`. */
   name?: string;
   /**
    * `'auto'` (default): Secure and `__Host-` when the browser used https — the request URL's
@@ -27,6 +27,14 @@ export interface SessionCookieOptions {
   secure?: 'auto' | boolean;
   /** Default `Lax`: top-level navigations from other sites still carry the session. */
   sameSite?: 'Lax' | 'Strict';
+  /**
+   * Shares the cookie with every host under this domain, e.g. `'example.com'` so that both
+   * `app.example.com` and `api.example.com` receive it. Default: none — the cookie is host-only,
+   * which is safer: only set it when a second host must read the session. With it, the https
+   * prefix is `__Secure-` instead of `__Host-` (which forbids a Domain), so any host under the
+   * domain can set a cookie of that name; keep hosts you do not control (user content) off it.
+   */
+  domain?: string;
 }
 
 /** `Data` is the type of the session data the app gives `signIn` (see `createIdleSession<Data>()`). */
@@ -51,8 +59,12 @@ export interface IdleSessionOptions<Data = unknown> {
   basePath?: string;
   cookie?: SessionCookieOptions;
   /**
-   * Origins allowed to POST, besides requests marked `Sec-Fetch-Site: same-origin`. Default: the
-   * origin of the request URL as the server sees it (with the scheme `trustedProtoHeader` reports).
+   * Origins allowed to POST, besides requests marked `Sec-Fetch-Site: same-origin`: pages of
+   * another origin of this site (`Sec-Fetch-Site: same-site`, e.g. `https://app.example.com` for
+   * an API at `api.example.com`; their requests also count as activity), and any origin when a
+   * browser sends no Fetch Metadata. A request marked `cross-site` is refused even if listed.
+   * Default: the origin of the request URL as the server sees it (with the scheme
+   * `trustedProtoHeader` reports).
    */
   allowedOrigins?: readonly string[];
   /**
@@ -96,6 +108,7 @@ export interface ResolvedOptions {
   cookieName: string;
   cookieSecure: 'auto' | boolean;
   cookieSameSite: 'Lax' | 'Strict';
+  cookieDomain: string | undefined;
   allowedOrigins: readonly string[] | undefined;
   trustedProtoHeader: string | undefined;
   csrf: boolean;
@@ -135,6 +148,12 @@ export function resolveOptions<Data>(options: IdleSessionOptions<Data> = {}): Re
     OWNER,
     `cookie.name must be a plain cookie token without a "__" prefix (it is added on https), got ${JSON.stringify(cookieName)}`,
   );
+  const cookieDomain = options.cookie?.domain;
+  check(
+    cookieDomain === undefined || /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(cookieDomain),
+    OWNER,
+    `cookie.domain must be a lowercase host name with at least one dot and no scheme, port or leading dot, like "example.com", got ${JSON.stringify(cookieDomain)}`,
+  );
   for (const origin of options.allowedOrigins ?? []) {
     check(
       URL.canParse(origin) && new URL(origin).origin === origin,
@@ -168,6 +187,7 @@ export function resolveOptions<Data>(options: IdleSessionOptions<Data> = {}): Re
     cookieName,
     cookieSecure: options.cookie?.secure ?? 'auto',
     cookieSameSite: options.cookie?.sameSite ?? 'Lax',
+    cookieDomain,
     allowedOrigins: options.allowedOrigins,
     trustedProtoHeader,
     csrf: options.csrf ?? true,
