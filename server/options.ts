@@ -87,7 +87,7 @@ export interface IdleSessionOptions<Data = unknown> {
    */
   isBackgroundRequest?: (c: Context) => boolean;
   /** Called exactly once per ended session, with why it ended. Errors are logged, never thrown. */
-  onSessionEnd?: (ended: EndedSession<Data>) => void | Promise<void>;
+  onSessionEnd?: (ended: EndedSession<Data>) => unknown;
   /** How often ended sessions are collected (and `onSessionEnd` fired). Default 1000; 0 = never (call `sweepExpired()` yourself, e.g. from a cron on Workers). */
   sweepIntervalMs?: number;
   /** A store call slower than this counts as a failure (503). Default 2000. */
@@ -113,7 +113,7 @@ export interface ResolvedOptions {
   trustedProtoHeader: string | undefined;
   csrf: boolean;
   isBackgroundRequest: (c: Context) => boolean;
-  onSessionEnd: ((ended: EndedSession) => void | Promise<void>) | undefined;
+  onSessionEnd: ((ended: EndedSession) => unknown) | undefined;
   sweepIntervalMs: number;
   storeTimeoutMs: number;
   now: () => number;

@@ -28,7 +28,7 @@ export interface SessionParts {
  * const reportEnded = endReporter((s) => audit(s.subject, s.reason), console);
  */
 export function endReporter(
-  onSessionEnd: ((ended: EndedSession) => void | Promise<void>) | undefined,
+  onSessionEnd: ((ended: EndedSession) => unknown) | undefined,
   logger: Pick<Console, 'error'>,
 ): SessionParts['reportEnded'] {
   return (record, reason, endedAt) => {

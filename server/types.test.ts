@@ -38,8 +38,10 @@ describe('types for app code', () => {
       return c.text('');
     });
     idle.close();
-    // Without a type argument, data is unknown and optional.
-    const plain = createIdleSession({ sweepIntervalMs: 0 });
+    // Without a type argument, data is unknown and optional. onSessionEnd may return anything (an
+    // audit logger's own result, as in the README), not only void.
+    const audit = { log: (subject: string, reason: string) => `${subject}:${reason}` };
+    const plain = createIdleSession({ sweepIntervalMs: 0, onSessionEnd: ({ subject, reason }) => audit.log(subject, reason) });
     expectTypeOf(plain.signIn).parameter(2).toEqualTypeOf<unknown>();
     plain.close();
   });
