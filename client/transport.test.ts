@@ -47,6 +47,16 @@ describe('fetchTransport', () => {
     expect(await fetchTransport('/s', fakeFetch(200, '<html>').fetch).status()).toEqual({ type: 'unreachable', status: 200 });
   });
 
+  it('401 session-revoked or session-replaced → signed out, ended elsewhere; other 401 codes are not', async () => {
+    for (const error of ['session-revoked', 'session-replaced']) {
+      const result = await fetchTransport('/s', fakeFetch(401, { state: 'signed-out', error }).fetch).status();
+      expect(result).toEqual({ type: 'signed-out', revoked: true });
+    }
+    for (const body of [{ state: 'signed-out', error: 'no-session' }, 'Unauthorized', { error: 'session-revoked-not' }]) {
+      expect(await fetchTransport('/s', fakeFetch(401, body).fetch).status()).toEqual({ type: 'signed-out' });
+    }
+  });
+
   it('another 4xx → refused (a configuration error), with the error code and message of the JSON body', async () => {
     const csrf = { error: 'csrf', message: 'Cross-site request refused.' };
     expect(await fetchTransport('/s', fakeFetch(403, csrf).fetch).keepalive(0)).toEqual({ type: 'refused', status: 403, ...csrf });
