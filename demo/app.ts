@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { createIdleSession, type ActiveSession, type IdleSessionEnv, type IdleSessionOptions } from '../server/index.ts';
+import { describeBrowser } from './device.ts';
 
 export interface DemoAppOptions extends IdleSessionOptions {
   /** A built file under dist/ (`idle-logout.iife.js`, `demo/app.html`, …), or undefined when missing. */
@@ -73,6 +74,8 @@ export function createDemoApp(options: DemoAppOptions) {
   app.use(securityHeaders);
   app.use(idle.middleware);
   app.route('/', idle.routes);
+  // "Your sessions" on /app: list mine, end one, end all others (JSON, CSRF-checked like the protocol).
+  app.route('/', idle.sessionRoutes);
 
   async function serveBuilt(path: string, headers: Record<string, string> = {}): Promise<Response> {
     const body = await readBuiltFile(path);
@@ -111,7 +114,8 @@ export function createDemoApp(options: DemoAppOptions) {
         const message = 'username must be 1 to 64 letters, digits or _ . @ -';
         return isJson ? c.json({ error: 'invalid-username', message }, 400) : c.redirect('/?error=invalid-username', 303);
       }
-      await idle.signIn(c, username);
+      // What the "Your sessions" list shows for this session, so the user can tell their browsers apart.
+      await idle.signIn(c, username, undefined, { display: { device: describeBrowser(c.req.header('User-Agent')) } });
       return isJson ? c.json({ state: 'active', subject: username }) : c.redirect('/app', 303);
     },
   );
