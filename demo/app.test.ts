@@ -245,6 +245,8 @@ describe('demo config', () => {
     expect(demoConfigFrom({ TRUST_PROXY: '1' }).trustedProtoHeader).toBe('x-forwarded-proto');
     expect(demoConfigFrom({ TRUST_PROXY: '0' }).trustedProtoHeader).toBeUndefined();
     expect(demoConfigFrom({ PORT: '4000', IDLE_TIMEOUT_MS: '6000', WARNING_MS: '3000' })).toMatchObject({ port: 4000, idleTimeoutMs: 6_000, warningMs: 3_000 });
+    expect(demoConfigFrom({ REVOCATION_CHECK_MS: '2000' }).revocationCheckMs).toBe(2_000);
+    expect(() => demoConfigFrom({ REVOCATION_CHECK_MS: 'soon' })).toThrow(/REVOCATION_CHECK_MS must be a whole number/);
   });
 
   it('fails loudly on a typo', () => {

@@ -11,6 +11,8 @@ import { describeBrowser } from './device.ts';
 export interface DemoAppOptions extends IdleSessionOptions {
   /** A built file under dist/ (`idle-logout.iife.js`, `demo/app.html`, …), or undefined when missing. */
   readBuiltFile: (path: string) => Promise<string | undefined>;
+  /** Given to the page's script tag as `data-revocation-check-ms`; default: the SDK's. */
+  revocationCheckMs?: number;
 }
 
 const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
@@ -63,7 +65,7 @@ function noStore(c: Context): void {
 }
 
 export function createDemoApp(options: DemoAppOptions) {
-  const { readBuiltFile, ...sessionOptions } = options;
+  const { readBuiltFile, revocationCheckMs, ...sessionOptions } = options;
   const idle = createIdleSession({
     // The page runs the client SDK, which reports real input through keepalives. A page load or a
     // reload is not proof that someone is there (a restored tab, a prefetch), so reads never extend.
@@ -127,7 +129,8 @@ export function createDemoApp(options: DemoAppOptions) {
     const page = await readBuiltFile('demo/app.html');
     if (page === undefined) return serveBuilt('demo/app.html');
     // Kept work is scoped to the user, so one person's draft never shows for another.
-    return c.html(page.replace('data-keep-work-user=""', `data-keep-work-user="${escapeAttribute(session.subject)}"`));
+    const checkAttribute = revocationCheckMs === undefined ? '' : ` data-revocation-check-ms="${revocationCheckMs}"`;
+    return c.html(page.replace('data-keep-work-user=""', `data-keep-work-user="${escapeAttribute(session.subject)}"${checkAttribute}`));
   });
 
   app.get('/api/me', idle.requireSession, (c) => {
