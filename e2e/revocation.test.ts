@@ -1,11 +1,14 @@
 // A session ended elsewhere reaches the browser (issue G, item 4): two browser contexts are two
 // browsers of one user. A ends B's session ("sign out other sessions"); B's two open tabs must reach
 // the signed-out page within the check interval, with reason `revoked`, while sending at most one
-// status check per interval for the origin, and A's session must stay as it was.
+// status check per interval for the origin, and A's session must stay as it was. Then the same
+// through the demo's "Your sessions" panel.
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from './app-server.ts';
 import { AppSuite, signIn } from './app-suite.ts';
-import { browserUnavailable } from './browser.ts';
+import { browserUnavailable, launchBrowser } from './browser.ts';
+import { startDemoServer, type RunningDemo } from './demo-server.ts';
 
 // Long enough that nobody times out during the test; the check interval is the bound under test.
 const IDLE_MS = 60_000;
@@ -89,5 +92,52 @@ describe.skipIf(browserUnavailable !== undefined)('a session ended from another 
     expect(aAfter.remainingMs).toBeGreaterThan(aBefore.remainingMs - (Date.now() - endedAt) - 1_000);
     const listed = (await a.evaluate(() => fetch('/session/sessions').then((r) => r.json()))) as { sessions: { current: boolean }[] };
     expect(listed.sessions.map((s) => s.current)).toEqual([true]);
+  });
+});
+
+describe.skipIf(browserUnavailable !== undefined)('the demo’s "Your sessions" panel', { timeout: 90_000 }, () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    demo = await startDemoServer({ IDLE_TIMEOUT_MS: String(IDLE_MS), WARNING_MS: String(WARNING_MS), REVOCATION_CHECK_MS: String(CHECK_MS) });
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it('lists both browsers, this one marked; "Sign out other sessions" sends the other’s tab to /signed-out, which says why; no CSP violation', async () => {
+    const violations: string[] = [];
+    const signedInPage = async () => {
+      const page = await (await browser.newContext()).newPage();
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await page.goto(`${demo.origin}/`);
+      await page.fill('#username', 'two-browsers');
+      await Promise.all([page.waitForURL('**/app'), page.click('button[type=submit]')]);
+      return page;
+    };
+    const a = await signedInPage();
+    const b = await signedInPage();
+    await a.click('#refresh-sessions');
+    const rows = a.locator('#sessions li');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => rows.first().textContent()).toContain('This browser');
+    // The other row (Playwright's Chromium on this machine) has an "End" button; this browser's has none.
+    expect(await rows.nth(1).getByRole('button', { name: /^End the session on / }).count()).toBe(1);
+    expect(await rows.first().getByRole('button').count()).toBe(0);
+
+    const endedAt = Date.now();
+    await a.getByRole('button', { name: 'Sign out other sessions' }).click();
+    await b.waitForURL(/\/signed-out\?reason=revoked/, { timeout: CHECK_MS + LAG_MS + 5_000 });
+    expect(Date.now() - endedAt).toBeLessThanOrEqual(CHECK_MS + LAG_MS);
+    await expect.poll(() => b.textContent('#reason')).toBe('You were signed out from another device or by an administrator.');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(new URL(a.url()).pathname).toBe('/app');
+    expect(violations).toEqual([]);
   });
 });
