@@ -431,13 +431,12 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
         s.signingOut = null;
         if (!r?.signedOutAt) s.hookStarted = false; // refused: a later sign-out runs the hook again
       }
-      if (written?.kind === 'claim-keepalive') {
+      if (written?.kind.startsWith('claim')) {
         s.awaitingClaim = false;
-        if (written.applied && phaseAt(s, now) === 'active' && !s.inflight) send(s, effects, 'keepalive', idleMsAt(s, now));
-      }
-      if (written?.kind === 'claim-check') {
-        s.awaitingClaim = false;
-        if (written.applied && !s.inflight) send(s, effects, 'status');
+        if (written.applied && !s.inflight) {
+          if (written.kind === 'claim-check') send(s, effects, 'status');
+          else if (phaseAt(s, now) === 'active') send(s, effects, 'keepalive', idleMsAt(s, now));
+        }
       }
       if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
       break;

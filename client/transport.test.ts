@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusBody } from '../protocol/index.ts';
+import { PROTOCOL_ERRORS, statusBody } from '../protocol/index.ts';
 import { fetchTransport } from './transport.ts';
 
 function fakeFetch(status: number, body: unknown, fail = false) {
@@ -52,9 +52,11 @@ describe('fetchTransport', () => {
       const result = await fetchTransport('/s', fakeFetch(401, { state: 'signed-out', error }).fetch).status();
       expect(result).toEqual({ type: 'signed-out', revoked: true });
     }
-    for (const body of [{ state: 'signed-out', error: 'no-session' }, 'Unauthorized', { error: 'session-revoked-not' }]) {
+    for (const body of [{ state: 'signed-out', error: 'no-session' }, 'Unauthorized', { error: 'unknown-session' }]) {
       expect(await fetchTransport('/s', fakeFetch(401, body).fetch).status()).toEqual({ type: 'signed-out' });
     }
+    // The transport tells them apart by the prefix: no other code of the protocol may start with it.
+    expect(Object.keys(PROTOCOL_ERRORS).filter((code) => code.startsWith('session-re'))).toEqual(['session-revoked', 'session-replaced']);
   });
 
   it('another 4xx → refused (a configuration error), with the error code and message of the JSON body', async () => {

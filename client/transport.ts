@@ -30,8 +30,8 @@ export function fetchTransport(endpoint: string, fetchImpl: typeof fetch): Trans
         const body = (await response.json().catch(() => null)) as { error?: unknown; message?: unknown } | null;
         const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
         const error = text(body?.error);
-        // 401 `session-revoked` / `session-replaced`: ended elsewhere, not by time (docs/protocol.md).
-        if (status === 401) return { type: 'signed-out', revoked: /^session-re(voked|placed)$/.test(error!) || undefined };
+        // 401 `session-revoked` / `session-replaced` (no other code starts so): ended elsewhere, not by time.
+        if (status === 401) return { type: 'signed-out', revoked: /^session-re/.test(error!) || undefined };
         return { type: 'refused', status, error, message: text(body?.message) };
       }
       if (!response.ok) return { type: 'unreachable', status };
