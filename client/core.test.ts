@@ -1057,3 +1057,25 @@ describe('a session ended elsewhere (revoked by the user or the app, or replaced
     expect(applyPatch(claimed, { kind: 'claim-keepalive', at: T0 + 1, minGapMs: C }).applied).toBe(true);
   });
 });
+
+describe('a session ended elsewhere, while the server cannot be reached', () => {
+  it('a failed check is not retried sooner: one check per interval for the origin, also during an outage; never a sign-out before the deadline', () => {
+    const C = 30_000;
+    const origin = new Origin();
+    const tabs = [origin.open('a', { ...config, revocationCheckMs: C })];
+    origin.answer('status', live(T));
+    tabs.push(origin.open('b', { ...config, revocationCheckMs: C }));
+    origin.answer('status', live(T));
+    const sent: number[] = [];
+    for (let t = 0; t < 4 * C; t += 1_000) {
+      origin.advance(1_000);
+      for (const r of origin.open_('status')) {
+        sent.push(r.requestedAt);
+        origin.answer('status', { type: 'unreachable', status: 0 }, r.tab);
+      }
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(C);
+    expect(tabs.every((t) => t.shown() === 'active')).toBe(true);
+  });
+});

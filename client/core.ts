@@ -559,6 +559,9 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     s.reachable = false;
     effects.push({ type: 'reachable', reachable: false });
   }
+  // A failed revocation check is not retried: the next interval's check is its retry, so the origin
+  // sends one per interval also while the server is down (a clock check still retries).
+  if (kind === 'status' && s.config.revocationCheckMs && s.shownPhase === 'active' && !s.clockCheckAt) return s;
   return retryLater(s, kind, result, now);
 }
 
