@@ -23,7 +23,7 @@ export interface DialogOptions {
 export interface IdleLogoutOptions {
   /** Base path of the protocol routes. Default '/session'. */
   endpoint?: string;
-  /** Where to send the user after sign-out; `?reason=idle|user|server|revoked` is added. Default: none. */
+  /** Where to send the user after sign-out; `?reason=idle|user|server` is added. Default: none. */
   signedOutUrl?: string;
   /**
    * Runs in every tab once signed out (before navigating to `signedOutUrl`). If the logout request
@@ -52,7 +52,7 @@ export interface IdleLogoutOptions {
   activityDismissesWarning?: boolean;
   /**
    * A session ended elsewhere (another browser, the app, the per-user limit) signs out the open
-   * tabs within this many ms while one is visible (reason 'revoked'): one `GET {endpoint}` per
+   * tabs within this many ms while one is visible (`?reason=revoked`): one `GET {endpoint}` per
    * interval for the origin, which never extends the session; 0 turns it off. Default 60000.
    */
   revocationCheckMs?: number;
