@@ -961,3 +961,121 @@ describe('applyPatch (merging concurrent tabs)', () => {
     expect(applyPatch({ v: 2 } as unknown as SharedRecord, { kind: 'activity', at: 5 }).record.v).toBe(1);
   });
 });
+
+describe('a session ended elsewhere (revoked by the user or the app, or replaced)', () => {
+  const C = 30_000;
+  const checking: CoreConfig = { ...config, revocationCheckMs: C };
+  const openChecking = (origin: Origin, count: number, visible = true): Tab[] => {
+    const tabs = [origin.open('a', checking, visible)];
+    origin.answer('status', live(T));
+    for (let i = 1; i < count; i++) tabs.push(origin.open(`t${i}`, checking, visible));
+    for (const r of origin.open_('status')) origin.answer('status', live(T), r.tab); // the other tabs' starts
+    return tabs;
+  };
+
+  it('visible tabs ask for the status once per interval for the origin, whatever the number of tabs', () => {
+    const origin = new Origin();
+    const tabs = openChecking(origin, 3);
+    const startedAt = origin.now;
+    const checks: number[] = [];
+    // Until just before the idle deadline (the user does nothing), a live answer to each check after 200 ms.
+    while (origin.now < startedAt + T - 10_000) {
+      origin.advance(1_000);
+      for (const r of origin.open_('status')) {
+        checks.push(r.requestedAt);
+        origin.advance(200);
+        origin.answer('status', live(T - (origin.now - startedAt)), r.tab);
+      }
+    }
+    // While active (not during the warning, whose deadline comes within W anyway).
+    expect(checks.length).toBeGreaterThanOrEqual(Math.floor((T - W) / (C + 1_200)));
+    expect(checks.every((at) => at < startedAt + T - W)).toBe(true);
+    for (let i = 1; i < checks.length; i++) expect(checks[i]! - checks[i - 1]!).toBeGreaterThanOrEqual(C);
+    expect(tabs.every((t) => t.shown() !== 'signed-out')).toBe(true);
+  });
+
+  it('a live answer updates the deadline without extending it: no keepalive, the server’s time left is taken', () => {
+    const origin = new Origin();
+    const [tab] = openChecking(origin, 1) as [Tab];
+    origin.advance(C);
+    expect(origin.open_('status')).toHaveLength(1);
+    // Another browser of the same session? No: the same session, but the server now says less time is left.
+    origin.answer('status', live(T - C - 5_000));
+    expect(origin.record!.deadlineAt).toBe(origin.now + T - C - 5_000);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    expect(tab.of('request').map((e) => e.kind)).toEqual(['status', 'status']);
+  });
+
+  it('hidden tabs send no check; a tab that becomes visible checks at once if the interval passed', () => {
+    const origin = new Origin();
+    const tabs = openChecking(origin, 3, false);
+    origin.advance(5 * C);
+    expect(origin.open_('status')).toHaveLength(0);
+    tabs[1]!.dispatch({ type: 'visibility', visible: true });
+    tabs[1]!.dispatch({ type: 'shared', record: origin.record }); // the shell re-reads on visibilitychange
+    expect(origin.open_('status').map((r) => r.tab)).toEqual([tabs[1]]);
+  });
+
+  it('a 401 session-revoked signs out every tab with reason revoked, sends no logout, and no check follows', () => {
+    const origin = new Origin();
+    const tabs = openChecking(origin, 3);
+    origin.advance(C);
+    origin.answer('status', { type: 'signed-out', revoked: true });
+    expect(tabs.map((t) => t.of('phase').at(-1))).toEqual(tabs.map(() => expect.objectContaining({ phase: 'signed-out', reason: 'revoked' })));
+    expect(origin.open_('logout')).toHaveLength(0);
+    origin.advance(10 * C);
+    expect(origin.requests).toHaveLength(0);
+  });
+
+  it('no check after a sign-out made here', () => {
+    const origin = new Origin();
+    const tabs = openChecking(origin, 2);
+    tabs[0]!.dispatch({ type: 'sign-out' });
+    origin.answer('logout', { type: 'signed-out' });
+    origin.advance(10 * C);
+    expect(origin.requests).toHaveLength(0);
+  });
+
+  it('a check is not needed while other answers (keepalives) show the session is live', () => {
+    const origin = new Origin();
+    const [tab] = openChecking(origin, 1) as [Tab];
+    tab.dispatch({ type: 'leader', isLeader: true });
+    origin.advance(C - 1_000);
+    tab.dispatch({ type: 'stay' });
+    origin.answer('keepalive', live(T));
+    origin.advance(C - 1);
+    expect(origin.open_('status')).toHaveLength(0);
+    origin.advance(1);
+    expect(origin.open_('status')).toHaveLength(1);
+  });
+
+  it('the check claim is atomic: within the gap of the last one it is refused', () => {
+    const claimed = applyPatch(emptyRecord(), { kind: 'claim-check', at: T0, minGapMs: C }).record;
+    expect(applyPatch(claimed, { kind: 'claim-check', at: T0 + C - 1, minGapMs: C }).applied).toBe(false);
+    expect(applyPatch(claimed, { kind: 'claim-check', at: T0 + C, minGapMs: C }).applied).toBe(true);
+    // Another kind of claim is not held up by it.
+    expect(applyPatch(claimed, { kind: 'claim-keepalive', at: T0 + 1, minGapMs: C }).applied).toBe(true);
+  });
+});
+
+describe('a session ended elsewhere, while the server cannot be reached', () => {
+  it('a failed check is not retried sooner: one check per interval for the origin, also during an outage; never a sign-out before the deadline', () => {
+    const C = 30_000;
+    const origin = new Origin();
+    const tabs = [origin.open('a', { ...config, revocationCheckMs: C })];
+    origin.answer('status', live(T));
+    tabs.push(origin.open('b', { ...config, revocationCheckMs: C }));
+    origin.answer('status', live(T));
+    const sent: number[] = [];
+    for (let t = 0; t < 4 * C; t += 1_000) {
+      origin.advance(1_000);
+      for (const r of origin.open_('status')) {
+        sent.push(r.requestedAt);
+        origin.answer('status', { type: 'unreachable', status: 0 }, r.tab);
+      }
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(C);
+    expect(tabs.every((t) => t.shown() === 'active')).toBe(true);
+  });
+});

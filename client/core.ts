@@ -14,8 +14,12 @@
 /** What a tab shows. `starting` lasts until the server (or a trustworthy stored record) answers. */
 export type Phase = 'starting' | 'active' | 'warning' | 'signed-out';
 
-/** Why the session ended: the user was idle, asked to sign out, or the server said so (401). */
-export type SignedOutReason = 'idle' | 'user' | 'server';
+/**
+ * Why the session ended: the user was idle, asked to sign out, the server said so (401), or it was
+ * ended elsewhere — from another browser, by the app, or replaced at the per-user limit (401
+ * `session-revoked` / `session-replaced`).
+ */
+export type SignedOutReason = 'idle' | 'user' | 'server' | 'revoked';
 
 /** The per-origin record kept in IndexedDB. All times are epoch ms on this machine's clock. */
 export interface SharedRecord {
@@ -36,6 +40,8 @@ export interface SharedRecord {
   pendingSince: number;
   /** When some tab last claimed (and sent) a keepalive. */
   keepaliveSentAt: number;
+  /** When some tab last claimed (and sent) a revocation check (absent in records of older versions). */
+  checkSentAt?: number;
   /** When some tab last pressed "stay signed in" (or its activity dismissed the warning). */
   stayAt: number;
   /** 0 while signed in. */
@@ -47,7 +53,7 @@ export interface SharedRecord {
 export type Patch =
   | { kind: 'activity'; at: number }
   | { kind: 'stay'; at: number }
-  | { kind: 'claim-keepalive'; at: number; minGapMs: number }
+  | { kind: 'claim-keepalive' | 'claim-check'; at: number; minGapMs: number }
   | {
       kind: 'server';
       source: 'status' | 'keepalive';
@@ -63,7 +69,8 @@ export type Patch =
 /** What a server request ended with, as the transport shell classifies it. */
 export type ServerResult =
   | { type: 'live'; remainingMs: number; idleTimeoutMs: number; warningMs: number; absoluteRemainingMs: number }
-  | { type: 'signed-out' }
+  /** 401; `revoked`: the session was ended elsewhere (`session-revoked` / `session-replaced`). */
+  | { type: 'signed-out'; revoked?: boolean }
   /** 503 (store unavailable), a 5xx, an answer that is not the protocol, or a network error: never success, never sign-out. */
   | { type: 'unreachable'; status: number }
   /**
@@ -126,6 +133,11 @@ export interface CoreConfig {
    * the record signed out. So each tab can save its own work.
    */
   hasBeforeSignOut: boolean;
+  /**
+   * How often visible tabs ask the server whether the session still lives (`GET {base}`, which never
+   * extends it), so a session ended elsewhere signs out here within this bound. 0/absent: never.
+   */
+  revocationCheckMs?: number;
 }
 
 export interface CoreState {
@@ -284,10 +296,12 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
         applied: true,
       };
     }
-    case 'claim-keepalive': {
+    case 'claim-keepalive':
+    case 'claim-check': {
       // Atomic "compare and set": of two tabs claiming at once, the second sees the first's claim.
-      if (r.signedOutAt || patch.at < r.keepaliveSentAt + patch.minGapMs) return unchanged;
-      return { record: { ...r, keepaliveSentAt: patch.at }, applied: true };
+      const key = patch.kind === 'claim-check' ? 'checkSentAt' : 'keepaliveSentAt';
+      if (r.signedOutAt || patch.at < (r[key] || 0) + patch.minGapMs) return unchanged;
+      return { record: { ...r, [key]: patch.at }, applied: true };
     }
     case 'server': {
       const deadlineAt = patch.arrivedAt + patch.remainingMs;
@@ -419,9 +433,12 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
         s.signingOut = null;
         if (!r?.signedOutAt) s.hookStarted = false; // refused: a later sign-out runs the hook again
       }
-      if (written?.kind === 'claim-keepalive') {
+      if (written?.kind.startsWith('claim')) {
         s.awaitingClaim = false;
-        if (written.applied && phaseAt(s, now) === 'active' && !s.inflight) send(s, effects, 'keepalive', idleMsAt(s, now));
+        if (written.applied && !s.inflight) {
+          if (written.kind === 'claim-check') send(s, effects, 'status');
+          else if (phaseAt(s, now) === 'active') send(s, effects, 'keepalive', idleMsAt(s, now));
+        }
       }
       if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
       break;
@@ -533,7 +550,8 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     endRetries(s);
     s.signingOut = 'server'; // no hook first: the server has already ended the session
     // Past our own deadline (a sleep, checked with the server first) the session ended by being idle.
-    const reason = s.record && s.record.deadlineAt && now >= s.record.deadlineAt ? 'idle' : 'server';
+    // The server's word that the session was ended elsewhere comes first.
+    const reason = result.revoked ? 'revoked' : s.record && s.record.deadlineAt && now >= s.record.deadlineAt ? 'idle' : 'server';
     effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason, requestedAt: event.requestedAt } });
     return s;
   }
@@ -543,6 +561,9 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     s.reachable = false;
     effects.push({ type: 'reachable', reachable: false });
   }
+  // A failed revocation check is not retried: the next interval's check is its retry, so the origin
+  // sends one per interval also while the server is down (a clock check still retries).
+  if (kind === 'status' && s.config.revocationCheckMs && s.shownPhase === 'active' && !s.clockCheckAt) return s;
   return retryLater(s, kind, result, now);
 }
 
@@ -654,6 +675,26 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   }
   phase = shown;
 
+  // A session ended elsewhere (another browser, the app, the per-user limit) shows only in the
+  // answer to a request, and an idle tab sends none: visible tabs ask `GET {base}` (which never
+  // extends the session) once per interval for the origin, the claim making it one tab's job as for
+  // keepalives. Any server answer (a keepalive too) proves the session lived then. Hidden tabs wait:
+  // the shell re-reads on visibilitychange, and a tab that comes back checks if the interval passed.
+  // Not during the warning: its deadline comes within warningMs anyway, "stay" asks the server, and
+  // each answer would redraw the countdown (an extra tick).
+  let checkDueAt: number | null = null;
+  const checkMs = s.config.revocationCheckMs;
+  if (checkMs && s.visible && phase === 'active' && r && !s.signingOut) {
+    checkDueAt = Math.max(r.checkSentAt || 0, r.serverSeenAt) + checkMs;
+    if (now >= checkDueAt) {
+      if (!s.inflight && !s.awaitingClaim && !s.retryKind) {
+        s.awaitingClaim = true;
+        effects.push({ type: 'write', patch: { kind: 'claim-check', at: now, minGapMs: checkMs } });
+      }
+      checkDueAt = null; // the claim's answer (or the request's) runs decide again
+    }
+  }
+
   // The next moment something can change without an outside event.
   const candidates: number[] = [];
   if (s.retryKind) candidates.push(s.retryAt);
@@ -669,6 +710,7 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
       candidates.push(Math.min(nextStep, r.deadlineAt));
     }
     if (keepaliveDueAt !== null) candidates.push(keepaliveDueAt);
+    if (checkDueAt !== null) candidates.push(checkDueAt);
   }
   const future = candidates.filter((t) => t > now);
   const wakeAt = future.length ? Math.min(...future) : null;

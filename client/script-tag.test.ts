@@ -24,6 +24,7 @@ describe('optionsFromScript', () => {
           'data-activity-events': 'keydown, pointerdown  wheel',
           'data-activity-dismisses-warning': '',
           'data-activity-origins': 'https://editor.example,https://b.example',
+          'data-revocation-check-ms': '15000',
         }),
       ),
     ).toEqual({
@@ -35,6 +36,7 @@ describe('optionsFromScript', () => {
       activityEvents: ['keydown', 'pointerdown', 'wheel'],
       activityDismissesWarning: true,
       activityOrigins: ['https://editor.example', 'https://b.example'],
+      revocationCheckMs: 15_000,
     });
   });
 

@@ -4,13 +4,14 @@
 //   <script src="/idle-logout.iife.js" data-endpoint="/session" data-signed-out-url="/signed-out"></script>
 //
 //   data-endpoint                     base path of the protocol routes (default "/session")
-//   data-signed-out-url               where to go after sign-out; ?reason=idle|user|server is added
+//   data-signed-out-url               where to go after sign-out; ?reason=idle|user|server|revoked is added
 //   data-channel-name                 BroadcastChannel / storage name (default "idle-logout")
 //   data-locale                       dialog language, e.g. "en", "cy" (default: <html lang>, else "en")
 //   data-dialog="false"               no built-in dialog (use IdleLogout.handle.on('warning', …))
 //   data-countdown-in-title="false"   leave document.title alone during the warning
 //   data-activity-events="keydown pointerdown"   input that counts as activity (space or comma separated)
 //   data-activity-dismisses-warning   input alone closes the warning (as "stay signed in")
+//   data-revocation-check-ms="60000"  a session ended elsewhere signs out open tabs within this (0: never)
 //   data-activity-origins="https://editor.example"   cross-origin iframes whose posted 'idle-logout:activity'
 //                                     counts as input (space or comma separated); same-origin ones count anyway
 //   data-autostart="false"            do not start; call IdleLogout.startIdleLogout({...}) yourself
@@ -41,6 +42,8 @@ export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOpt
   for (const key of ['countdownInTitle', 'activityDismissesWarning'] as const) {
     if (data[key] !== undefined) options[key] = data[key] !== 'false'; // present (even empty) means true
   }
+  // A number; startIdleLogout says what to change if it is not one.
+  if (data.revocationCheckMs) options.revocationCheckMs = +data.revocationCheckMs;
   if (data.dialog === 'false') options.dialog = false;
   else if (data.locale) options.dialog = { locale: data.locale };
   return options;

@@ -770,3 +770,47 @@ describe('what the warning says, and the title it leaves', () => {
     expect(tab.navigations).toEqual([]);
   });
 });
+
+describe('a session ended elsewhere', () => {
+  const C = 20_000;
+  /** The server's answer once the session was ended from another browser. */
+  const revokedAnswer = () =>
+    new Response(JSON.stringify({ state: 'signed-out', error: 'session-revoked', message: 'ended elsewhere' }), { status: 401, headers: { 'Content-Type': 'application/json' } });
+
+  it('every tab goes to the signed-out URL with reason revoked within the interval; one check per interval; a hidden tab learns it from the shared record', async () => {
+    const o = origin();
+    let revoked = false;
+    const checks: number[] = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if ((init?.method ?? 'GET') === 'GET') checks.push(o.clock.now);
+      return revoked ? revokedAnswer() : o.server.fetch(input, init);
+    }) as typeof globalThis.fetch;
+    const options = { fetch, revocationCheckMs: C, signedOutUrl: '/signed-out' };
+    const tabs = [await o.open(options), await o.open(options), await o.open(options)];
+    tabs[2]!.setVisible(false);
+    await settle();
+    const started = checks.length; // one status request per tab at start
+    expect(started).toBe(3);
+    await o.clock.advance(4 * C);
+    const steady = checks.slice(started);
+    expect(steady.length).toBeGreaterThanOrEqual(3);
+    expect(steady.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < steady.length; i++) expect(steady[i]! - steady[i - 1]!).toBeGreaterThanOrEqual(C);
+    expect(o.server.count('/session/keepalive')).toBe(0); // nothing extended the session
+
+    revoked = true;
+    const checksBefore = checks.length;
+    await o.clock.advance(C);
+    for (const tab of tabs.slice(0, 2)) {
+      expect(tab.signedOut).toEqual(['revoked']);
+      expect(tab.named('signed-out')).toEqual([{ reason: 'revoked' }]);
+      expect(tab.navigations).toEqual(['https://app.test/signed-out?reason=revoked']);
+    }
+    // The hidden tab learns it from the shared record at once (it sent nothing itself).
+    expect(tabs[2]!.signedOut).toEqual(['revoked']);
+    expect(checks.length - checksBefore).toBe(1);
+    expect(o.server.count('/session/logout')).toBe(0); // the server ended it already
+    await o.clock.advance(5 * C);
+    expect(checks.length - checksBefore).toBe(1);
+  });
+});

@@ -52,6 +52,12 @@ export interface IdleLogoutOptions {
   activityThrottleMs?: number;
   /** Whether input alone closes an open warning (as "stay signed in"). Default false. */
   activityDismissesWarning?: boolean;
+  /**
+   * A session ended elsewhere (another browser, the app, the per-user limit) signs out the open
+   * tabs within this many ms while one is visible (`?reason=revoked`): one `GET {endpoint}` per
+   * interval for the origin, which never extends the session; 0 turns it off. Default 60000.
+   */
+  revocationCheckMs?: number;
   /** Name of the BroadcastChannel, the leader lock and the stored record. Default 'idle-logout'. */
   channelName?: string;
 
@@ -160,6 +166,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
     activityThrottleMs: number('activityThrottleMs', options.activityThrottleMs, 500),
     activityOrigins: options.activityOrigins ?? [],
     activityDismissesWarning: options.activityDismissesWarning ?? false,
+    revocationCheckMs: number('revocationCheckMs', options.revocationCheckMs, 60_000),
     channelName,
     window: win,
     document: doc,
@@ -186,7 +193,11 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   // No wait on the shared store is unbounded: a frozen tab elsewhere may hold it (shared-state.ts).
   const storage = withLocalView(o.storage, { timers: o.timers, onFailure: reportError, onCaughtUp: () => read() });
   const listeners = new Map<IdleLogoutEvent, Set<(detail: never) => void>>();
-  let state: CoreState = initialState({ activityDismissesWarning: o.activityDismissesWarning, hasBeforeSignOut: !!o.beforeSignOut });
+  let state: CoreState = initialState({
+    activityDismissesWarning: o.activityDismissesWarning,
+    hasBeforeSignOut: !!o.beforeSignOut,
+    revocationCheckMs: o.revocationCheckMs,
+  });
   let stopped = false;
   let dialog: WarningDialog | undefined;
   /** The page's own title, to restore after the warning, and the countdown title we last wrote. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusBody } from '../protocol/index.ts';
+import { PROTOCOL_ERRORS, statusBody } from '../protocol/index.ts';
 import { fetchTransport } from './transport.ts';
 
 function fakeFetch(status: number, body: unknown, fail = false) {
@@ -58,6 +58,18 @@ describe('fetchTransport', () => {
     expect(await fetchTransport('/s', fakeFetch(503, { state: 'unavailable' }).fetch).keepalive(0)).toEqual({ type: 'unreachable', status: 503 });
     expect(await fetchTransport('/s', fakeFetch(0, null, true).fetch).status()).toEqual({ type: 'unreachable', status: 0 });
     expect(await fetchTransport('/s', fakeFetch(200, '<html>').fetch).status()).toEqual({ type: 'unreachable', status: 200 });
+  });
+
+  it('401 session-revoked or session-replaced → signed out, ended elsewhere; other 401 codes are not', async () => {
+    for (const error of ['session-revoked', 'session-replaced']) {
+      const result = await fetchTransport('/s', fakeFetch(401, { state: 'signed-out', error }).fetch).status();
+      expect(result).toEqual({ type: 'signed-out', revoked: true });
+    }
+    for (const body of [{ state: 'signed-out', error: 'no-session' }, 'Unauthorized', { error: 'unknown-session' }]) {
+      expect(await fetchTransport('/s', fakeFetch(401, body).fetch).status()).toEqual({ type: 'signed-out' });
+    }
+    // The transport tells them apart by the prefix: no other code of the protocol may start with it.
+    expect(Object.keys(PROTOCOL_ERRORS).filter((code) => code.startsWith('session-re'))).toEqual(['session-revoked', 'session-replaced']);
   });
 
   it('another 4xx → refused (a configuration error), with the error code and message of the JSON body', async () => {

@@ -1,5 +1,5 @@
 // The wire protocol (docs/protocol.md) over fetch, reduced to what the core needs: live (with the
-// schedule), signed out (401), refused (another 4xx: a configuration error, with the body's `error`
+// schedule), signed out (401; ended elsewhere when its code says so), refused (another 4xx: a configuration error, with the body's `error`
 // and `message`), or unreachable (network error, 503, anything else: retry later).
 import { encodeKeepaliveBody, parseStatusBody, STATUS_PATH, KEEPALIVE_PATH, LOGOUT_PATH } from '../protocol/index.ts';
 import type { ServerResult } from './core.ts';
@@ -30,11 +30,13 @@ export function fetchTransport(endpoint: string, fetchImpl: typeof fetch, creden
         ...init,
       });
       const { status } = response;
-      if (status === 401) return { type: 'signed-out' };
       if (status >= 400 && status < 500) {
         const body = (await response.json().catch(() => null)) as { error?: unknown; message?: unknown } | null;
         const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-        return { type: 'refused', status, error: text(body?.error), message: text(body?.message) };
+        const error = text(body?.error);
+        // 401 `session-revoked` / `session-replaced` (no other code starts so): ended elsewhere, not by time.
+        if (status === 401) return { type: 'signed-out', revoked: /^session-re/.test(error!) || undefined };
+        return { type: 'refused', status, error, message: text(body?.message) };
       }
       if (!response.ok) return { type: 'unreachable', status };
       if (path === LOGOUT_PATH) return { type: 'signed-out' };

@@ -3,6 +3,7 @@ import { MemorySessionStore } from '../server/index.ts';
 import { countedBody, switchableStore } from '../server/testing/faults.ts';
 import { createDemoApp } from './app.ts';
 import { demoConfigFrom } from './config.ts';
+import { describeBrowser } from './device.ts';
 
 const built: Record<string, string> = {
   'idle-logout.iife.js': 'window.IdleLogout = {};',
@@ -112,6 +113,63 @@ describe('demo sign-in bodies', () => {
     expect(big.pulled()).toBeLessThanOrEqual(128 * 1024);
   });
 
+  it('"Your sessions": lists this browser and the other one, with the device from the User-Agent, and ends the other', async () => {
+    const app = demo();
+    const signInWith = async (userAgent: string) => {
+      const login = await app.request('/login', {
+        method: 'POST',
+        headers: { ...sameOrigin, 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': userAgent },
+        body: 'username=carol',
+      });
+      return login.headers.getSetCookie()[0]!.split(';')[0]!;
+    };
+    const laptop = await signInWith('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36');
+    const phone = await signInWith('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1');
+    const list = await app.request('/session/sessions', { headers: { Cookie: laptop } });
+    expect(list.status).toBe(200);
+    const { sessions } = (await list.json()) as { sessions: { handle: string; current: boolean; display: Record<string, string> }[] };
+    expect(sessions.map((s) => [s.display.device, s.current])).toEqual([
+      ['Chrome on Linux', true],
+      ['Safari on iOS', false],
+    ]);
+    const ended = await app.request('/session/sessions/end-others', { method: 'POST', headers: { ...sameOrigin, Cookie: laptop, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(await ended.json()).toEqual({ ended: 1 });
+    expect(await (await app.request('/session', { headers: { Cookie: phone } })).json()).toMatchObject({ state: 'signed-out', error: 'session-revoked' });
+    expect((await app.request('/session', { headers: { Cookie: laptop } })).status).toBe(200);
+  });
+
+  it('"Your sessions": ending a session is refused cross-site (403 csrf) and ends nothing; "End" ends only one of my own', async () => {
+    const app = demo();
+    const { cookie: mine } = await signIn(app, 'dave');
+    const { cookie: other } = await signIn(app, 'dave');
+    const { cookie: someoneElse } = await signIn(app, 'erin');
+    const handles = async (cookie: string) =>
+      ((await (await app.request('/session/sessions', { headers: { Cookie: cookie } })).json()) as { sessions: { handle: string; current: boolean }[] }).sessions;
+    const otherHandle = (await handles(mine)).find((s) => !s.current)!.handle;
+    const crossSite = { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example', 'Content-Type': 'application/json' };
+    for (const [path, body] of [['/session/sessions/end-others', '{}'], ['/session/sessions/end', JSON.stringify({ handle: otherHandle })]] as const) {
+      const refused = await app.request(path, { method: 'POST', headers: { ...crossSite, Cookie: mine }, body });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: 'csrf' });
+    }
+    expect((await app.request('/session', { headers: { Cookie: other } })).status).toBe(200);
+    // Erin cannot end Dave's session by its handle.
+    const notHers = await app.request('/session/sessions/end', { method: 'POST', headers: { ...sameOrigin, Cookie: someoneElse, 'Content-Type': 'application/json' }, body: JSON.stringify({ handle: otherHandle }) });
+    expect(await notHers.json()).toEqual({ ended: 0 });
+    const end = await app.request('/session/sessions/end', { method: 'POST', headers: { ...sameOrigin, Cookie: mine, 'Content-Type': 'application/json' }, body: JSON.stringify({ handle: otherHandle }) });
+    expect(await end.json()).toEqual({ ended: 1 });
+    expect((await app.request('/session', { headers: { Cookie: other } })).status).toBe(401);
+    expect((await app.request('/session', { headers: { Cookie: mine } })).status).toBe(200);
+  });
+
+  it('describes the browser in a few words, whatever the User-Agent says', () => {
+    expect(describeBrowser('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0')).toBe('Edge on Windows');
+    expect(describeBrowser('Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0')).toBe('Firefox on macOS');
+    expect(describeBrowser('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36')).toBe('Chrome on Android');
+    expect(describeBrowser('curl/8.5.0')).toBe('Unknown browser');
+    expect(describeBrowser(undefined)).toBe('Unknown browser');
+  });
+
   it('a cross-site sign-in is refused before its body is read', async () => {
     const big = countedBody(FIFTY_MB);
     const response = await post(big.body, { 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/json' });
@@ -187,6 +245,8 @@ describe('demo config', () => {
     expect(demoConfigFrom({ TRUST_PROXY: '1' }).trustedProtoHeader).toBe('x-forwarded-proto');
     expect(demoConfigFrom({ TRUST_PROXY: '0' }).trustedProtoHeader).toBeUndefined();
     expect(demoConfigFrom({ PORT: '4000', IDLE_TIMEOUT_MS: '6000', WARNING_MS: '3000' })).toMatchObject({ port: 4000, idleTimeoutMs: 6_000, warningMs: 3_000 });
+    expect(demoConfigFrom({ REVOCATION_CHECK_MS: '2000' }).revocationCheckMs).toBe(2_000);
+    expect(() => demoConfigFrom({ REVOCATION_CHECK_MS: 'soon' })).toThrow(/REVOCATION_CHECK_MS must be a whole number/);
   });
 
   it('fails loudly on a typo', () => {

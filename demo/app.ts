@@ -6,10 +6,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { createIdleSession, type ActiveSession, type IdleSessionEnv, type IdleSessionOptions } from '../server/index.ts';
+import { describeBrowser } from './device.ts';
 
 export interface DemoAppOptions extends IdleSessionOptions {
   /** A built file under dist/ (`idle-logout.iife.js`, `demo/app.html`, …), or undefined when missing. */
   readBuiltFile: (path: string) => Promise<string | undefined>;
+  /** Given to the page's script tag as `data-revocation-check-ms`; default: the SDK's. */
+  revocationCheckMs?: number;
 }
 
 const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
@@ -62,7 +65,7 @@ function noStore(c: Context): void {
 }
 
 export function createDemoApp(options: DemoAppOptions) {
-  const { readBuiltFile, ...sessionOptions } = options;
+  const { readBuiltFile, revocationCheckMs, ...sessionOptions } = options;
   const idle = createIdleSession({
     // The page runs the client SDK, which reports real input through keepalives. A page load or a
     // reload is not proof that someone is there (a restored tab, a prefetch), so reads never extend.
@@ -73,6 +76,8 @@ export function createDemoApp(options: DemoAppOptions) {
   app.use(securityHeaders);
   app.use(idle.middleware);
   app.route('/', idle.routes);
+  // "Your sessions" on /app: list mine, end one, end all others (JSON, CSRF-checked like the protocol).
+  app.route('/', idle.sessionRoutes);
 
   async function serveBuilt(path: string, headers: Record<string, string> = {}): Promise<Response> {
     const body = await readBuiltFile(path);
@@ -111,7 +116,8 @@ export function createDemoApp(options: DemoAppOptions) {
         const message = 'username must be 1 to 64 letters, digits or _ . @ -';
         return isJson ? c.json({ error: 'invalid-username', message }, 400) : c.redirect('/?error=invalid-username', 303);
       }
-      await idle.signIn(c, username);
+      // What the "Your sessions" list shows for this session, so the user can tell their browsers apart.
+      await idle.signIn(c, username, undefined, { display: { device: describeBrowser(c.req.header('User-Agent')) } });
       return isJson ? c.json({ state: 'active', subject: username }) : c.redirect('/app', 303);
     },
   );
@@ -123,7 +129,8 @@ export function createDemoApp(options: DemoAppOptions) {
     const page = await readBuiltFile('demo/app.html');
     if (page === undefined) return serveBuilt('demo/app.html');
     // Kept work is scoped to the user, so one person's draft never shows for another.
-    return c.html(page.replace('data-keep-work-user=""', `data-keep-work-user="${escapeAttribute(session.subject)}"`));
+    const checkAttribute = revocationCheckMs === undefined ? '' : ` data-revocation-check-ms="${revocationCheckMs}"`;
+    return c.html(page.replace('data-keep-work-user=""', `data-keep-work-user="${escapeAttribute(session.subject)}"${checkAttribute}`));
   });
 
   app.get('/api/me', idle.requireSession, (c) => {

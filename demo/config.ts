@@ -3,6 +3,8 @@ export interface DemoConfig {
   port: number;
   idleTimeoutMs: number;
   warningMs: number;
+  /** The page's `data-revocation-check-ms`: how soon a session ended elsewhere leaves open tabs (undefined: the SDK's default, 60 s). */
+  revocationCheckMs: number | undefined;
   sessionStore: 'memory' | 'redis';
   redisUrl: string;
   /** From TRUST_PROXY=1: the demo runs behind a TLS-terminating proxy that sets X-Forwarded-Proto. */
@@ -30,6 +32,7 @@ export function demoConfigFrom(env: Record<string, string | undefined>): DemoCon
     port: integerFrom(env, 'PORT', 3000),
     idleTimeoutMs: integerFrom(env, 'IDLE_TIMEOUT_MS', 300_000),
     warningMs: integerFrom(env, 'WARNING_MS', 60_000),
+    revocationCheckMs: env.REVOCATION_CHECK_MS ? integerFrom(env, 'REVOCATION_CHECK_MS', 0) : undefined,
     sessionStore,
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     trustedProtoHeader: trustProxy === '1' ? 'x-forwarded-proto' : undefined,

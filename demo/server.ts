@@ -23,6 +23,7 @@ const { app, idle } = createDemoApp({
   warningMs: config.warningMs,
   ...(config.trustedProtoHeader ? { trustedProtoHeader: config.trustedProtoHeader } : {}),
   readBuiltFile,
+  revocationCheckMs: config.revocationCheckMs,
   onSessionEnd: (ended) => console.log(`session of ${ended.subject} ended: ${ended.reason}`),
 });
 

@@ -26,6 +26,8 @@ export interface AppServerOptions {
   scriptAttributes?: string;
   /** Any other server option (absoluteTimeoutMs, onSessionEnd, …). */
   session?: Omit<IdleSessionOptions, 'idleTimeoutMs' | 'warningMs'>;
+  /** Mounts the optional "your sessions" routes (`idle.sessionRoutes`). Default false. */
+  sessionRoutes?: boolean;
   /** Runs before the routes, e.g. to inject 503s: return a Response to answer with it. */
   intercept?: (c: Context) => Response | undefined | Promise<Response | undefined>;
 }
@@ -64,6 +66,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   }
   app.use(idle.middleware);
   app.route('/', idle.routes);
+  if (options.sessionRoutes) app.route('/', idle.sessionRoutes);
   app.get('/idle-logout.iife.js', (c) => c.body(script, 200, { 'Content-Type': 'text/javascript; charset=UTF-8' }));
   app.get('/signed-out', (c) => c.html(SIGNED_OUT_PAGE));
   app.post('/login', async (c) => {

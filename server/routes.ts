@@ -92,7 +92,10 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
   async function sessionAnswer(c: Context, found: SessionLookup): Promise<Response> {
     if (found.kind === 'live') return answer(c, 200, activeStatusBody(found.record, parts.now(), parts.schedule));
     const code = await signedOutCode(parts, c, found);
-    if (mayClearCookie(found.kind, parts.cookie.read(c))) parts.cookie.clear(c);
+    // A session ended elsewhere keeps its (dead) cookie while the store keeps its mark: cleared by the
+    // first answer, the reason would reach only the request that got it (often the page's own fetch),
+    // and every other tab's status check would hear `no-session` instead of why.
+    if (code === SIGNED_OUT_CODES[found.kind] && mayClearCookie(found.kind, parts.cookie.read(c))) parts.cookie.clear(c);
     return errorAnswer(c, code);
   }
 

@@ -1,6 +1,7 @@
 // The signed-in demo page: a live view of what the SDK (loaded by its script tag) and the server
 // each think. Everything here uses the SDK's public handle and events; nothing reaches inside.
 import type * as IdleLogoutGlobal from '../../client/script-tag.ts';
+import { mountSessionsPanel } from './sessions-panel.ts';
 
 declare global {
   interface Window {
@@ -99,7 +100,16 @@ for (const type of ['pointerdown', 'keydown', 'wheel'] as const) {
 $('open-tab').addEventListener('click', () => window.open('/app', '_blank'));
 $('sign-out').addEventListener('click', () => handle.signOut());
 
+const sessions = mountSessionsPanel({
+  list: $('sessions'),
+  endOthers: $('end-others') as HTMLButtonElement,
+  status: $('sessions-status'),
+  log,
+});
+$('refresh-sessions').addEventListener('click', () => void sessions.refresh());
+
 log('page loaded');
+void sessions.refresh();
 void showSubject();
 void pollServer();
 animate();

@@ -1,9 +1,10 @@
-// Says why the user was signed out (the SDK adds ?reason=idle|user|server) and whether the
+// Says why the user was signed out (the SDK adds ?reason=idle|user|server|revoked) and whether the
 // draft in the textarea was kept for the next sign-in (?kept=<fields saved>).
 const reasons: Record<string, string> = {
   idle: 'You were signed out because you were inactive for too long.',
   user: 'You signed out.',
   server: 'The server ended your session.',
+  revoked: 'You were signed out from another device or by an administrator.',
 };
 const query = new URLSearchParams(location.search);
 const reason = query.get('reason') ?? '';
