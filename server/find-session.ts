@@ -1,9 +1,10 @@
 // Which session a request's cookies name, read or extended in one store call.
+import type { Context } from 'hono';
 import type { SessionCookies } from './cookie.ts';
 import type { SessionParts } from './parts.ts';
 import { proposedIdleDeadline } from './session.ts';
 import { storeKeyFor } from './session-id.ts';
-import type { SessionRecord } from './store.ts';
+import type { RemovalMark, SessionRecord } from './store.ts';
 
 /** Why a request has no session: no cookie, a malformed one, none live, or several live. */
 export type SignedOutReason = 'none' | 'invalid' | 'unknown' | 'ambiguous';
@@ -55,4 +56,24 @@ export async function findSession(parts: SessionParts, cookies: SessionCookies, 
  */
 export function mayClearCookie(why: SignedOutReason, cookies: SessionCookies): boolean {
   return (why === 'invalid' || why === 'unknown') && cookies.count === 1;
+}
+
+/**
+ * For a request whose one cookie names no live session: whether the store kept a mark that it was
+ * ended elsewhere (`revoked`, `replaced`). One store read, only on this signed-out path; if the
+ * store cannot say, undefined (the plain "unknown" is as true).
+ */
+export async function removalMarkOf(parts: SessionParts, found: SessionLookup, cookies: SessionCookies): Promise<RemovalMark | undefined> {
+  if (found.kind !== 'unknown' || cookies.ids.length !== 1) return undefined;
+  return parts.store.endedBy(storeKeyFor(cookies.ids[0]!), parts.now()).catch(() => undefined);
+}
+
+/**
+ * Clears the cookie of a signed-out request when `mayClearCookie` allows it and the session was
+ * not ended elsewhere: that cookie stays while the store keeps its mark, so that every tab's
+ * status check hears why (`session-revoked`), not only the first request that got an answer.
+ */
+export async function clearDeadCookie(parts: SessionParts, c: Context, found: SessionLookup, cookies: SessionCookies, mark?: RemovalMark): Promise<void> {
+  if (found.kind === 'live' || !mayClearCookie(found.kind, cookies)) return;
+  if ((mark ?? (await removalMarkOf(parts, found, cookies))) === undefined) parts.cookie.clear(c);
 }

@@ -5,7 +5,7 @@ import { errorAnswer, errorException, forbidCaching, storeFailureCode } from './
 import type { SessionCookies } from './cookie.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { IdleSessionEnv, IdleSessionVariables, RequiredSessionEnv } from './env.ts';
-import { findSession, mayClearCookie, type SessionLookup } from './find-session.ts';
+import { clearDeadCookie, findSession, type SessionLookup } from './find-session.ts';
 import { LazyPromise } from './lazy-promise.ts';
 import type { SessionParts } from './parts.ts';
 import { activeSession, type ActiveSession } from './session.ts';
@@ -45,7 +45,7 @@ async function readSession(parts: SessionParts, c: Context, cookies: SessionCook
     throw errorException(storeFailureCode(error), { cause: error });
   }
   if (found.kind === 'live') return activeSession(found.record, parts.now());
-  if (mayClearCookie(found.kind, cookies)) parts.cookie.clear(c);
+  await clearDeadCookie(parts, c, found, cookies);
   return null;
 }
 

@@ -38,4 +38,16 @@ describe('the status route as a revocation check', () => {
     expect(await late.json()).toMatchObject({ error: 'unknown-session' });
     expect(late.headers.getSetCookie().join()).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/i);
   });
+
+  it('a page that reads the session before any status check leaves the cookie too, so the tabs still hear session-revoked', async () => {
+    const { signIn, status, send, endMyOtherSessions } = createTestApp({ idleTimeoutMs: IDLE });
+    const laptop = await signIn('alice');
+    const phone = await signIn('alice');
+    await endMyOtherSessions(phone.cookie);
+    // The laptop's page (or an API call) reaches the server first, through the middleware.
+    const page = await send('GET', '/app', { cookie: laptop.cookie });
+    expect(await page.json()).toMatchObject({ subject: null });
+    expect(page.headers.getSetCookie()).toEqual([]);
+    expect(await (await status(laptop.cookie)).json()).toMatchObject({ error: 'session-revoked' });
+  });
 });

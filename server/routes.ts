@@ -5,10 +5,9 @@ import { answer, errorAnswer, storeFailureCode } from './answers.ts';
 import { readKeepaliveBody } from './body.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { IdleSessionEnv } from './env.ts';
-import { findSession, mayClearCookie, type SessionLookup } from './find-session.ts';
+import { clearDeadCookie, findSession, removalMarkOf, type SessionLookup } from './find-session.ts';
 import type { SessionParts } from './parts.ts';
 import { activeStatusBody } from './session.ts';
-import { storeKeyFor } from './session-id.ts';
 import { endSessionsOf } from './sign-in.ts';
 import type { RemovalMark } from './store.ts';
 
@@ -32,18 +31,6 @@ export interface ProtocolRoutes {
   route: RouteWrapper;
   /** The status answer for what `findSession` found (200, or the 401 that says why). */
   sessionAnswer(c: Context, found: SessionLookup): Promise<Response>;
-}
-
-/**
- * The 401 code for a request whose session is gone: `session-revoked` / `session-replaced` when
- * the store kept that mark for its one cookie, so the browser can say it was ended elsewhere.
- * Asked only here, on the signed-out path; if the store cannot say, the plain code is as true.
- */
-async function signedOutCode(parts: SessionParts, c: Context, found: Exclude<SessionLookup, { kind: 'live' }>): Promise<ErrorCode> {
-  const { ids } = parts.cookie.read(c);
-  if (found.kind !== 'unknown' || ids.length !== 1) return SIGNED_OUT_CODES[found.kind];
-  const mark = await parts.store.endedBy(storeKeyFor(ids[0]!), parts.now()).catch(() => undefined);
-  return mark ? REMOVED_CODES[mark] : SIGNED_OUT_CODES.unknown;
 }
 
 /**
@@ -91,12 +78,12 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
   /** The status answer for what `findSession` found. */
   async function sessionAnswer(c: Context, found: SessionLookup): Promise<Response> {
     if (found.kind === 'live') return answer(c, 200, activeStatusBody(found.record, parts.now(), parts.schedule));
-    const code = await signedOutCode(parts, c, found);
-    // A session ended elsewhere keeps its (dead) cookie while the store keeps its mark: cleared by the
-    // first answer, the reason would reach only the request that got it (often the page's own fetch),
-    // and every other tab's status check would hear `no-session` instead of why.
-    if (code === SIGNED_OUT_CODES[found.kind] && mayClearCookie(found.kind, parts.cookie.read(c))) parts.cookie.clear(c);
-    return errorAnswer(c, code);
+    const cookies = parts.cookie.read(c);
+    // `session-revoked` / `session-replaced` when the store kept that mark, so the browser can say
+    // it was ended elsewhere.
+    const mark = await removalMarkOf(parts, found, cookies);
+    await clearDeadCookie(parts, c, found, cookies, mark);
+    return errorAnswer(c, mark ? REMOVED_CODES[mark] : SIGNED_OUT_CODES[found.kind]);
   }
 
   routes.get(basePath + STATUS_PATH, route(async (c) => sessionAnswer(c, await findSession(parts, parts.cookie.read(c)))));
