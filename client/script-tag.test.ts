@@ -38,6 +38,51 @@ describe('optionsFromScript', () => {
     });
   });
 
+  it('data-text-<key> sets any dialog string, named after its key; data-text-<unit>-<plural category> a unit', () => {
+    expect(
+      optionsFromScript(
+        script({
+          'data-locale': 'fr',
+          'data-text-heading': 'Vous allez être déconnecté',
+          'data-text-stay-signed-in': 'Rester connecté',
+          'data-text-signed-out-offline': 'Déconnecté.',
+          'data-text-minute-one': '{n} minute',
+          'data-text-minute-other': '{n} minutes',
+          'data-sign-out-button': 'false',
+        }),
+      ),
+    ).toEqual({
+      dialog: {
+        locale: 'fr',
+        strings: {
+          heading: 'Vous allez être déconnecté',
+          staySignedIn: 'Rester connecté',
+          signedOutOffline: 'Déconnecté.',
+          minute: { one: '{n} minute', other: '{n} minutes' },
+        },
+        signOutButton: false,
+      },
+    });
+  });
+
+  it('refuses a data-text-* that names no string, and a unit without its "other" form, saying what to change', () => {
+    expect(() => optionsFromScript(script({ 'data-text-stay-button': 'Stay' }))).toThrow(
+      /data-text-stay-button.*data-text-stay-signed-in/,
+    );
+    expect(() => optionsFromScript(script({ 'data-text-minute': '{n} min' }))).toThrow(/data-text-minute\b.*data-text-minute-other/);
+    expect(() => optionsFromScript(script({ 'data-text-heading-one': 'x' }))).toThrow(/data-text-heading-one/);
+    expect(() => optionsFromScript(script({ 'data-text-second-one': '{n} sec' }))).toThrow(/data-text-second-other/);
+  });
+
+  it('data-timeout-url and data-credentials', () => {
+    expect(optionsFromScript(script({ 'data-timeout-url': '/timed-out', 'data-credentials': 'include' }))).toEqual({
+      timeoutUrl: '/timed-out',
+      credentials: 'include',
+    });
+    expect(optionsFromScript(script({ 'data-credentials': 'same-origin' }))).toEqual({ credentials: 'same-origin' });
+    expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow(/data-credentials="omit".*"same-origin".*"include"/);
+  });
+
   it('data-dialog="false" turns the dialog off; nothing set means the defaults', () => {
     expect(optionsFromScript(script({ 'data-dialog': 'false', 'data-locale': 'cy' }))).toEqual({ dialog: false });
     expect(optionsFromScript(script({}))).toEqual({});

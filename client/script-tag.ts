@@ -5,9 +5,15 @@
 //
 //   data-endpoint                     base path of the protocol routes (default "/session")
 //   data-signed-out-url               where to go after sign-out; ?reason=idle|user|server is added
+//   data-timeout-url                  where to go after a timeout instead (idle or absolute lifetime; ?reason=idle)
+//   data-credentials="include"        the endpoint is another origin of the site (default "same-origin")
 //   data-channel-name                 BroadcastChannel / storage name (default "idle-logout")
 //   data-locale                       dialog language, e.g. "en", "cy" (default: <html lang>, else "en")
 //   data-dialog="false"               no built-in dialog (use IdleLogout.handle.on('warning', …))
+//   data-text-<key>="…"               any dialog string, named after its DialogStrings key in kebab case:
+//                                     data-text-stay-signed-in → staySignedIn; units per plural category:
+//                                     data-text-minute-one, data-text-minute-other (other is required)
+//   data-sign-out-button="false"      no "Sign out" button in the dialog
 //   data-countdown-in-title="false"   leave document.title alone during the warning
 //   data-activity-events="keydown pointerdown"   input that counts as activity (space or comma separated)
 //   data-activity-dismisses-warning   input alone closes the warning (as "stay signed in")
@@ -22,7 +28,8 @@
 // `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on);
 // it follows later `IdleLogout.startIdleLogout()` calls and is undefined once stopped.
 import { createWorkKeeper, type WorkKeeper } from './keep-work.ts';
-import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
+import { startIdleLogout, type DialogOptions, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
+import { en, type DialogStrings } from './strings.ts';
 
 export { startIdleLogout };
 export { DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
@@ -33,7 +40,7 @@ export { createWorkKeeper } from './keep-work.ts';
 export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOptions {
   const data = script.dataset;
   const options: Record<string, unknown> = {};
-  for (const key of ['endpoint', 'signedOutUrl', 'channelName', 'activityEvents', 'activityOrigins'] as const) {
+  for (const key of ['endpoint', 'signedOutUrl', 'timeoutUrl', 'credentials', 'channelName', 'activityEvents', 'activityOrigins'] as const) {
     const value = data[key];
     // The two activity lists are space or comma separated.
     if (value) options[key] = key.startsWith('activity') ? value.split(/[\s,]+/).filter(Boolean) : value;
@@ -41,10 +48,55 @@ export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOpt
   for (const key of ['countdownInTitle', 'activityDismissesWarning'] as const) {
     if (data[key] !== undefined) options[key] = data[key] !== 'false'; // present (even empty) means true
   }
+  if (data.credentials && !/^(same-origin|include)$/.test(data.credentials)) {
+    throw new TypeError(`idle-logout: data-credentials="${data.credentials}" must be "same-origin" (the default) or "include" (an endpoint on another origin of the site).`);
+  }
   if (data.dialog === 'false') options.dialog = false;
-  else if (data.locale) options.dialog = { locale: data.locale };
+  else {
+    const dialog: DialogOptions = {};
+    const strings = dialogStrings(data);
+    if (data.locale) dialog.locale = data.locale;
+    if (strings) dialog.strings = strings;
+    if (data.signOutButton === 'false') dialog.signOutButton = false;
+    if (Object.keys(dialog).length) options.dialog = dialog;
+  }
   return options;
 }
+
+/** dataset name → attribute: textStaySignedIn → data-text-stay-signed-in. */
+const attribute = (name: string): string => `data-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * The data-text-* attributes as dialog strings. Each is named after its `DialogStrings` key
+ * (data-text-stay-signed-in → staySignedIn), a unit once per plural category (data-text-minute-one,
+ * data-text-minute-other). The keys are read from the English strings, so a string added there can
+ * be set here with no change.
+ */
+function dialogStrings(data: DOMStringMap): Partial<DialogStrings> | undefined {
+  let strings: Record<string, string | Record<string, string>> | undefined;
+  for (const name in data) {
+    const [, key, category] = /^text(\w+?)(Zero|One|Two|Few|Many|Other)?$/.exec(name) ?? [];
+    if (!key) continue;
+    const stringKey = key[0]!.toLowerCase() + key.slice(1);
+    const english = en[stringKey as keyof DialogStrings] as unknown;
+    strings ??= {};
+    if (typeof english === 'string' && !category) strings[stringKey] = data[name]!;
+    else if (typeof english === 'object' && category) ((strings[stringKey] ??= {}) as Record<string, string>)[category.toLowerCase()] = data[name]!;
+    else throw new TypeError(`idle-logout: ${attribute(name)} names no dialog string; use ${stringAttributes()}.`);
+  }
+  // A unit's "other" is the form for any count the locale's other categories do not cover.
+  for (const key in strings) {
+    const value = strings[key]!;
+    if (typeof value === 'object' && !value.other) throw new TypeError(`idle-logout: set data-text-${key}-other too, the form for any count the other categories miss.`);
+  }
+  return strings as Partial<DialogStrings> | undefined;
+}
+
+/** Every data-text-* attribute there is, for the error messages. */
+const stringAttributes = (): string =>
+  Object.entries(en)
+    .map(([key, value]) => attribute(`text-${key}`) + (typeof value === 'object' ? '-other' : ''))
+    .join(', ');
 
 /**
  * Adds work keeping to the options: every tab saves its marked fields before it signs out, tells
