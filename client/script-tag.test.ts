@@ -66,26 +66,32 @@ describe('optionsFromScript', () => {
   });
 
   it('refuses a data-text-* that names no string, and a unit without its "other" form, saying what to change', () => {
-    expect(() => optionsFromScript(script({ 'data-text-stay-button': 'Stay' }))).toThrow(
-      /data-text-stay-button.*data-text-stay-signed-in/,
-    );
-    expect(() => optionsFromScript(script({ 'data-text-minute': '{n} min' }))).toThrow(/data-text-minute\b.*data-text-minute-other/);
-    expect(() => optionsFromScript(script({ 'data-text-heading-one': 'x' }))).toThrow(/data-text-heading-one/);
-    expect(() => optionsFromScript(script({ 'data-text-second-one': '{n} sec' }))).toThrow(/data-text-second-other/);
+    const advice = /a key of heading,message,staySignedIn,.*,second in kebab case; a unit needs one per plural category, -other at least/;
+    for (const typo of ['data-text-stay-button', 'data-text-minute', 'data-text-heading-one', 'data-text-second-one']) {
+      const error = (() => {
+        try {
+          optionsFromScript(script({ [typo]: 'x', 'data-text-minute-other': '{n} min' }));
+        } catch (thrown) {
+          return thrown as Error;
+        }
+      })();
+      expect(error?.message).toMatch(`idle-logout: ${typo} is not a dialog string:`);
+      expect(error?.message).toMatch(advice);
+    }
   });
 
   it('data-timeout-url and data-credentials', () => {
-    expect(optionsFromScript(script({ 'data-timeout-url': '/timed-out', 'data-credentials': 'include' }))).toEqual({
+    expect(optionsFromScript(script({ 'data-timeout-url': '/timed-out', 'data-credentials': 'include' }))).toMatchObject({
       timeoutUrl: '/timed-out',
       credentials: 'include',
     });
-    expect(optionsFromScript(script({ 'data-credentials': 'same-origin' }))).toEqual({ credentials: 'same-origin' });
-    expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow(/data-credentials="omit".*"same-origin".*"include"/);
+    expect(optionsFromScript(script({ 'data-credentials': 'same-origin' })).credentials).toBe('same-origin');
+    expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow(/data-credentials must be "same-origin" or "include".*not "omit"/);
   });
 
   it('data-dialog="false" turns the dialog off; nothing set means the defaults', () => {
     expect(optionsFromScript(script({ 'data-dialog': 'false', 'data-locale': 'cy' }))).toEqual({ dialog: false });
-    expect(optionsFromScript(script({}))).toEqual({});
+    expect(optionsFromScript(script({}))).toEqual({ dialog: {} }); // (undefined members: the defaults)
   });
 });
 

@@ -28,7 +28,7 @@
 // `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on);
 // it follows later `IdleLogout.startIdleLogout()` calls and is undefined once stopped.
 import { createWorkKeeper, type WorkKeeper } from './keep-work.ts';
-import { startIdleLogout, type DialogOptions, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
+import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
 import { en, type DialogStrings } from './strings.ts';
 
 export { startIdleLogout };
@@ -49,22 +49,16 @@ export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOpt
     if (data[key] !== undefined) options[key] = data[key] !== 'false'; // present (even empty) means true
   }
   if (data.credentials && !/^(same-origin|include)$/.test(data.credentials)) {
-    throw new TypeError(`idle-logout: data-credentials="${data.credentials}" must be "same-origin" (the default) or "include" (an endpoint on another origin of the site).`);
+    throw new TypeError(`idle-logout: data-credentials must be "same-origin" or "include", not "${data.credentials}".`);
   }
-  if (data.dialog === 'false') options.dialog = false;
-  else {
-    const dialog: DialogOptions = {};
-    const strings = dialogStrings(data);
-    if (data.locale) dialog.locale = data.locale;
-    if (strings) dialog.strings = strings;
-    if (data.signOutButton === 'false') dialog.signOutButton = false;
-    if (Object.keys(dialog).length) options.dialog = dialog;
-  }
+  // undefined for anything not set: the dialog's defaults.
+  options.dialog = data.dialog !== 'false' && {
+    locale: data.locale,
+    strings: dialogStrings(data),
+    signOutButton: data.signOutButton === 'false' ? false : undefined,
+  };
   return options;
 }
-
-/** dataset name → attribute: textStaySignedIn → data-text-stay-signed-in. */
-const attribute = (name: string): string => `data-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
  * The data-text-* attributes as dialog strings. Each is named after its `DialogStrings` key
@@ -75,28 +69,23 @@ const attribute = (name: string): string => `data-${name.replace(/[A-Z]/g, (c) =
 function dialogStrings(data: DOMStringMap): Partial<DialogStrings> | undefined {
   let strings: Record<string, string | Record<string, string>> | undefined;
   for (const name in data) {
-    const [, key, category] = /^text(\w+?)(Zero|One|Two|Few|Many|Other)?$/.exec(name) ?? [];
-    if (!key) continue;
-    const stringKey = key[0]!.toLowerCase() + key.slice(1);
-    const english = en[stringKey as keyof DialogStrings] as unknown;
+    // dataset names are camelCase: data-text-minute-one → textMinuteOne.
+    const [, first, rest, category] = /^text(\w)(\w*?)(Zero|One|Two|Few|Many|Other)?$/.exec(name) ?? [];
+    if (!first) continue;
+    const key = first.toLowerCase() + rest;
+    // A string, or a unit's plural forms, which need "other": the form for any count the locale's
+    // other categories leave out. Anything else is a typo.
+    if (typeof en[key as keyof DialogStrings] !== (category ? 'object' : 'string') || (category && !data[`text${first}${rest}Other`])) {
+      throw new TypeError(
+        `idle-logout: data-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is not a dialog string: use data-text- and a key of ${Object.keys(en)} in kebab case; a unit needs one per plural category, -other at least.`,
+      );
+    }
     strings ??= {};
-    if (typeof english === 'string' && !category) strings[stringKey] = data[name]!;
-    else if (typeof english === 'object' && category) ((strings[stringKey] ??= {}) as Record<string, string>)[category.toLowerCase()] = data[name]!;
-    else throw new TypeError(`idle-logout: ${attribute(name)} names no dialog string; use ${stringAttributes()}.`);
-  }
-  // A unit's "other" is the form for any count the locale's other categories do not cover.
-  for (const key in strings) {
-    const value = strings[key]!;
-    if (typeof value === 'object' && !value.other) throw new TypeError(`idle-logout: set data-text-${key}-other too, the form for any count the other categories miss.`);
+    if (category) ((strings[key] ??= {}) as Record<string, string>)[category.toLowerCase()] = data[name]!;
+    else strings[key] = data[name]!;
   }
   return strings as Partial<DialogStrings> | undefined;
 }
-
-/** Every data-text-* attribute there is, for the error messages. */
-const stringAttributes = (): string =>
-  Object.entries(en)
-    .map(([key, value]) => attribute(`text-${key}`) + (typeof value === 'object' ? '-other' : ''))
-    .join(', ');
 
 /**
  * Adds work keeping to the options: every tab saves its marked fields before it signs out, tells
