@@ -66,7 +66,7 @@ describe('optionsFromScript', () => {
   });
 
   it('refuses a data-text-* that names no string, and a unit without its "other" form, saying what to change', () => {
-    const advice = /a key of heading,message,staySignedIn,.*,second in kebab case; a unit needs one per plural category, -other at least/;
+    const advice = /Keys: heading,message,staySignedIn,.*,second \(kebab case; units per plural category, -other at least\)/;
     for (const typo of ['data-text-stay-button', 'data-text-minute', 'data-text-heading-one', 'data-text-second-one']) {
       const error = (() => {
         try {
@@ -75,7 +75,7 @@ describe('optionsFromScript', () => {
           return thrown as Error;
         }
       })();
-      expect(error?.message).toMatch(`idle-logout: ${typo} is not a dialog string:`);
+      expect(error?.message).toMatch(`idle-logout: ${typo} names no dialog string.`);
       expect(error?.message).toMatch(advice);
     }
   });
@@ -86,7 +86,7 @@ describe('optionsFromScript', () => {
       credentials: 'include',
     });
     expect(optionsFromScript(script({ 'data-credentials': 'same-origin' })).credentials).toBe('same-origin');
-    expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow(/data-credentials must be "same-origin" or "include".*not "omit"/);
+    expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow('idle-logout: data-credentials="omit": use "same-origin" or "include".');
   });
 
   it('data-dialog="false" turns the dialog off; nothing set means the defaults', () => {

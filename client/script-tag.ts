@@ -49,7 +49,7 @@ export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOpt
     if (data[key] !== undefined) options[key] = data[key] !== 'false'; // present (even empty) means true
   }
   if (data.credentials && !/^(same-origin|include)$/.test(data.credentials)) {
-    throw new TypeError(`idle-logout: data-credentials must be "same-origin" or "include", not "${data.credentials}".`);
+    throw new TypeError(`idle-logout: data-credentials="${data.credentials}": use "same-origin" or "include".`);
   }
   // undefined for anything not set: the dialog's defaults.
   options.dialog = data.dialog !== 'false' && {
@@ -77,7 +77,7 @@ function dialogStrings(data: DOMStringMap): Partial<DialogStrings> | undefined {
     // other categories leave out. Anything else is a typo.
     if (typeof en[key as keyof DialogStrings] !== (category ? 'object' : 'string') || (category && !data[`text${first}${rest}Other`])) {
       throw new TypeError(
-        `idle-logout: data-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is not a dialog string: use data-text- and a key of ${Object.keys(en)} in kebab case; a unit needs one per plural category, -other at least.`,
+        `idle-logout: data-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} names no dialog string. Keys: ${Object.keys(en)} (kebab case; units per plural category, -other at least).`,
       );
     }
     strings ??= {};
