@@ -310,6 +310,17 @@ describe('the back/forward cache', () => {
     tab.handle.stop();
     expect(visibility(tab)).toBe('');
   });
+
+  it('a page restored after a timeout is replaced by timeoutUrl, not signedOutUrl', async () => {
+    const o = origin();
+    const tab = await o.open({ signedOutUrl: '/bye', timeoutUrl: '/timed-out' });
+    const replaced: string[] = [];
+    Object.assign(tab.window.location, { replace: (url: string) => void replaced.push(url) });
+    await o.clock.advance(T);
+    transition(tab, 'pagehide');
+    transition(tab, 'pageshow');
+    expect(replaced).toEqual(['https://app.test/timed-out?reason=idle']);
+  });
 });
 
 describe('keepalive', () => {
