@@ -349,6 +349,31 @@ describe('createWarningDialog', () => {
     expect(focused()).toBe(signOut);
   });
 
+  test('signOutButton: false hides "Sign out": focus and Tab stay on "Stay signed in", Escape still stays', () => {
+    const { stay, signOut, onStay, onSignOut } = open({ signOutButton: false });
+    expect([stay.hidden, signOut.hidden]).toEqual([false, true]);
+    expect(focused()).toBe(stay);
+    press('Tab');
+    expect(focused()).toBe(stay);
+    press('Tab', true);
+    expect(focused()).toBe(stay);
+    expect(press('Escape').defaultPrevented).toBe(true);
+    expect(onStay).toHaveBeenCalledTimes(1);
+    expect(onSignOut).not.toHaveBeenCalled();
+  });
+
+  test('signOutButton: false at the absolute lifetime: no buttons, the dialog says why and when, and holds focus', () => {
+    const { dialog, modal, root, notice, message, stay, signOut } = open({ signOutButton: false }, 60_000);
+    dialog.show(59_000, 'final');
+    expect([stay.hidden, signOut.hidden]).toEqual([true, true]);
+    expect(notice.textContent).toBe('Your session has reached its time limit.');
+    expect(message.textContent).toBe('For your security, we will sign you out in 1 minute.');
+    // Focus was on the now hidden "Stay": it moves to the dialog, whose name and description are read.
+    expect(root.activeElement).toBe(modal);
+    press('Tab');
+    expect(root.activeElement).toBe(modal);
+  });
+
   test('signed out while offline: says so in the heading, no countdown, no time, no buttons; focus stays in', () => {
     const { dialog, heading, countdown, message, stay, signOut, modal, root } = open({}, 3_000);
     dialog.show(0, 'signed-out');

@@ -48,6 +48,13 @@ export interface WarningDialogOptions {
   onStay(): void;
   /** "Sign out" was pressed. The dialog stays open until `hide()`. */
   onSignOut(): void;
+  /**
+   * false: no "Sign out" button (as HMRC's `hideSignOutButton`), for journeys where signing out
+   * is not the user's to choose. Escape still stays. At the absolute lifetime, where "Stay signed
+   * in" is hidden too, the dialog then has no buttons: it says why (the time limit) and when, and
+   * focus rests on the dialog. Default true.
+   */
+  signOutButton?: boolean;
 }
 
 export interface WarningDialog {
@@ -145,7 +152,7 @@ const css =
  * dialog.show(120_000); // then again with the time left each second; dialog.hide() when done
  */
 export function createWarningDialog(options: WarningDialogOptions): WarningDialog {
-  const { document: doc, onStay, onSignOut } = options;
+  const { document: doc, onStay, onSignOut, signOutButton = true } = options;
   const strings = resolveStrings(options.locale, options.strings);
   const locale = textLocale(options.locale, options.strings);
 
@@ -225,7 +232,7 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     say(countdown, over ? '' : formatCountdown(remainingMs));
     say(note, notice === 'unreachable' ? strings.unreachable : notice === 'final' ? strings.timeLimit : '');
     stay.hidden = over || notice === 'final';
-    signOut.hidden = over;
+    signOut.hidden = over || !signOutButton;
     // Focus on a button that is now hidden would fall to <body>: move it to what is left.
     if (stay.hidden && listening) focusFirst();
     // On opening, the time as it is, never more (openingSpokenMs). After that, only the next
@@ -245,10 +252,10 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
       onStay();
     } else if (event.key === 'Tab') {
       // At most two buttons: from either one, Tab and Shift+Tab both go to the other; from anywhere
-      // else, Tab goes to the first and Shift+Tab to the last.
+      // else, Tab goes to the first and Shift+Tab to the last. With one (or none), it stays there.
       event.preventDefault();
       const active = root.activeElement;
-      if (stay.hidden) focusFirst();
+      if (stay.hidden || signOut.hidden) focusFirst();
       else (active === stay || (active !== signOut && event.shiftKey) ? signOut : stay).focus();
     }
   }

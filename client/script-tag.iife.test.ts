@@ -24,7 +24,11 @@ const runScript = (): IdleLogoutGlobal => new Function(`${code};return IdleLogou
 const live = async (): Promise<Response> =>
   new Response(JSON.stringify({ state: 'active', remainingMs: 300_000, idleTimeoutMs: 300_000, warningMs: 60_000 }), { status: 200 });
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  Reflect.deleteProperty(document, 'currentScript');
+});
 
 describe('dist/idle-logout.iife.js', () => {
   it('IdleLogout.handle is the current handle: it follows startIdleLogout() and stop()', async () => {
@@ -50,5 +54,46 @@ describe('dist/idle-logout.iife.js', () => {
     expect(localStorage.getItem('pubkey.broadcastChannel-idle-logout')).toBeNull();
     expect(handle.getPhase()).toBe('active');
     handle.stop();
+  });
+
+  it('from its <script> tag alone: every dialog string, no "Sign out" button, credentials, and the timeout URL', async () => {
+    const tag = document.createElement('script');
+    const attributes = {
+      'data-signed-out-url': '/signed-out',
+      'data-timeout-url': '/timed-out',
+      'data-credentials': 'include',
+      'data-sign-out-button': 'false',
+      'data-locale': 'fr',
+      'data-text-heading': 'Vous allez être déconnecté',
+      'data-text-message': 'Déconnexion dans {time}.',
+      'data-text-stay-signed-in': 'Rester connecté',
+      'data-text-second-one': '{n} seconde',
+      'data-text-second-other': '{n} secondes',
+    };
+    for (const [name, value] of Object.entries(attributes)) tag.setAttribute(name, value);
+    Object.defineProperty(document, 'currentScript', { value: tag, configurable: true });
+    // A short schedule: warning after 0.5 s, signed out (idle) at 2.5 s.
+    const requests: [string, RequestInit | undefined][] = [];
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      requests.push([String(input), init]);
+      const body = { state: 'active', remainingMs: 2_500, idleTimeoutMs: 2_500, warningMs: 2_000, absoluteRemainingMs: 4e7 };
+      return new Response(JSON.stringify(body), { status: 200 });
+    });
+    const navigations: string[] = [];
+    vi.spyOn(window.location, 'assign').mockImplementation((url) => void navigations.push(String(url)));
+    const IdleLogout = runScript();
+    const root = () => document.querySelector('[data-idle-logout-dialog]')?.shadowRoot;
+    await vi.waitFor(() => expect(root()?.querySelector('dialog')?.open).toBe(true), { timeout: 5_000 });
+    const dialog = root()!.querySelector('dialog')!;
+    expect(dialog.getAttribute('lang')).toBe('fr');
+    expect(root()!.querySelector('h2')!.textContent).toBe('Vous allez être déconnecté');
+    expect(root()!.getElementById('m')!.textContent).toMatch(/^Déconnexion dans \d+ secondes?\.$/);
+    const shown = [...root()!.querySelectorAll('button')].filter((button) => !button.hidden);
+    expect(shown.map((button) => button.textContent)).toEqual(['Rester connecté']);
+    expect(root()!.activeElement).toBe(shown[0]);
+    await vi.waitFor(() => expect(navigations).toEqual([`${location.origin}/timed-out?reason=idle`]), { timeout: 5_000 });
+    expect(requests.length).toBeGreaterThan(0);
+    for (const [, init] of requests) expect(init?.credentials).toBe('include');
+    IdleLogout.handle?.stop();
   });
 });

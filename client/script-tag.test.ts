@@ -40,9 +40,60 @@ describe('optionsFromScript', () => {
     });
   });
 
+  it('data-text-<key> sets any dialog string, named after its key; data-text-<unit>-<plural category> a unit', () => {
+    expect(
+      optionsFromScript(
+        script({
+          'data-locale': 'fr',
+          'data-text-heading': 'Vous allez être déconnecté',
+          'data-text-stay-signed-in': 'Rester connecté',
+          'data-text-signed-out-offline': 'Déconnecté.',
+          'data-text-minute-one': '{n} minute',
+          'data-text-minute-other': '{n} minutes',
+          'data-sign-out-button': 'false',
+        }),
+      ),
+    ).toEqual({
+      dialog: {
+        locale: 'fr',
+        strings: {
+          heading: 'Vous allez être déconnecté',
+          staySignedIn: 'Rester connecté',
+          signedOutOffline: 'Déconnecté.',
+          minute: { one: '{n} minute', other: '{n} minutes' },
+        },
+        signOutButton: false,
+      },
+    });
+  });
+
+  it('refuses a data-text-* that names no string, and a unit without its "other" form, saying what to change', () => {
+    const advice = /Keys: heading,message,staySignedIn,.*,second \(kebab case; units per plural category, -other at least\)/;
+    for (const typo of ['data-text-stay-button', 'data-text-minute', 'data-text-heading-one', 'data-text-second-one']) {
+      const error = (() => {
+        try {
+          optionsFromScript(script({ [typo]: 'x', 'data-text-minute-other': '{n} min' }));
+        } catch (thrown) {
+          return thrown as Error;
+        }
+      })();
+      expect(error?.message).toMatch(`idle-logout: ${typo} names no dialog string.`);
+      expect(error?.message).toMatch(advice);
+    }
+  });
+
+  it('data-timeout-url and data-credentials', () => {
+    expect(optionsFromScript(script({ 'data-timeout-url': '/timed-out', 'data-credentials': 'include' }))).toMatchObject({
+      timeoutUrl: '/timed-out',
+      credentials: 'include',
+    });
+    expect(optionsFromScript(script({ 'data-credentials': 'same-origin' })).credentials).toBe('same-origin');
+    expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow('idle-logout: data-credentials="omit": use "same-origin" or "include".');
+  });
+
   it('data-dialog="false" turns the dialog off; nothing set means the defaults', () => {
     expect(optionsFromScript(script({ 'data-dialog': 'false', 'data-locale': 'cy' }))).toEqual({ dialog: false });
-    expect(optionsFromScript(script({}))).toEqual({});
+    expect(optionsFromScript(script({}))).toEqual({ dialog: {} }); // (undefined members: the defaults)
   });
 });
 

@@ -5,9 +5,15 @@
 //
 //   data-endpoint                     base path of the protocol routes (default "/session")
 //   data-signed-out-url               where to go after sign-out; ?reason=idle|user|server|revoked is added
+//   data-timeout-url                  where to go after a timeout instead (idle or absolute lifetime; ?reason=idle)
+//   data-credentials="include"        the endpoint is another origin of the site (default "same-origin")
 //   data-channel-name                 BroadcastChannel / storage name (default "idle-logout")
 //   data-locale                       dialog language, e.g. "en", "cy" (default: <html lang>, else "en")
 //   data-dialog="false"               no built-in dialog (use IdleLogout.handle.on('warning', …))
+//   data-text-<key>="…"               any dialog string, named after its DialogStrings key in kebab case:
+//                                     data-text-stay-signed-in → staySignedIn; units per plural category:
+//                                     data-text-minute-one, data-text-minute-other (other is required)
+//   data-sign-out-button="false"      no "Sign out" button in the dialog
 //   data-countdown-in-title="false"   leave document.title alone during the warning
 //   data-activity-events="keydown pointerdown"   input that counts as activity (space or comma separated)
 //   data-activity-dismisses-warning   input alone closes the warning (as "stay signed in")
@@ -24,6 +30,7 @@
 // it follows later `IdleLogout.startIdleLogout()` calls and is undefined once stopped.
 import { createWorkKeeper, type WorkKeeper } from './keep-work.ts';
 import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions } from './start.ts';
+import { en, type DialogStrings } from './strings.ts';
 
 export { startIdleLogout };
 export { DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
@@ -34,7 +41,7 @@ export { createWorkKeeper } from './keep-work.ts';
 export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOptions {
   const data = script.dataset;
   const options: Record<string, unknown> = {};
-  for (const key of ['endpoint', 'signedOutUrl', 'channelName', 'activityEvents', 'activityOrigins'] as const) {
+  for (const key of ['endpoint', 'signedOutUrl', 'timeoutUrl', 'credentials', 'channelName', 'activityEvents', 'activityOrigins'] as const) {
     const value = data[key];
     // The two activity lists are space or comma separated.
     if (value) options[key] = key.startsWith('activity') ? value.split(/[\s,]+/).filter(Boolean) : value;
@@ -44,9 +51,43 @@ export function optionsFromScript(script: HTMLOrSVGScriptElement): IdleLogoutOpt
   }
   // A number; startIdleLogout says what to change if it is not one.
   if (data.revocationCheckMs) options.revocationCheckMs = +data.revocationCheckMs;
-  if (data.dialog === 'false') options.dialog = false;
-  else if (data.locale) options.dialog = { locale: data.locale };
+  if (data.credentials && !/^(same-origin|include)$/.test(data.credentials)) {
+    throw new TypeError(`idle-logout: data-credentials="${data.credentials}": use "same-origin" or "include".`);
+  }
+  // undefined for anything not set: the dialog's defaults.
+  options.dialog = data.dialog !== 'false' && {
+    locale: data.locale,
+    strings: dialogStrings(data),
+    signOutButton: data.signOutButton === 'false' ? false : undefined,
+  };
   return options;
+}
+
+/**
+ * The data-text-* attributes as dialog strings. Each is named after its `DialogStrings` key
+ * (data-text-stay-signed-in → staySignedIn), a unit once per plural category (data-text-minute-one,
+ * data-text-minute-other). The keys are read from the English strings, so a string added there can
+ * be set here with no change.
+ */
+function dialogStrings(data: DOMStringMap): Partial<DialogStrings> | undefined {
+  let strings: Record<string, string | Record<string, string>> | undefined;
+  for (const name in data) {
+    // dataset names are camelCase: data-text-minute-one → textMinuteOne.
+    const [, first, rest, category] = /^text(\w)(\w*?)(Zero|One|Two|Few|Many|Other)?$/.exec(name) ?? [];
+    if (!first) continue;
+    const key = first.toLowerCase() + rest;
+    // A string, or a unit's plural forms, which need "other": the form for any count the locale's
+    // other categories leave out. Anything else is a typo.
+    if (typeof en[key as keyof DialogStrings] !== (category ? 'object' : 'string') || (category && !data[`text${first}${rest}Other`])) {
+      throw new TypeError(
+        `idle-logout: data-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} names no dialog string. Keys: ${Object.keys(en)} (kebab case; units per plural category, -other at least).`,
+      );
+    }
+    strings ??= {};
+    if (category) ((strings[key] ??= {}) as Record<string, string>)[category.toLowerCase()] = data[name]!;
+    else strings[key] = data[name]!;
+  }
+  return strings as Partial<DialogStrings> | undefined;
 }
 
 /**

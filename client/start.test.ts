@@ -310,6 +310,17 @@ describe('the back/forward cache', () => {
     tab.handle.stop();
     expect(visibility(tab)).toBe('');
   });
+
+  it('a page restored after a timeout is replaced by timeoutUrl, not signedOutUrl', async () => {
+    const o = origin();
+    const tab = await o.open({ signedOutUrl: '/bye', timeoutUrl: '/timed-out' });
+    const replaced: string[] = [];
+    Object.assign(tab.window.location, { replace: (url: string) => void replaced.push(url) });
+    await o.clock.advance(T);
+    transition(tab, 'pagehide');
+    transition(tab, 'pageshow');
+    expect(replaced).toEqual(['https://app.test/timed-out?reason=idle']);
+  });
 });
 
 describe('keepalive', () => {
@@ -738,6 +749,39 @@ describe('what the warning says, and the title it leaves', () => {
     expect(notice(tab)).toBe('Your session has reached its time limit.');
     const buttons = [...tab.dialogRoot()!.querySelectorAll('button')].filter((button) => !button.hidden);
     expect(buttons.map((button) => button.textContent)).toEqual(['Sign out']);
+  });
+
+  it('signOutButton: false reaches the dialog: "Stay signed in" alone, and no button at all at the absolute lifetime', async () => {
+    const o = origin(undefined, (clock) => new FakeServer(clock, T, W, T + W));
+    const tab = await o.open({ dialog: { signOutButton: false } });
+    const shown = () => [...tab.dialogRoot()!.querySelectorAll('button')].filter((button) => !button.hidden).map((button) => button.textContent);
+    await o.clock.advance(T - W);
+    expect(shown()).toEqual(['Stay signed in']);
+    tab.handle.staySignedIn(); // the server extends to its absolute lifetime, T + W: warning again at T
+    await o.clock.advance(W);
+    expect(notice(tab)).toBe('Your session has reached its time limit.');
+    expect(shown()).toEqual([]);
+  });
+
+  it('timeoutUrl: an idle or absolute-lifetime sign-out goes there, a user or server one to signedOutUrl; ?reason= on both', async () => {
+    const urls = { signedOutUrl: '/bye', timeoutUrl: '/timed-out' };
+    const [idleOrigin, lifetimeOrigin] = [origin(), origin(undefined, (clock) => new FakeServer(clock, T, W, T))];
+    const [idle, lifetime, user] = [await idleOrigin.open(urls), await lifetimeOrigin.open(urls), await origin().open(urls)];
+    await idleOrigin.clock.advance(T);
+    await lifetimeOrigin.clock.advance(T);
+    expect(idle.navigations).toEqual(['https://app.test/timed-out?reason=idle']);
+    expect(lifetime.navigations).toEqual(['https://app.test/timed-out?reason=idle']);
+    user.handle.signOut();
+    await settle();
+    expect(user.navigations).toEqual(['https://app.test/bye?reason=user']);
+    const server = origin();
+    server.server.signedOut = true;
+    expect((await server.open(urls)).navigations).toEqual(['https://app.test/bye?reason=server']);
+    // Alone, it is used for timeouts only.
+    const onlyTimeout = await origin().open({ timeoutUrl: '/timed-out' });
+    onlyTimeout.handle.signOut();
+    await settle();
+    expect(onlyTimeout.navigations).toEqual([]);
   });
 
   it('signed out while offline: no navigation (it would show a network error) but the dialog says so; navigates once online', async () => {

@@ -18,6 +18,8 @@ export interface DialogOptions {
   locale?: string;
   /** Replaces any built-in string. */
   strings?: Partial<DialogStrings>;
+  /** false: no "Sign out" button (see `WarningDialogOptions.signOutButton`). Default true. */
+  signOutButton?: boolean;
 }
 
 export interface IdleLogoutOptions {
@@ -27,6 +29,12 @@ export interface IdleLogoutOptions {
   credentials?: RequestCredentials;
   /** Where to send the user after sign-out; `?reason=idle|user|server` is added. Default: none. */
   signedOutUrl?: string;
+  /**
+   * Where to send the user after a timeout instead (reason `idle`: inactivity or the absolute
+   * lifetime), as HMRC's `timeoutUrl`; `signedOutUrl` stays for sign-outs by the user or the
+   * server. `?reason=idle` is added. Default: `signedOutUrl`.
+   */
+  timeoutUrl?: string;
   /**
    * Runs in every tab once signed out (before navigating to `signedOutUrl`). If the logout request
    * fails (offline, 503), the tab that sent it retries it with backoff for as long as the page lives.
@@ -137,8 +145,8 @@ export function startIdleLogout(options: IdleLogoutOptions = {}): IdleLogoutHand
   return handle;
 }
 
-type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'credentials' | 'transport'>> &
-  Pick<IdleLogoutOptions, 'signedOutUrl' | 'onSignedOut' | 'beforeSignOut'> & { transport: Transport };
+type Resolved = Required<Omit<IdleLogoutOptions, 'signedOutUrl' | 'timeoutUrl' | 'onSignedOut' | 'beforeSignOut' | 'fetch' | 'credentials' | 'transport'>> &
+  Pick<IdleLogoutOptions, 'signedOutUrl' | 'timeoutUrl' | 'onSignedOut' | 'beforeSignOut'> & { transport: Transport };
 
 /** Defaults in one place, with messages that say what to change. */
 function resolveOptions(options: IdleLogoutOptions): Resolved {
@@ -157,6 +165,7 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
   return {
     endpoint,
     signedOutUrl: options.signedOutUrl,
+    timeoutUrl: options.timeoutUrl,
     onSignedOut: options.onSignedOut,
     beforeSignOut: options.beforeSignOut,
     beforeSignOutTimeoutMs: number('beforeSignOutTimeoutMs', options.beforeSignOutTimeoutMs, 2_000),
@@ -310,6 +319,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
           document: doc,
           locale: dialogLocale(),
           strings: o.dialog.strings,
+          signOutButton: o.dialog.signOutButton,
           onStay: () => handle.staySignedIn(),
           onSignOut: () => handle.signOut(),
         }))
@@ -332,9 +342,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       emit('active', { remainingMs });
     } else if (effect.phase === 'signed-out') {
       const reason = effect.reason ?? 'idle';
+      const href = signedOutHref(reason);
       // Offline, navigating would show the browser's network-error page (and lose the page): say
       // "signed out" here instead, and go once the browser is back online.
-      const offline = o.signedOutUrl && !o.window.navigator.onLine;
+      const offline = href && !o.window.navigator.onLine;
       closeWarning();
       // (Re-)opened, so screen readers announce it with its new name.
       if (offline) openDialog()?.show(0, 'signed-out');
@@ -346,8 +357,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       } catch (error) {
         reportError(error);
       }
-      if (o.signedOutUrl) {
-        const href = signedOutHref(reason);
+      if (href) {
         navigateWhenOnline = () => o.navigate(href);
         if (offline) o.window.addEventListener('online', navigateWhenOnline, { once: true });
         else navigateWhenOnline();
@@ -355,8 +365,11 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     }
   };
 
-  const signedOutHref = (reason: SignedOutReason): string => {
-    const url = new URL(o.signedOutUrl!, doc.baseURI);
+  /** Where this sign-out leads, with its reason; undefined: nowhere, the page stays. */
+  const signedOutHref = (reason: SignedOutReason): string | undefined => {
+    const target = (reason === 'idle' && o.timeoutUrl) || o.signedOutUrl;
+    if (!target) return undefined;
+    const url = new URL(target, doc.baseURI);
     url.searchParams.set('reason', reason);
     return url.href;
   };
@@ -382,7 +395,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       conceal(2);
       return read();
     }
-    if (o.signedOutUrl) win.location.replace(signedOutHref(state.record?.signedOutReason ?? 'idle'));
+    const href = signedOutHref(state.record?.signedOutReason ?? 'idle');
+    if (href) win.location.replace(href);
     else win.location.reload();
   };
   win.addEventListener('pagehide', onPageHide);
