@@ -6,7 +6,6 @@ import type { SessionCookies } from './cookie.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { IdleSessionEnv, IdleSessionVariables, RequiredSessionEnv } from './env.ts';
 import { clearDeadCookie, findSession, type SessionLookup } from './find-session.ts';
-import { LazyPromise } from './lazy-promise.ts';
 import type { SessionParts } from './parts.ts';
 import { activeSession, type ActiveSession } from './session.ts';
 import { SessionStoreUnavailableError } from './store.ts';
@@ -27,12 +26,14 @@ export function sessionMiddleware(parts: SessionParts, isProtocolRequest: (c: Co
     const refusal = csrfRefusal(parts.csrf, c.req.raw, 'middleware', cookies.count > 0);
     if (refusal !== undefined) return errorAnswer(c, 'csrf', refusal);
     const isActivity = cookies.ids.length > 0 && !parts.isBackgroundRequest(c) && parts.csrf.origins.madeOnThisSite(c.req.raw);
-    const session = new LazyPromise(() => readSession(parts, c, cookies, isActivity));
-    const getSession = () => session;
+    // Read from the store on the first call only: a route that never asks costs no store call,
+    // so pages and assets still load while the store is down.
+    let session: Promise<ActiveSession | null> | undefined;
+    const getSession = () => (session ??= readSession(parts, c, cookies, isActivity));
     c.set('getSession', getSession);
     await next();
     // signIn/signOut replace c.var.getSession; the protocol routes answer for themselves.
-    if (isActivity && !session.started && c.get('getSession') === getSession && !isProtocolRequest(c)) recordActivity(parts, c, cookies);
+    if (isActivity && session === undefined && c.get('getSession') === getSession && !isProtocolRequest(c)) recordActivity(parts, c, cookies);
   };
 }
 

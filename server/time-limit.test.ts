@@ -32,7 +32,7 @@ describe('createTimeLimit', () => {
     expect(settled).toEqual(['first', 'second']);
   });
 
-  it('uses one timer however many calls are pending, and none when nothing is', async () => {
+  it('uses one timer however many calls are pending, and none once it has run out with nothing pending', async () => {
     vi.useFakeTimers();
     const withinLimit = createTimeLimit(1_000, () => new Error('too slow'));
     const releases: (() => void)[] = [];
@@ -40,7 +40,23 @@ describe('createTimeLimit', () => {
     expect(vi.getTimerCount()).toBe(1);
     for (const release of releases) release();
     await Promise.all(calls);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('arms no timer per call when each settles before the next starts (a fast store)', async () => {
+    vi.useFakeTimers();
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const withinLimit = createTimeLimit(1_000, () => new Error('too slow'));
+    for (let i = 0; i < 100; i++) await withinLimit(Promise.resolve(i));
+    expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+    // Still exact: a call made later is failed at its own limit, not the earlier timer's.
+    await vi.advanceTimersByTimeAsync(600);
+    const slow = withinLimit(new Promise<never>(() => {})).catch((error: Error) => error.message);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await Promise.race([slow, Promise.resolve('pending')])).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await slow).toBe('too slow');
   });
 
   it('hands what a timed-out promise fulfils with later to onLate, and nothing else', async () => {
