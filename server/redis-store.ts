@@ -99,6 +99,14 @@ local function tooLate(late)
   local bound = tonumber(ARGV[2])
   return bound > 0 and late > bound
 end
+-- The record's fields and the time now as Redis runs this (the sender's now plus the time in
+-- transit), or nil when the record is gone or no longer live then.
+local function liveAt(key, sentNow, late)
+  local f = redis.call('HMGET', key, 's', 'd', 'c', 'i', 'a', 'v')
+  local now = tonumber(sentNow) + late
+  if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= now then return nil end
+  return f, now
+end
 `;
 
 // What the scripts that touch a subject's index share. Record keys are the deadline index key
@@ -206,8 +214,8 @@ return out
 const UPDATE = `${LATENESS}
 local late = lateMs()
 if tooLate(late) then return 'late' end
-local f = redis.call('HMGET', KEYS[1], 's', 'd', 'c', 'i', 'a', 'v')
-if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= tonumber(ARGV[3]) + late then return false end
+local f = liveAt(KEYS[1], ARGV[3], late)
+if not f then return false end
 if ARGV[4] == '' then
   redis.call('HDEL', KEYS[1], 'd')
   f[2] = false
@@ -229,10 +237,9 @@ return f
 const EXTEND = `${LATENESS}
 local late = lateMs()
 if tooLate(late) then return 'late' end
-local f = redis.call('HMGET', KEYS[1], 's', 'd', 'c', 'i', 'a', 'v')
-if not f[1] then return false end
-local idle, absolute, now = tonumber(f[4]), tonumber(f[5]), tonumber(ARGV[4]) + late
-if math.min(idle, absolute) <= now then return false end
+local f, now = liveAt(KEYS[1], ARGV[4], late)
+if not f then return false end
+local idle, absolute = tonumber(f[4]), tonumber(f[5])
 local proposed = tonumber(ARGV[3])
 local nextIdle, nextText = idle, f[4]
 if proposed > nextIdle then nextIdle, nextText = proposed, ARGV[3] end
