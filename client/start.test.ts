@@ -8,7 +8,7 @@ import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, LOGOUT_PATH, STATUS_PATH } from '../
 import { keepaliveIntervalMs } from './core.ts';
 import { memorySharedStore, STORE_WAIT_BOUND_MS, type SharedStore } from './shared-state.ts';
 import { createIdleLogout, startIdleLogout } from './start.ts';
-import { settle } from './testing/clock.ts';
+import { T0, settle } from './testing/clock.ts';
 import { PAGE_ORIGIN } from './testing/server.ts';
 import { hangingStore } from './testing/stores.ts';
 import { SimOrigin, type SimTab } from './testing/tabs.ts';
@@ -388,6 +388,42 @@ describe('keepalive', () => {
     }
     expect(idle.named('warning')).toHaveLength(0);
     expect(idle.handle.getPhase()).toBe('active');
+  });
+});
+
+describe("the server's deadline rule, as the tabs meet it (server/testing/deadline-rule.ts)", () => {
+  it('never earlier: a keepalive reporting older input leaves the later deadline an app request earned', async () => {
+    const o = origin();
+    // No status checks: the tab learns of the app request's extension only from its keepalive's answer.
+    const tab = await o.open({ revocationCheckMs: 0 });
+    await o.clock.advance(20_000);
+    tab.input(); // the last input this tab sees
+    await o.clock.advance(20_000);
+    await o.server.fetch('/app'); // the page's own request: the server counts it as activity
+    const earned = o.clock.now + T;
+    expect(await o.server.deadlineAt()).toBe(earned);
+    await o.clock.advance(I - 40_000 + 1_000);
+    const [keepalive] = o.server.calls.filter((c) => c.path === KEEPALIVE);
+    expect(keepalive?.body).toEqual({ idleMs: keepalive!.at - (T0 + 20_000) }); // proposes T0 + 20 s + T, earlier
+    expect(keepalive?.status).toBe(200);
+    expect(await o.server.deadlineAt()).toBe(earned);
+    expect(tab.handle.getRemainingMs()).toBe(earned - o.clock.now);
+  });
+
+  it('only while live: a "stay" that reaches the server after the deadline does not revive the session', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - 1_000);
+    o.server.latencyMs = 2_000; // a stalled link: sent a second before the deadline, it arrives a second after
+    tab.handle.staySignedIn();
+    await o.clock.advance(1_000);
+    expect(tab.signedOut).toEqual(['idle']);
+    await o.clock.advance(1_000);
+    const [keepalive] = o.server.calls.filter((c) => c.path === KEEPALIVE);
+    expect(keepalive).toMatchObject({ at: T0 + T - 1_000, status: 401 });
+    expect(tab.named('keepalive')).toEqual([]);
+    await o.clock.advance(1_000); // the tab's logout arrives too
+    expect(await o.server.deadlineAt()).toBeUndefined();
   });
 });
 

@@ -31,6 +31,8 @@ export interface SentRequest {
   path: string;
   body: unknown;
   init: RequestInit;
+  /** The server's answer once it came; 0 for a network error; undefined while on the way. */
+  status?: number;
 }
 
 /** `Sec-Fetch-Site` as a browser computes it for a request from PAGE_ORIGIN (two-label sites, as `app.test`). */
@@ -64,6 +66,8 @@ export class AppServer {
     this.ready = this.test.signIn('alice', undefined, PAGE_ORIGIN).then(({ cookie }) => void (this.cookie = cookie));
   }
 
+  /** How long a request is on the way (on the clock) before the server handles it: a slow or stalled link. */
+  latencyMs = 0;
   private currentFault: Fault = 'none';
   get fault(): Fault {
     return this.currentFault;
@@ -81,9 +85,14 @@ export class AppServer {
     const url = new URL(String(input), `${PAGE_ORIGIN}/page`);
     const method = init.method ?? 'GET';
     const body = typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
-    this.calls.push({ at: this.clock.now, method, url: url.href, path: url.pathname, body, init });
+    const sent: SentRequest = { at: this.clock.now, method, url: url.href, path: url.pathname, body, init };
+    this.calls.push(sent);
     await this.ready;
-    if (this.fault === 'down') throw new TypeError('Failed to fetch');
+    if (this.latencyMs > 0) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.latencyMs));
+    if (this.fault === 'down') {
+      sent.status = 0;
+      throw new TypeError('Failed to fetch');
+    }
     const site = this.fault === '403' ? 'cross-site' : fetchSite(url);
     const headers = new Headers(init.headers);
     headers.set('Sec-Fetch-Site', site);
@@ -92,6 +101,7 @@ export class AppServer {
     if (this.cookie && (credentials === 'include' || (credentials === 'same-origin' && site === 'same-origin'))) headers.set('Cookie', this.cookie);
     const response = await this.test.app.request(url.href, { method, headers, body: init.body ?? null });
     this.keepCookie(response);
+    sent.status = response.status;
     return response;
   };
 
