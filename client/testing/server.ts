@@ -51,24 +51,27 @@ function fetchSite(url: URL): 'same-origin' | 'same-site' | 'cross-site' {
  */
 export class AppServer {
   readonly calls: SentRequest[] = [];
-  readonly test: TestApp;
+  /** How long a request is on the way (on the clock) before the server handles it: a slow or stalled link. */
+  latencyMs = 0;
+  /** The server's test harness (server/testing/app.ts): its `idle`, `app`, `store`. */
+  readonly harness: TestApp;
   /** The sign-in at construction ('alice', at the clock's time then); every fetch waits for it. */
   readonly ready: Promise<void>;
   /** The origin's cookie jar: the session cookie as the app last set it. */
   private cookie: string | undefined;
   private readonly store = switchableStore(new MemorySessionStore());
 
+  private currentFault: Fault = 'none';
+
+  /** `options` are the server's (createIdleSession's), without its store and clock: those are the harness's. */
   constructor(
     readonly clock: FakeClock,
-    options: IdleSessionOptions = {},
+    options: Omit<IdleSessionOptions, 'store' | 'now'> = {},
   ) {
-    this.test = createTestApp({ clock: { now: () => clock.now, advance: (ms) => clock.sleep(ms) }, ...options, store: this.store.store });
-    this.ready = this.test.signIn('alice', undefined, PAGE_ORIGIN).then(({ cookie }) => void (this.cookie = cookie));
+    this.harness = createTestApp({ clock: { now: () => clock.now, advance: (ms) => clock.sleep(ms) }, ...options, store: this.store.store });
+    this.ready = this.harness.signIn('alice', undefined, PAGE_ORIGIN).then(({ cookie }) => void (this.cookie = cookie));
   }
 
-  /** How long a request is on the way (on the clock) before the server handles it: a slow or stalled link. */
-  latencyMs = 0;
-  private currentFault: Fault = 'none';
   get fault(): Fault {
     return this.currentFault;
   }
@@ -99,7 +102,7 @@ export class AppServer {
     if (method !== 'GET' || site !== 'same-origin') headers.set('Origin', PAGE_ORIGIN);
     const credentials = init.credentials ?? 'same-origin';
     if (this.cookie && (credentials === 'include' || (credentials === 'same-origin' && site === 'same-origin'))) headers.set('Cookie', this.cookie);
-    const response = await this.test.app.request(url.href, { method, headers, body: init.body ?? null });
+    const response = await this.harness.app.request(url.href, { method, headers, body: init.body ?? null });
     this.keepCookie(response);
     sent.status = response.status;
     return response;
@@ -120,13 +123,13 @@ export class AppServer {
   /** Ends the session as the site does from elsewhere (`endSessions`): reason `session-revoked`. */
   async revokeSession(): Promise<void> {
     await this.ready;
-    await this.test.idle.endSessions('alice');
+    await this.harness.idle.endSessions('alice');
   }
 
   /** A request with the origin's cookie that the tabs did not make (not in `calls`, no fault, the jar unchanged). */
   private async besideTheTabs(method: 'GET' | 'POST', path: string): Promise<Response> {
     await this.ready;
-    return this.test.send(method, this.test.idle.basePath + path, this.cookie ? { cookie: this.cookie } : {}, PAGE_ORIGIN);
+    return this.harness.send(method, this.harness.idle.basePath + path, this.cookie ? { cookie: this.cookie } : {}, PAGE_ORIGIN);
   }
 
   /** What a browser does with Set-Cookie: a new value replaces the jar's, an expired one empties it. */

@@ -4,7 +4,6 @@ import { Window } from 'happy-dom';
 import { createIdleLogout, type IdleLogoutEvent, type IdleLogoutHandle, type IdleLogoutOptions, type SignedOutReason } from '../start.ts';
 import { memorySharedStore, type SharedStore } from '../shared-state.ts';
 import type { TabSyncFactory, TabSyncHandlers } from '../tab-sync.ts';
-import type { IdleSessionOptions } from '../../server/options.ts';
 import { FakeClock, settle } from './clock.ts';
 import { AppServer, PAGE_ORIGIN } from './server.ts';
 
@@ -113,7 +112,7 @@ export class SimOrigin {
   /** `serverOptions` are the server's (createIdleSession's): its schedule, its base path. */
   constructor(
     readonly store: SharedStore = memorySharedStore(),
-    serverOptions: IdleSessionOptions = {},
+    serverOptions: ConstructorParameters<typeof AppServer>[1] = {},
   ) {
     this.server = new AppServer(this.clock, serverOptions);
   }
