@@ -175,7 +175,7 @@ describe('warning in every tab', () => {
     const o = origin();
     const first = await o.open();
     await o.clock.advance(T - 42_000);
-    // The app marks its page loads as background here, so opening the tab does not extend.
+    // No page request here, only the SDK's status read, which never extends (an app marks its page loads as background).
     const late = await o.open();
     expect(late.named('warning')).toEqual([{ remainingMs: 42_000 }]);
     expect(late.handle.getRemainingMs()).toBe(first.handle.getRemainingMs());
