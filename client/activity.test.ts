@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { ACTIVITY_MESSAGE, DEFAULT_ACTIVITY_EVENTS, listenForActivity } from './activity.ts';
-import { FakeClock } from './test-tabs.ts';
+import { FakeClock } from './testing/clock.ts';
 
 function setup(eventNames: readonly string[] = DEFAULT_ACTIVITY_EVENTS, throttleMs = 500) {
   const clock = new FakeClock();

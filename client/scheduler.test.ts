@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { WAKE_UP_EVENTS, createScheduler, listenForSuspend, listenForWakeUps } from './scheduler.ts';
-import { FakeClock } from './test-tabs.ts';
+import { FakeClock } from './testing/clock.ts';
 
 describe('createScheduler', () => {
   it('keeps exactly one one-shot timer, replaced by each wakeAt()', async () => {

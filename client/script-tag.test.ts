@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWorkKeeper } from './keep-work.ts';
 import { keepingWork, optionsFromScript } from './script-tag.ts';
-import { settle } from './test-tabs.ts';
+import { settle } from './testing/clock.ts';
 
 function script(attributes: Record<string, string>): HTMLScriptElement {
   const element = document.createElement('script');

@@ -3,7 +3,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { idbSharedStore, memorySharedStore, STORE_WAIT_BOUND_MS, withLocalView, type SharedStore } from './shared-state.ts';
 import type { Patch } from './core.ts';
-import { FakeClock, hangingStore, settle } from './test-tabs.ts';
+import { FakeClock, settle } from './testing/clock.ts';
+import { hangingStore } from './testing/stores.ts';
 
 describe('idbSharedStore', () => {
   it('reads nothing at first, then what was written', async () => {

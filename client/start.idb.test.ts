@@ -1,9 +1,10 @@
-// @vitest-environment happy-dom
+// @vitest-environment node
 // Two tabs on the real idb-keyval store (fake-indexeddb), not the in-memory double.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { idbSharedStore } from './shared-state.ts';
-import { SimOrigin, settle } from './test-tabs.ts';
+import { settle } from './testing/clock.ts';
+import { SimOrigin } from './testing/tabs.ts';
 
 const T = 300_000;
 const W = 60_000;
@@ -26,11 +27,11 @@ describe('with IndexedDB as the shared state', () => {
     expect([a.handle.getPhase(), b.handle.getPhase()]).toEqual(['active', 'active']);
     expect(a.named('stay')).toHaveLength(1);
     // A third tab reads the stored deadline at once (before its own status answer).
-    o.server.mode = 'down';
+    o.server.fault = 'down';
     const c = await o.open({ storage: idbSharedStore('idb-e2e') });
     await settle(20);
     expect(c.handle.getRemainingMs()).toBe(a.handle.getRemainingMs());
-    o.server.mode = 'up';
+    o.server.fault = 'none';
     a.handle.signOut();
     await settle(20);
     expect([a.signedOut, b.signedOut, c.signedOut]).toEqual([['user'], ['user'], ['user']]);

@@ -1,15 +1,24 @@
-// @vitest-environment happy-dom
-// The shells wired to the core, against happy-dom: several simulated tabs share one clock, one
-// channel hub, one store and one fake server (see test-tabs.ts).
+// The shells wired to the core: several simulated tabs, each its own happy-dom window, share one
+// clock, one channel hub, one store and the real server app on that clock (client/testing/).
+// The file runs in Node, not in a happy-dom global: the server app's requests must carry the
+// `Cookie` and `Sec-Fetch-Site` headers, which happy-dom's Request drops as a browser's would.
+import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, LOGOUT_PATH, STATUS_PATH } from '../protocol/index.ts';
 import { keepaliveIntervalMs } from './core.ts';
 import { memorySharedStore, STORE_WAIT_BOUND_MS, type SharedStore } from './shared-state.ts';
-import { startIdleLogout } from './start.ts';
-import { FakeServer, SimOrigin, T0, hangingStore, settle, type SimTab } from './test-tabs.ts';
+import { createIdleLogout, startIdleLogout } from './start.ts';
+import { T0, settle } from './testing/clock.ts';
+import { PAGE_ORIGIN } from './testing/server.ts';
+import { hangingStore } from './testing/stores.ts';
+import { SimOrigin, type SimTab } from './testing/tabs.ts';
 
 const T = 300_000;
 const W = 60_000;
 const I = keepaliveIntervalMs(T, W);
+const STATUS = DEFAULT_BASE_PATH + STATUS_PATH;
+const KEEPALIVE = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
+const LOGOUT = DEFAULT_BASE_PATH + LOGOUT_PATH;
 
 let origins: SimOrigin[] = [];
 function origin(...args: ConstructorParameters<typeof SimOrigin>): SimOrigin {
@@ -26,7 +35,7 @@ describe('start', () => {
   it('asks the server for the status and shows active', async () => {
     const o = origin();
     const tab = await o.open();
-    expect(o.server.calls[0]).toMatchObject({ method: 'GET', path: '/session' });
+    expect(o.server.calls[0]).toMatchObject({ method: 'GET', path: STATUS });
     expect(o.server.calls[0]!.init.credentials).toBe('same-origin');
     expect(tab.handle.getPhase()).toBe('active');
     expect(tab.handle.getRemainingMs()).toBe(T);
@@ -35,40 +44,41 @@ describe('start', () => {
 
   it('401 at start → signed out (server): callback and signed-out URL with the reason', async () => {
     const o = origin();
-    o.server.signedOut = true;
+    await o.server.endSession();
     const tab = await o.open({ signedOutUrl: '/signed-out' });
     expect(tab.handle.getPhase()).toBe('signed-out');
     expect(tab.signedOut).toEqual(['server']);
     expect(tab.navigations).toEqual(['https://app.test/signed-out?reason=server']);
-    expect(o.server.count('/session/logout')).toBe(0);
+    expect(o.server.count(LOGOUT)).toBe(0);
   });
 
   it('uses the configured endpoint', async () => {
-    const o = origin();
-    const paths: string[] = [];
-    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      paths.push(String(input));
-      return o.server.fetch(String(input).replace('/api/idle', '/session'), init);
-    }) as typeof globalThis.fetch;
-    await o.open({ endpoint: '/api/idle/', fetch });
-    expect(paths).toEqual(['/api/idle']);
+    const o = origin(undefined, { basePath: '/api/idle' });
+    const tab = await o.open({ endpoint: '/api/idle/' });
+    expect(o.server.calls.map((c) => c.path)).toEqual(['/api/idle']);
+    expect(tab.handle.getPhase()).toBe('active');
   });
 
   it('reaches an API on another origin of the site: an absolute endpoint with credentials "include"', async () => {
-    const o = origin();
-    const sent: [string, RequestCredentials | undefined][] = [];
-    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      sent.push([String(input), init?.credentials]);
-      return o.server.fetch(String(input).replace('https://api.example.com', ''), init);
-    }) as typeof globalThis.fetch;
-    const tab = await o.open({ endpoint: 'https://api.example.com/session', credentials: 'include', fetch });
+    const o = origin(undefined, { allowedOrigins: [PAGE_ORIGIN] });
+    const tab = await o.open({ endpoint: 'https://api.app.test/session', credentials: 'include' });
     expect(tab.handle.getPhase()).toBe('active');
-    expect(sent).toEqual([['https://api.example.com/session', 'include']]);
+    tab.handle.staySignedIn(); // a POST from the page's origin, which the API allows
+    await settle();
+    expect(o.server.calls.map((c) => [c.url, c.init.credentials])).toEqual([
+      ['https://api.app.test/session', 'include'],
+      ['https://api.app.test/session/keepalive', 'include'],
+    ]);
+    expect(tab.named('keepalive')).toHaveLength(1);
+    // With fetch's default credentials the cookie stays home, and the API sees no session.
+    const other = origin(undefined, { allowedOrigins: [PAGE_ORIGIN] });
+    expect((await other.open({ endpoint: 'https://api.app.test/session' })).signedOut).toEqual(['server']);
   });
 
   it('rejects invalid options with a message that says what to change', () => {
-    expect(() => startIdleLogout({ window: window as unknown as Window, endpoint: '' })).toThrow(/endpoint/);
-    expect(() => startIdleLogout({ window: window as unknown as Window, activityThrottleMs: -1 })).toThrow(/activityThrottleMs/);
+    const window = new Window() as unknown as globalThis.Window;
+    expect(() => startIdleLogout({ window, endpoint: '' })).toThrow(/endpoint/);
+    expect(() => startIdleLogout({ window, activityThrottleMs: -1 })).toThrow(/activityThrottleMs/);
   });
 });
 
@@ -111,14 +121,14 @@ describe('warning in every tab', () => {
     await o.clock.advance(T - W + 5_000);
     tabs[1]!.handle.staySignedIn();
     await settle();
-    expect(o.server.count('/session/keepalive')).toBe(1);
+    expect(o.server.count(KEEPALIVE)).toBe(1);
     for (const tab of tabs) {
       expect(tab.handle.getPhase()).toBe('active');
       expect(tab.dialogOpen()).toBe(false);
       expect(tab.document.title).toBe('App');
       expect(tab.named('stay')).toHaveLength(1);
     }
-    expect(o.server.deadlineAt).toBe(o.clock.now + T);
+    expect(await o.server.deadlineAt()).toBe(o.clock.now + T);
   });
 
   it('the dialog\'s own "Stay signed in" button works the same', async () => {
@@ -142,13 +152,13 @@ describe('warning in every tab', () => {
       tab.window.dispatchEvent(new tab.window.Event('pageshow'));
       await o.clock.advance(10_000);
     }
-    expect(o.server.count('/session/keepalive')).toBe(0);
+    expect(o.server.count(KEEPALIVE)).toBe(0);
     expect(tab.handle.getPhase()).toBe('warning');
     tab.input();
     tab.input('keydown');
     await o.clock.advance(1_000);
     expect(tab.handle.getPhase()).toBe('warning');
-    expect(o.server.count('/session/keepalive')).toBe(0);
+    expect(o.server.count(KEEPALIVE)).toBe(0);
   });
 
   it('with activityDismissesWarning, input closes the warning as "stay"', async () => {
@@ -158,14 +168,14 @@ describe('warning in every tab', () => {
     tab.input();
     await settle();
     expect(tab.handle.getPhase()).toBe('active');
-    expect(o.server.count('/session/keepalive')).toBe(1);
+    expect(o.server.count(KEEPALIVE)).toBe(1);
   });
 
   it('a tab opened during the warning shows the same countdown at once', async () => {
     const o = origin();
     const first = await o.open();
     await o.clock.advance(T - 42_000);
-    // The app marks its page loads as background here, so opening the tab does not extend.
+    // No page request here, only the SDK's status read, which never extends (an app marks its page loads as background).
     const late = await o.open();
     expect(late.named('warning')).toEqual([{ remainingMs: 42_000 }]);
     expect(late.handle.getRemainingMs()).toBe(first.handle.getRemainingMs());
@@ -179,8 +189,8 @@ describe('sign-out', () => {
     const tabs = [await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' })];
     tabs[2]!.handle.signOut();
     await settle();
-    expect(o.server.count('/session/logout')).toBe(1);
-    const logout = o.server.calls.find((c) => c.path === '/session/logout')!;
+    expect(o.server.count(LOGOUT)).toBe(1);
+    const logout = o.server.calls.find((c) => c.path === LOGOUT)!;
     expect(logout.init).toMatchObject({ method: 'POST', keepalive: true, credentials: 'same-origin' });
     for (const tab of tabs) {
       expect(tab.signedOut).toEqual(['user']);
@@ -194,7 +204,7 @@ describe('sign-out', () => {
     const tabs = [await o.open(), await o.open(), await o.open()];
     await o.clock.advance(T);
     expect(tabs.map((t) => t.signedOut)).toEqual([['idle'], ['idle'], ['idle']]);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
     expect(tabs.every((t) => !t.dialogOpen() && t.document.title === 'App')).toBe(true);
   });
 
@@ -212,10 +222,10 @@ describe('sign-out', () => {
     tab.handle.signOut();
     await settle();
     expect(order).toEqual(['save:user']);
-    expect(o.server.count('/session/logout')).toBe(0);
+    expect(o.server.count(LOGOUT)).toBe(0);
     await o.clock.advance(2_000);
     expect(order).toEqual(['save:user', 'signed-out']);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
   });
 
   it('beforeSignOut runs in every tab (each saves its own work) before that tab signs out', async () => {
@@ -227,7 +237,7 @@ describe('sign-out', () => {
     await settle();
     expect(saved.sort()).toEqual(['a:user', 'b:user', 'c:user']);
     expect(tabs.map((t) => t.signedOut)).toEqual([['user'], ['user'], ['user']]);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
   });
 
   it('no keepalive event after signed-out, even when the answer lands after the sign-out', async () => {
@@ -333,7 +343,7 @@ describe('keepalive', () => {
       await o.clock.advance(2_000);
     }
     expect(tabs.every((t) => t.handle.getPhase() === 'active' && t.named('warning').length === 0)).toBe(true);
-    return o.server.count('/session/keepalive');
+    return o.server.count(KEEPALIVE);
   }
 
   it('the count is independent of the number of tabs (one per interval for the origin)', async () => {
@@ -347,13 +357,13 @@ describe('keepalive', () => {
     const o = origin();
     const tab = await o.open();
     await o.clock.advance(T - W - 1);
-    expect(o.server.count('/session/keepalive')).toBe(0);
+    expect(o.server.count(KEEPALIVE)).toBe(0);
     const o2 = origin();
     const busy = await o2.open();
     await o2.clock.advance(100_000);
     busy.input();
     await o2.clock.advance(I - 100_000 + 1_000);
-    const [call] = o2.server.calls.filter((c) => c.path === '/session/keepalive');
+    const [call] = o2.server.calls.filter((c) => c.path === KEEPALIVE);
     expect(call?.body).toEqual({ idleMs: I - 100_000 });
     expect(busy.named('keepalive')).toHaveLength(1);
     expect(tab.named('keepalive')).toHaveLength(0);
@@ -365,7 +375,7 @@ describe('keepalive', () => {
     await o.clock.advance(T - W - 3_000);
     tab.input();
     await settle();
-    expect(o.server.calls.filter((c) => c.path === '/session/keepalive').map((c) => c.body)).toEqual([{ idleMs: 0 }]);
+    expect(o.server.calls.filter((c) => c.path === KEEPALIVE).map((c) => c.body)).toEqual([{ idleMs: 0 }]);
   });
 
   it('the active user in one tab keeps an idle other tab signed in', async () => {
@@ -381,22 +391,58 @@ describe('keepalive', () => {
   });
 });
 
+describe("the server's deadline rule, as the tabs meet it (server/testing/deadline-rule.ts)", () => {
+  it('never earlier: a keepalive reporting older input leaves the later deadline an app request earned', async () => {
+    const o = origin();
+    // No status checks: the tab learns of the app request's extension only from its keepalive's answer.
+    const tab = await o.open({ revocationCheckMs: 0 });
+    await o.clock.advance(20_000);
+    tab.input(); // the last input this tab sees
+    await o.clock.advance(20_000);
+    await o.server.fetch('/app'); // the page's own request: the server counts it as activity
+    const earned = o.clock.now + T;
+    expect(await o.server.deadlineAt()).toBe(earned);
+    await o.clock.advance(I - 40_000 + 1_000);
+    const [keepalive] = o.server.calls.filter((c) => c.path === KEEPALIVE);
+    expect(keepalive?.body).toEqual({ idleMs: keepalive!.at - (T0 + 20_000) }); // proposes T0 + 20 s + T, earlier
+    expect(keepalive?.status).toBe(200);
+    expect(await o.server.deadlineAt()).toBe(earned);
+    expect(tab.handle.getRemainingMs()).toBe(earned - o.clock.now);
+  });
+
+  it('only while live: a "stay" that reaches the server after the deadline does not revive the session', async () => {
+    const o = origin();
+    const tab = await o.open();
+    await o.clock.advance(T - 1_000);
+    o.server.latencyMs = 2_000; // a stalled link: sent a second before the deadline, it arrives a second after
+    tab.handle.staySignedIn();
+    await o.clock.advance(1_000);
+    expect(tab.signedOut).toEqual(['idle']);
+    await o.clock.advance(1_000);
+    const [keepalive] = o.server.calls.filter((c) => c.path === KEEPALIVE);
+    expect(keepalive).toMatchObject({ at: T0 + T - 1_000, status: 401 });
+    expect(tab.named('keepalive')).toEqual([]);
+    await o.clock.advance(1_000); // the tab's logout arrives too
+    expect(await o.server.deadlineAt()).toBeUndefined();
+  });
+});
+
 describe('failures', () => {
   for (const mode of ['503', 'down'] as const) {
     it(`${mode === '503' ? '503' : 'network error'}: unreachable, retried with backoff, no sign-out before the deadline`, async () => {
       const o = origin();
       const tab = await o.open();
       await o.clock.advance(T - W);
-      o.server.mode = mode;
+      o.server.fault = mode;
       tab.handle.staySignedIn();
       await settle();
       expect(tab.named('unreachable')).toHaveLength(1);
       expect(tab.named('keepalive')).toHaveLength(0);
       await o.clock.advance(1_000 + 2_000 + 4_000);
-      expect(o.server.count('/session/keepalive')).toBe(4);
+      expect(o.server.count(KEEPALIVE)).toBe(4);
       expect(tab.handle.getPhase()).toBe('warning'); // a failed "stay" never looks like success
       expect(tab.dialogOpen()).toBe(true);
-      o.server.mode = 'up';
+      o.server.fault = 'none';
       await o.clock.advance(8_000);
       expect(tab.named('reachable')).toHaveLength(1);
       expect(tab.named('keepalive')).toHaveLength(1);
@@ -407,7 +453,7 @@ describe('failures', () => {
   it('an unreachable server: signs out at the deadline, not before', async () => {
     const o = origin();
     const tab = await o.open();
-    o.server.mode = 'down';
+    o.server.fault = 'down';
     await o.clock.advance(T - W);
     tab.handle.staySignedIn();
     await o.clock.advance(W - 1);
@@ -419,34 +465,34 @@ describe('failures', () => {
   it('a logout that fails (offline) is retried with backoff while the page lives; the sign-out does not wait for it', async () => {
     const o = origin();
     const tabs = [await o.open({ signedOutUrl: '/bye' }), await o.open({ signedOutUrl: '/bye' })];
-    o.server.mode = 'down';
+    o.server.fault = 'down';
     tabs[0]!.handle.signOut();
     await settle();
     for (const tab of tabs) expect(tab.navigations).toEqual(['https://app.test/bye?reason=user']);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
     await o.clock.advance(1_000 + 2_000);
-    expect(o.server.count('/session/logout')).toBe(3);
-    expect(o.server.signedOut).toBe(false); // the server session still lives
-    o.server.mode = 'up';
+    expect(o.server.count(LOGOUT)).toBe(3);
+    expect(await o.server.deadlineAt()).toBeDefined(); // the server session still lives
+    o.server.fault = 'none';
     await o.clock.advance(4_000);
-    expect(o.server.count('/session/logout')).toBe(4);
-    expect(o.server.signedOut).toBe(true);
+    expect(o.server.count(LOGOUT)).toBe(4);
+    expect(await o.server.deadlineAt()).toBeUndefined();
     await o.clock.advance(10 * 60_000);
-    expect(o.server.count('/session/logout')).toBe(4); // a 200 ends the retries
+    expect(o.server.count(LOGOUT)).toBe(4); // a 200 ends the retries
     expect(tabs[0]!.signedOut).toEqual(['user']);
   });
 
   it('stop() also ends the retries of a failed logout', async () => {
     const o = origin();
     const tab = await o.open();
-    o.server.mode = 'down';
+    o.server.fault = 'down';
     tab.handle.signOut();
     await settle();
     expect(o.clock.pending.size).toBe(1); // the retry
     tab.handle.stop();
     expect(o.clock.pending.size).toBe(0);
     await o.clock.advance(60_000);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
   });
 
   it('403 (csrf) is a configuration error: one error event and console.error saying what to check, slow retries, no sign-out', async () => {
@@ -457,16 +503,19 @@ describe('failures', () => {
       const o = origin();
       const tab = await o.open();
       await o.clock.advance(T - W);
-      o.server.mode = '403';
+      o.server.fault = '403';
       tab.handle.staySignedIn();
       await settle();
-      expect(tab.named('error')).toEqual([{ status: 403, error: 'csrf', message: 'Cross-site request refused.' }]);
+      // The server's own refusal, passed on as it said it.
+      expect(tab.named('error')).toEqual([{ status: 403, error: 'csrf', message: expect.stringContaining('Sec-Fetch-Site is "cross-site"') }]);
+      const { message } = tab.named('error')[0] as { message: string };
       expect(errors).toHaveLength(1);
-      expect(String(errors[0]![0])).toMatch(/refused keepalive with 403 csrf "Cross-site request refused\.".*allowedOrigins.*origin \(https:\/\/app\.test\)/);
+      expect(String(errors[0]![0])).toContain(`refused keepalive with 403 csrf "${message}"`);
+      expect(String(errors[0]![0])).toMatch(/allowedOrigins.*origin \(https:\/\/app\.test\)/);
       expect(tab.named('unreachable')).toEqual([]);
       expect(tab.handle.getPhase()).toBe('warning'); // never success
       await o.clock.advance(W - 1);
-      expect(o.server.count('/session/keepalive')).toBeLessThanOrEqual(7); // 1, 2, 4 … s: no hammering
+      expect(o.server.count(KEEPALIVE)).toBeLessThanOrEqual(7); // 1, 2, 4 … s: no hammering
       expect(tab.named('error')).toHaveLength(1);
       expect(tab.signedOut).toEqual([]); // never a sign-out of its own
       await o.clock.advance(1);
@@ -479,7 +528,7 @@ describe('failures', () => {
   it('401 from a keepalive signs out every tab (reason server)', async () => {
     const o = origin();
     const tabs = [await o.open(), await o.open()];
-    o.server.signedOut = true; // e.g. signed out from another device
+    await o.server.endSession(); // e.g. signed out from another device
     tabs[0]!.handle.staySignedIn();
     await settle();
     expect(tabs.map((t) => t.signedOut)).toEqual([['server'], ['server']]);
@@ -492,8 +541,8 @@ describe('failures', () => {
     const b = await o.open({ storage: stuck });
     a.handle.signOut();
     await settle();
+    // The clock never moved: no timer ran and no store bound was waited out.
     expect(b.signedOut).toEqual(['user']);
-    expect(o.clock.now).toBe(T0); // no timer, no input, no bound waited out
   });
 });
 
@@ -517,7 +566,7 @@ describe('a shared store that hangs (a frozen tab holds it)', () => {
     for (const answer of heldWrites.splice(0)) answer();
     await settle();
     expect(tab.signedOut).toEqual(['user']);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
   });
 
   it('no call waits longer than the bound: keepalives keep their schedule and an active user is never warned', async () => {
@@ -525,14 +574,14 @@ describe('a shared store that hangs (a frozen tab holds it)', () => {
     const o = origin(store);
     const tab = await o.open();
     store.hanging = true;
-    const keepalivesBefore = o.server.count('/session/keepalive');
+    const keepalivesBefore = o.server.count(KEEPALIVE);
     for (let at = 0; at < 2 * T; at += 10_000) {
       tab.input();
       await o.clock.advance(10_000);
     }
     expect(tab.named('warning')).toEqual([]);
-    expect(o.server.count('/session/keepalive') - keepalivesBefore).toBeGreaterThanOrEqual(Math.floor((2 * T) / (I + STORE_WAIT_BOUND_MS + 10_000)));
-    expect(o.server.live()).toBe(true);
+    expect(o.server.count(KEEPALIVE) - keepalivesBefore).toBeGreaterThanOrEqual(Math.floor((2 * T) / (I + STORE_WAIT_BOUND_MS + 10_000)));
+    expect(await o.server.deadlineAt()).toBeGreaterThan(o.clock.now);
     expect(tab.handle.getRemainingMs()).toBeGreaterThan(T - I - 20_000);
   });
 
@@ -552,8 +601,9 @@ describe('a shared store that hangs (a frozen tab holds it)', () => {
     expect([a.signedOut, b.signedOut]).toEqual([[], []]);
     store.release();
     await settle();
-    expect((await store.inner.read())?.deadlineAt).toBe(o.server.deadlineAt);
-    expect(a.handle.getRemainingMs()).toBe(o.server.deadlineAt - o.clock.now);
+    const deadlineAt = await o.server.deadlineAt();
+    expect((await store.inner.read())?.deadlineAt).toBe(deadlineAt);
+    expect(a.handle.getRemainingMs()).toBe(deadlineAt! - o.clock.now);
   });
 
   it('signs out at the deadline while the store hangs', async () => {
@@ -563,7 +613,7 @@ describe('a shared store that hangs (a frozen tab holds it)', () => {
     store.hanging = true;
     await o.clock.advance(T + STORE_WAIT_BOUND_MS * 3);
     expect(tab.signedOut).toEqual(['idle']);
-    expect(o.server.count('/session/logout')).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(1);
   });
 });
 
@@ -605,12 +655,9 @@ describe('frozen (Page Lifecycle freeze) and back', () => {
 
 describe('stop and restart', () => {
   it('stop() removes every listener, timer and channel', async () => {
-    const o = origin();
-    const tab = await o.open();
     const counts = { window: 0, document: 0 };
-    // Count listeners by wrapping add/remove on a fresh tab.
+    // Count listeners by wrapping add/remove on a fresh window.
     const o2 = origin();
-    const { Window } = await import('happy-dom');
     const win = new Window({ url: 'https://app.test/' });
     for (const [name, target] of [['window', win], ['document', win.document]] as const) {
       const add = target.addEventListener.bind(target);
@@ -624,9 +671,8 @@ describe('stop and restart', () => {
         remove(...args);
       }) as typeof remove;
     }
-    const { createIdleLogout } = await import('./start.ts');
     const handle = createIdleLogout({
-      window: win as unknown as Window,
+      window: win as unknown as globalThis.Window,
       document: win.document as unknown as Document,
       now: () => o2.clock.now,
       fetch: o2.server.fetch as typeof fetch,
@@ -643,22 +689,24 @@ describe('stop and restart', () => {
     expect(win.document.querySelector('[data-idle-logout-dialog]')).not.toBeNull();
     handle.stop();
     await settle();
+    expect(handle.getPhase()).toBe('stopped');
     expect(counts).toEqual({ window: 0, document: 0 });
     expect(o2.clock.pending.size).toBe(0);
     expect(o2.hub.opened - o2.hub.closed).toBe(0);
     expect(win.document.querySelector('[data-idle-logout-dialog]')).toBeNull();
     expect(win.document.title).not.toMatch(/^0:/);
-    // Nothing happens afterwards either.
+    // Nothing happens afterwards either: no request, no sign-out at the deadline.
+    const sent = o2.server.calls.length;
     await o2.clock.advance(T);
-    expect(o2.server.count('/session/logout')).toBe(0);
+    expect(o2.server.calls.length).toBe(sent);
+    expect(handle.getPhase()).toBe('stopped');
     void win.happyDOM.abort();
-    expect(tab.handle.getPhase()).toBe('active');
   });
 
   it('a second start replaces the first instead of stacking', async () => {
     const o = origin();
     const options = {
-      window: window as unknown as Window,
+      window: new Window({ url: `${PAGE_ORIGIN}/page` }) as unknown as globalThis.Window,
       now: () => o.clock.now,
       fetch: o.server.fetch as typeof fetch,
       storage: o.store,
@@ -691,11 +739,14 @@ describe('stop and restart', () => {
 
 describe('custom server schedule', () => {
   it('follows idleTimeoutMs and warningMs from the server, not from client config', async () => {
-    const o = origin(undefined, (clock) => new FakeServer(clock, 120_000, 30_000));
+    const o = origin(undefined, { idleTimeoutMs: 120_000, warningMs: 30_000 });
     const tab = await o.open();
-    await o.clock.advance(90_000);
+    await o.clock.advance(90_000 - 1);
+    expect(tab.named('warning')).toEqual([]);
+    await o.clock.advance(1);
     expect(tab.named('warning')).toEqual([{ remainingMs: 30_000 }]);
-    expect(T0).toBeLessThan(o.clock.now);
+    await o.clock.advance(30_000);
+    expect(tab.signedOut).toEqual(['idle']);
   });
 });
 
@@ -731,19 +782,19 @@ describe('what the warning says, and the title it leaves', () => {
     const tab = await o.open();
     await o.clock.advance(T - W);
     expect(notice(tab)).toBe('');
-    o.server.mode = 'down';
+    o.server.fault = 'down';
     tab.handle.staySignedIn();
     await settle();
     await o.clock.advance(500); // the next countdown tick shows it
     expect(notice(tab)).toBe("Can't reach the server. Retrying…");
-    o.server.mode = 'up';
+    o.server.fault = 'none';
     await o.clock.advance(2_000);
     expect(tab.handle.getPhase()).toBe('active');
     expect(tab.dialogOpen()).toBe(false);
   });
 
   it('at the absolute lifetime the dialog has no "Stay signed in" and says why', async () => {
-    const o = origin(undefined, (clock) => new FakeServer(clock, T, W, T));
+    const o = origin(undefined, { absoluteTimeoutMs: T });
     const tab = await o.open();
     await o.clock.advance(T - W);
     expect(notice(tab)).toBe('Your session has reached its time limit.');
@@ -752,7 +803,7 @@ describe('what the warning says, and the title it leaves', () => {
   });
 
   it('signOutButton: false reaches the dialog: "Stay signed in" alone, and no button at all at the absolute lifetime', async () => {
-    const o = origin(undefined, (clock) => new FakeServer(clock, T, W, T + W));
+    const o = origin(undefined, { absoluteTimeoutMs: T + W });
     const tab = await o.open({ dialog: { signOutButton: false } });
     const shown = () => [...tab.dialogRoot()!.querySelectorAll('button')].filter((button) => !button.hidden).map((button) => button.textContent);
     await o.clock.advance(T - W);
@@ -765,7 +816,7 @@ describe('what the warning says, and the title it leaves', () => {
 
   it('timeoutUrl: an idle or absolute-lifetime sign-out goes there, a user or server one to signedOutUrl; ?reason= on both', async () => {
     const urls = { signedOutUrl: '/bye', timeoutUrl: '/timed-out' };
-    const [idleOrigin, lifetimeOrigin] = [origin(), origin(undefined, (clock) => new FakeServer(clock, T, W, T))];
+    const [idleOrigin, lifetimeOrigin] = [origin(), origin(undefined, { absoluteTimeoutMs: T })];
     const [idle, lifetime, user] = [await idleOrigin.open(urls), await lifetimeOrigin.open(urls), await origin().open(urls)];
     await idleOrigin.clock.advance(T);
     await lifetimeOrigin.clock.advance(T);
@@ -775,7 +826,7 @@ describe('what the warning says, and the title it leaves', () => {
     await settle();
     expect(user.navigations).toEqual(['https://app.test/bye?reason=user']);
     const server = origin();
-    server.server.signedOut = true;
+    await server.server.endSession();
     expect((await server.open(urls)).navigations).toEqual(['https://app.test/bye?reason=server']);
     // Alone, it is used for timeouts only.
     const onlyTimeout = await origin().open({ timeoutUrl: '/timed-out' });
@@ -817,33 +868,25 @@ describe('what the warning says, and the title it leaves', () => {
 
 describe('a session ended elsewhere', () => {
   const C = 20_000;
-  /** The server's answer once the session was ended from another browser. */
-  const revokedAnswer = () =>
-    new Response(JSON.stringify({ state: 'signed-out', error: 'session-revoked', message: 'ended elsewhere' }), { status: 401, headers: { 'Content-Type': 'application/json' } });
 
   it('every tab goes to the signed-out URL with reason revoked within the interval; one check per interval; a hidden tab learns it from the shared record', async () => {
     const o = origin();
-    let revoked = false;
-    const checks: number[] = [];
-    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      if ((init?.method ?? 'GET') === 'GET') checks.push(o.clock.now);
-      return revoked ? revokedAnswer() : o.server.fetch(input, init);
-    }) as typeof globalThis.fetch;
-    const options = { fetch, revocationCheckMs: C, signedOutUrl: '/signed-out' };
+    const checks = () => o.server.calls.filter((c) => c.method === 'GET').map((c) => c.at);
+    const options = { revocationCheckMs: C, signedOutUrl: '/signed-out' };
     const tabs = [await o.open(options), await o.open(options), await o.open(options)];
     tabs[2]!.setVisible(false);
     await settle();
-    const started = checks.length; // one status request per tab at start
+    const started = checks().length; // one status request per tab at start
     expect(started).toBe(3);
     await o.clock.advance(4 * C);
-    const steady = checks.slice(started);
+    const steady = checks().slice(started);
     expect(steady.length).toBeGreaterThanOrEqual(3);
     expect(steady.length).toBeLessThanOrEqual(4);
     for (let i = 1; i < steady.length; i++) expect(steady[i]! - steady[i - 1]!).toBeGreaterThanOrEqual(C);
-    expect(o.server.count('/session/keepalive')).toBe(0); // nothing extended the session
+    expect(o.server.count(KEEPALIVE)).toBe(0); // nothing extended the session
 
-    revoked = true;
-    const checksBefore = checks.length;
+    await o.server.revokeSession(); // from another browser: the next check answers 401 session-revoked
+    const checksBefore = checks().length;
     await o.clock.advance(C);
     for (const tab of tabs.slice(0, 2)) {
       expect(tab.signedOut).toEqual(['revoked']);
@@ -852,9 +895,9 @@ describe('a session ended elsewhere', () => {
     }
     // The hidden tab learns it from the shared record at once (it sent nothing itself).
     expect(tabs[2]!.signedOut).toEqual(['revoked']);
-    expect(checks.length - checksBefore).toBe(1);
-    expect(o.server.count('/session/logout')).toBe(0); // the server ended it already
+    expect(checks().length - checksBefore).toBe(1);
+    expect(o.server.count(LOGOUT)).toBe(0); // the server ended it already
     await o.clock.advance(5 * C);
-    expect(checks.length - checksBefore).toBe(1);
+    expect(checks().length - checksBefore).toBe(1);
   });
 });

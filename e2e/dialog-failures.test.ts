@@ -1,5 +1,5 @@
-// What the warning says when "Stay signed in" cannot work (issue K item 7) and how it leaves the
-// page title (item 8), in real Chromium: offline and 503 during the warning, the absolute lifetime,
+// What the warning says when "Stay signed in" cannot work and how it leaves the
+// page title, in real Chromium: offline and 503 during the warning, the absolute lifetime,
 // a sign-out while offline, and a title the app changes during the warning.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-// The warning above the app's own top-layer content (issue K item 5) and its look and focus in
-// real Chromium (item 8): an app modal <dialog> opened before or during the warning, a popover,
+// The warning above the app's own top-layer content and its look and focus in
+// real Chromium: an app modal <dialog> opened before or during the warning, a popover,
 // a click on the backdrop, forced colours and a dark colour scheme.
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';

@@ -44,8 +44,8 @@ describe.skipIf(browserUnavailable !== undefined)('kept work with three tabs of 
       const draft = `Round ${round}: my unsaved letter`;
       await tabs[writer]!.fill('#draft', draft);
       await tabs[(writer + 1) % 3]!.evaluate(() => window.IdleLogout.handle!.signOut());
-      // A wake-up in the other tabs makes them look at the shared record now, whether or not the
-      // sign-out's own notification reaches them (issue K item 2, fixed on another branch).
+      // A wake-up in the other tabs makes them look at the shared record now, so this test does not
+      // depend on the sign-out's own notification (client/start.test.ts "sign out" in one tab covers that).
       await Promise.all(tabs.map((tab) => tab.evaluate(() => dispatchEvent(new Event('focus'))).catch(() => {})));
       await Promise.all(tabs.map((tab) => tab.waitForURL('**/signed-out?reason=user*', { timeout: 10_000 }))).catch((error: Error) => {
         throw new Error(`${error.message}; the tabs are at ${tabs.map((tab) => tab.url()).join(', ')}`);

@@ -1,4 +1,4 @@
-// A session ended elsewhere reaches the browser (issue G, item 4): two browser contexts are two
+// A session ended elsewhere reaches the browser: two browser contexts are two
 // browsers of one user. A ends B's session ("sign out other sessions"); B's two open tabs must reach
 // the signed-out page within the check interval, with reason `revoked`, while sending at most one
 // status check per interval for the origin, and A's session must stay as it was. Then the same

@@ -1,4 +1,4 @@
-// The script tag alone, as a page without other code would use it (issue J item 4): its own words
+// The script tag alone, as a page without other code would use it: its own words
 // through data-text-*, no "Sign out" button, and a timeout URL apart from the signed-out URL. One
 // short server schedule (idle 6 s, warning 3 s, absolute lifetime 9 s) takes the page through a
 // warning it stays through, the last warning at the absolute lifetime, and the timeout.

@@ -1,6 +1,7 @@
 // Setup 2: idle-logout started from the script-tag build (dist/idle-logout.iife.js, loaded with
-// data-autostart="false"), as a page would: real fetch to the bench server's /session route, no dialog.
+// data-autostart="false"), as a page would: real fetch to the bench server's protocol routes, no dialog.
 import type * as ScriptTag from '../../client/script-tag.ts';
+import { DEFAULT_BASE_PATH } from '../../protocol/index.ts';
 
 declare global {
   interface Window {
@@ -9,7 +10,7 @@ declare global {
 }
 
 const channelName = 'idle-logout-bench';
-const handle = window.IdleLogout.startIdleLogout({ endpoint: '/session', dialog: false, countdownInTitle: false, channelName });
+const handle = window.IdleLogout.startIdleLogout({ endpoint: DEFAULT_BASE_PATH, dialog: false, countdownInTitle: false, channelName });
 
 // What the shared record said once the SDK was live, before any event was dispatched.
 let readyAt = 0;
