@@ -3,6 +3,7 @@
 // a sign-out while offline, and a title the app changes during the warning.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, PROTOCOL_ERRORS, errorBody } from '../protocol/index.ts';
 import { startAppServer, type AppServerOptions, type RunningApp } from './app-server.ts';
 import { browserUnavailable, launchBrowser } from './browser.ts';
 import { APP_PAGE, openSignedIn, stayButton, warningOf } from './dialog-page.ts';
@@ -71,8 +72,8 @@ describe.skipIf(browserUnavailable !== undefined)('the warning when staying cann
     let unavailable = false;
     const { origin } = await app(14_000, 12_000, {
       intercept: (c) =>
-        unavailable && c.req.path === '/session/keepalive'
-          ? c.json({ state: 'unavailable', error: 'store-unavailable', message: 'The session store is not answering.' }, 503)
+        unavailable && c.req.path === DEFAULT_BASE_PATH + KEEPALIVE_PATH
+          ? c.json(errorBody('store-unavailable'), PROTOCOL_ERRORS['store-unavailable'].status)
           : undefined,
     });
     const { page } = await warned(origin, 5_000);

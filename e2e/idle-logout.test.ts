@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_ERRORS, errorBody } from '../protocol/index.ts';
 import { browserUnavailable, launchBrowser } from './browser.ts';
 import { startDemoServer, type RunningDemo } from './demo-server.ts';
 
@@ -278,7 +279,7 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
       let failures = 0;
       await context.route('**/session/keepalive', async (route) => {
         failures++;
-        if (failures % 2) await route.fulfill({ status: 503, contentType: 'application/json', body: '{"state":"unavailable","error":"store-unavailable","message":"down"}' });
+        if (failures % 2) await route.fulfill({ status: PROTOCOL_ERRORS['store-unavailable'].status, contentType: 'application/json', body: JSON.stringify(errorBody('store-unavailable')) });
         else await route.abort('failed');
       });
       await beActive(page, 1_500);
