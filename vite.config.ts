@@ -95,7 +95,7 @@ export default defineConfig(({ command, mode }) => {
     ...(mode === 'iife' ? { resolve: { alias: nativeChannelOnly } } : {}),
     ...(build ? { build } : {}),
     test: {
-      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
+      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts', 'docs/examples/*.test.ts'],
       environment: 'node',
       testTimeout: 20_000,
     },
