@@ -4,7 +4,7 @@
 // so the app has one copy of each and this file adds only its own few hundred bytes.
 //
 // Plain `createElement`, not JSX: the entry needs no JSX transform in the build or in the app.
-import { createContext, createElement, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, createElement, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
 import { NOT_STARTED } from './external-store.ts';
 import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions, type IdleLogoutSnapshot } from './index.ts';
 
@@ -46,7 +46,7 @@ const noSubscription = (): (() => void) => () => {};
  *   </IdleLogoutProvider>,
  * );
  */
-export function IdleLogoutProvider({ options, children }: IdleLogoutProviderProps): ReactNode {
+export function IdleLogoutProvider({ options, children }: IdleLogoutProviderProps): ReactElement {
   if (useContext(HandleContext) !== undefined) throw new Error(ONE_PROVIDER);
   const [handle, setHandle] = useState<IdleLogoutHandle | null>(null);
   useEffect(() => {
@@ -59,8 +59,8 @@ export function IdleLogoutProvider({ options, children }: IdleLogoutProviderProp
       started.stop();
       setHandle(null);
     };
-    // Options are read once (documented above): an inline object literal is new on every render.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Options are read once (documented above): an inline object literal is new on every render,
+    // and restarting on each would re-read the session and reset the dialog.
   }, []);
   return createElement(HandleContext.Provider, { value: handle }, children);
 }

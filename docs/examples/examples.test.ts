@@ -90,14 +90,16 @@ describe('framework examples', () => {
     await expectFollowsThenLetsGo(t, seen, dispose);
   });
 
-  it('the README shows each example as it is here (importing idle-logout/client)', () => {
+  it('the README shows each example as it is here (importing the package)', () => {
     // Paths, not URLs: happy-dom's URL is not the one Node's fs takes.
     const here = dirname(fileURLToPath(import.meta.url));
     const readme = readFileSync(join(here, '../../README.md'), 'utf8');
-    for (const file of ['vue.ts', 'svelte.ts', 'solid.ts']) {
+    // react.tsx runs in Chromium in e2e/react.test.ts.
+    for (const file of ['vue.ts', 'svelte.ts', 'solid.ts', 'react.tsx']) {
       const code = readFileSync(join(here, file), 'utf8')
         .replace(/^\/\/.*\n/, '') // the file's own heading comment
-        .replace("'../../client/index.ts'", "'idle-logout/client'");
+        .replace("'../../client/index.ts'", "'idle-logout/client'")
+        .replace("'../../client/react.ts'", "'idle-logout/react'");
       expect(readme, `README.md should show docs/examples/${file}`).toContain(code.trim());
     }
   });
