@@ -135,6 +135,20 @@ describe('IdleLogoutProvider + useIdleLogout', () => {
     expect(document.querySelectorAll('[data-idle-logout-dialog]')).toHaveLength(0);
   });
 
+  it('a new key restarts the provider with its new options (the old handle stops first)', async () => {
+    const o = simOrigin();
+    const app = (key: string, countdownInTitle: boolean) => h(IdleLogoutProvider, { key, options: { ...page(o), dialog: false, countdownInTitle } }, h(Status, { id: 'a' }));
+    const { root, container, errors } = await render(app('one', false));
+    const before = currentHandle;
+    await act(async () => root.render(app('two', true)));
+    await advance(o, T - W);
+    expect(errors).toEqual([]);
+    expect(currentHandle).not.toBe(before);
+    expect([o.hub.opened, o.hub.endpoints.length]).toEqual([2, 1]);
+    expect(text(container, 'a')).toBe(`warning ${W} null`);
+    expect(document.title).toMatch(/^1:00/);
+  });
+
   it('a second provider, nested or beside the first, throws and says why', async () => {
     const o = simOrigin();
     const nested = await render(h(IdleLogoutProvider, { options: page(o) }, h(IdleLogoutProvider, { options: page(o) })));
