@@ -21,7 +21,14 @@ function SessionWarning() {
     if (phase !== 'warning' && dialog.current!.open) dialog.current!.close();
   }, [phase]);
   return (
-    <dialog ref={dialog} aria-labelledby="warning-title" onCancel={(event) => (event.preventDefault(), stay())}>
+    <dialog
+      ref={dialog}
+      aria-labelledby="warning-title"
+      onCancel={(event) => {
+        event.preventDefault(); // Escape: stay signed in, as the built-in dialog does
+        stay();
+      }}
+    >
       <h2 id="warning-title">You will be signed out soon</h2>
       <p>Signing out in <span id="countdown">{Math.ceil((remainingMs ?? 0) / 1000)}</span> seconds.</p>
       <button onClick={stay}>Stay signed in</button>
