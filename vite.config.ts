@@ -16,6 +16,8 @@ import { defineConfig } from 'vitest/config';
 //                               a server-only install pulls nothing of the client's (package/pack.test.ts).
 //   vite build --mode iife    → dist/idle-logout.iife.js: the script-tag file, everything bundled
 //                               (dialog, idb-keyval, the native channel), global `IdleLogout`.
+//   vite build --mode react   → dist/client/react.js: `idle-logout/react`, its own code only; `react` (the
+//                               app's, an optional peer) and the client (./index.js beside it) stay imports.
 const external = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || /^[@a-z]/i.test(id); // bare imports: packages
 
@@ -54,6 +56,14 @@ const browserBuild = (lib: LibraryOptions): BuildEnvironmentOptions => ({
   lib,
 });
 
+// The React entry imports the client's entry, which must stay the one copy the app has (one handle per
+// page is a module-level rule, and the bytes would count twice): resolved to dist/client/index.js.
+const clientAsImport: Plugin = {
+  name: 'client-as-import',
+  enforce: 'pre',
+  resolveId: (source, importer) => (source === './index.ts' && importer?.endsWith('react.ts') ? { id: './index.js', external: 'relative' } : null),
+};
+
 const builds: Record<string, BuildEnvironmentOptions> = {
   server: {
     outDir: 'dist',
@@ -71,17 +81,21 @@ const builds: Record<string, BuildEnvironmentOptions> = {
   },
   client: browserBuild({ entry: { 'client/index': 'client/index.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` }),
   iife: browserBuild({ entry: 'client/script-tag.ts', formats: ['iife'], name: 'IdleLogout', fileName: () => 'idle-logout.iife.js' }),
+  react: {
+    ...browserBuild({ entry: { 'client/react': 'client/react.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` }),
+    rolldownOptions: { external: (id) => id === 'react' || id.startsWith('react/') },
+  },
 };
 
 export default defineConfig(({ command, mode }) => {
   const build = builds[mode];
   if (command === 'build' && !build) throw new Error(`vite build: no build called "${mode}"; use --mode ${Object.keys(builds).join(' | ')}.`);
   return {
-    plugins: mode === 'client' ? [dropUnusedBroadcastChannelMethods] : [],
+    plugins: mode === 'client' ? [dropUnusedBroadcastChannelMethods] : mode === 'react' ? [clientAsImport] : [],
     ...(mode === 'iife' ? { resolve: { alias: nativeChannelOnly } } : {}),
     ...(build ? { build } : {}),
     test: {
-      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
+      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts', 'docs/examples/*.test.ts'],
       environment: 'node',
       testTimeout: 20_000,
     },

@@ -10,6 +10,7 @@ export type {
   Phase,
   SignedOutReason,
 } from './start.ts';
+export type { IdleLogoutSnapshot } from './external-store.ts';
 export { DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 export { inactivityNotice } from './strings.ts';
 export type { DialogStrings } from './strings.ts';

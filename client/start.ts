@@ -3,6 +3,7 @@
 import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
+import { createExternalStore, type IdleLogoutSnapshot } from './external-store.ts';
 import { createScheduler, listenForSuspend, listenForWakeUps } from './scheduler.ts';
 import { idbSharedStore, memorySharedStore, withLocalView, type SharedStore } from './shared-state.ts';
 import { countdownTitle, type DialogStrings } from './strings.ts';
@@ -122,6 +123,10 @@ export interface IdleLogoutHandle {
   getPhase(): Phase | 'stopped';
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends IdleLogoutEvent>(event: E, listener: (detail: IdleLogoutEvents[E]) => void): () => void;
+  /** Calls `listener` after each change of `getSnapshot()`; returns the unsubscribe function (for `useSyncExternalStore`, Vue, Svelte, Solid). */
+  subscribe(listener: () => void): () => void;
+  /** Phase, remaining time (as the countdown shows it), reachability, sign-out reason: the same object until one changes. */
+  getSnapshot(): IdleLogoutSnapshot;
 }
 
 /**
@@ -473,7 +478,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
       set.add(listener as (detail: never) => void);
       return () => set.delete(listener as (detail: never) => void);
     },
+    subscribe: (listener) => store.subscribe(listener),
+    getSnapshot: () => store.getSnapshot(),
   };
+  const store = createExternalStore(handle);
 
   dispatch({ type: 'start', visible: doc.visibilityState !== 'hidden' });
   return handle;
