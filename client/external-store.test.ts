@@ -1,9 +1,10 @@
-// @vitest-environment happy-dom
-// The handle's subscribe/getSnapshot pair, on simulated tabs (test-tabs.ts): what a UI reads, and
+// @vitest-environment node
+// The handle's subscribe/getSnapshot pair, on simulated tabs (client/testing/tabs.ts): what a UI reads, and
 // the rule useSyncExternalStore depends on — the same object until something in it changes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExternalStore, NOT_STARTED } from './external-store.ts';
-import { FakeServer, SimOrigin, settle } from './test-tabs.ts';
+import { settle } from './testing/clock.ts';
+import { SimOrigin } from './testing/tabs.ts';
 
 const T = 300_000;
 const W = 60_000;
@@ -38,7 +39,7 @@ describe('getSnapshot', () => {
   });
 
   it('rounds the remaining time up to the whole second, as the countdown shows it', async () => {
-    const o = origin(undefined, (clock) => new FakeServer(clock, T + 400, W));
+    const o = origin(undefined, { idleTimeoutMs: T + 400, warningMs: W });
     const { handle } = await o.open();
     expect(handle.getRemainingMs()).toBe(T + 400);
     expect(handle.getSnapshot().remainingMs).toBe(T + 1_000);
@@ -70,12 +71,12 @@ describe('getSnapshot', () => {
   it('says when the server cannot be reached, and when it answers again', async () => {
     const o = origin();
     const { handle } = await o.open();
-    o.server.mode = 'down';
+    o.server.fault = 'down';
     await o.clock.advance(T - W);
     handle.staySignedIn();
     await settle();
     expect(handle.getSnapshot()).toMatchObject({ phase: 'warning', reachable: false });
-    o.server.mode = 'up';
+    o.server.fault = 'none';
     await o.clock.advance(10_000);
     expect(handle.getSnapshot()).toMatchObject({ phase: 'active', reachable: true });
   });

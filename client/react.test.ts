@@ -1,15 +1,17 @@
-// @vitest-environment happy-dom
 // `idle-logout/react` with React 19 (react-dom/client + act) in happy-dom: the React page is this
-// realm's window; other tabs of the same origin are simulated tabs (test-tabs.ts) sharing its clock,
-// channel hub, store and fake server.
+// realm's window (client/testing/page-globals.ts); other tabs of the same origin are simulated tabs
+// (client/testing/tabs.ts) sharing its clock, channel hub, store and the real server app.
 import { act, createElement as h, StrictMode, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IdleLogoutOptions } from './index.ts';
 import { IdleLogoutProvider, useIdleLogout } from './react.ts';
 import { currentHandle } from './start.ts';
-import { SimOrigin } from './test-tabs.ts';
+import { SimOrigin } from './testing/tabs.ts';
+
+// Before react-dom loads: it decides at import whether there is a DOM.
+await vi.hoisted(async () => (await import('./testing/page-globals.ts')).installPageGlobals());
 
 const T = 300_000;
 const W = 60_000;
@@ -102,7 +104,7 @@ describe('IdleLogoutProvider + useIdleLogout', () => {
     await advance(o, T - W);
     await click(container, 'Sign out');
     await advance(o, 0);
-    expect(o.server.signedOut).toBe(true);
+    expect(await o.server.deadlineAt()).toBeUndefined(); // the server ended the session
     expect(text(container, 'a')).toBe('signed-out 0 user');
     expect(other.signedOut).toEqual(['user']);
   });

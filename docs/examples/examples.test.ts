@@ -1,6 +1,6 @@
-// @vitest-environment happy-dom
+// @vitest-environment node
 // The README's Vue, Svelte and Solid examples (the files beside this one), each bound to a real
-// handle on simulated tabs (client/test-tabs.ts) with the framework's own reactivity; and the README
+// handle on simulated tabs (client/testing/tabs.ts) with the framework's own reactivity; and the README
 // shows them exactly as they are here.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { createComputed, createRoot } from 'solid-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { effectScope, watchEffect } from 'vue';
 import type { IdleLogoutSnapshot } from '../../client/index.ts';
-import { SimOrigin, type SimTab } from '../../client/test-tabs.ts';
+import { SimOrigin, type SimTab } from '../../client/testing/tabs.ts';
 import { createIdleLogout } from './solid.ts';
 import { idleLogoutStore } from './svelte.ts';
 import { useIdleLogout } from './vue.ts';
