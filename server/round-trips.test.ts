@@ -79,9 +79,18 @@ describe('one store call per request', () => {
 
 // A cookie whose session is gone: the lookup misses, then `endedBy` asks whether another browser
 // ended it (to answer session-revoked, and to keep the cookie so every tab hears why). That is a
-// second call, and the SessionStore contract offers no way to ask both in one: the change it needs
-// is written down in docs/redis.md, "Sizing" (store calls per request). These tests pin today's
-// cost so that a change to it is seen; this path runs once per ended session, not per request.
+// second call, and the SessionStore contract offers no way to ask both in one. The change that
+// would make it one (for the lead; server/redis-store.ts is not this round's to edit):
+//   - `get(key, now)` and `extend(key, proposed, now)` resolve to
+//     `SessionRecord | { endedBy: RemovalMark } | undefined`: on a miss, the mark `endedBy` would
+//     have answered, read in the same atomic step; `endedBy` leaves the contract.
+//   - Redis: the mark is already a field (`x`) of the session's own hash, so `get` adds it to its
+//     HMGET and the EXTEND script's `liveAt` reads it with the other fields and returns it on a
+//     miss: no extra key, the same hash slot, still one round trip.
+//   - Memory store: look in `#marks` when the slot is missing. find-session.ts then passes the mark
+//     on instead of calling `removalMarkOf`, and the contract suite checks both methods return it.
+// These tests pin today's cost so that a change to it is seen; this path runs until the mark
+// expires for a cookie whose session was revoked or replaced, once for any other dead cookie.
 describe('an unknown session costs two calls until the store contract can answer the mark with the miss', () => {
   it('status, keepalive and an app GET each ask endedBy after the miss', async () => {
     const { send, status, keepalive, callsOf } = await signedInApp();
