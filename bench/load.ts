@@ -122,9 +122,9 @@ export interface RunningTarget {
 }
 
 /** Starts one target in its own process (filing `sessionCount` sessions first) and signs in. */
-export async function startTarget(name: BenchTargetName, sessionCount: number, options: { nodeFlags?: string[]; env?: Record<string, string> } = {}): Promise<RunningTarget> {
+export async function startTarget(name: BenchTargetName, sessionCount: number, env: Record<string, string> = {}): Promise<RunningTarget> {
   const args = sessionCount > 0 ? [name, String(sessionCount)] : [name];
-  const server = runChild<{ port: number; sessionIds?: string[] }>('server-targets.ts', args, options.nodeFlags ?? [], 120_000, options.env);
+  const server = runChild<{ port: number; sessionIds?: string[] }>('server-targets.ts', args, [], 120_000, env);
   try {
     const { port, sessionIds } = await server.firstMessage;
     const origin = `http://127.0.0.1:${port}`;
@@ -138,7 +138,7 @@ export async function startTarget(name: BenchTargetName, sessionCount: number, o
 }
 
 /** The request a row sends, without its cookie. */
-export function requestOf(kind: RequestKind): { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string } {
+function requestOf(kind: RequestKind): { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string } {
   if (kind === 'keepalive') return { method: 'POST', path: keepalivePath, headers: requestHeaders, body: keepaliveBody };
   const headers: Record<string, string> = { 'Sec-Fetch-Site': 'same-origin' };
   if (kind === 'background') headers[BACKGROUND_HEADER] = '1';
@@ -146,7 +146,7 @@ export function requestOf(kind: RequestKind): { method: 'GET' | 'POST'; path: st
 }
 
 /** A Cookie header for one request of the row: the target's one session, or a random one of many. */
-export function cookieFor(spec: RowSpec, target: RunningTarget, manyCookies: string[]): () => string | undefined {
+function cookieFor(spec: RowSpec, target: RunningTarget, manyCookies: string[]): () => string | undefined {
   if (!spec.randomSessions) return () => target.cookie;
   return () => manyCookies[Math.floor(Math.random() * manyCookies.length)];
 }

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const redisPrefix = benchRedisPrefix('profile');
   const spec: RowSpec = { name: `${target} ${request}`, target, request, randomSessions: true };
   // bare files no sessions: it gets cookies of the same shape from a memory target's ids.
-  const donor = await startTarget(target === 'bare' ? 'keepalive' : target, sessionCount, { env: { BENCH_REDIS_PREFIX: redisPrefix } });
+  const donor = await startTarget(target === 'bare' ? 'keepalive' : target, sessionCount, { BENCH_REDIS_PREFIX: redisPrefix });
   try {
     const running = target === 'bare' ? await startTarget('bare', 0) : donor;
     await autocannon(loadOptions(spec, running, donor.manyCookies!, warmupSeconds));

@@ -170,7 +170,7 @@ async function measureThroughput(specs: readonly RowSpec[], redis: BenchRedisCli
     for (const name of new Set(specs.map((spec) => spec.target))) {
       try {
         process.stderr.write(`  starting ${name}${seededTargets.has(name) ? ` with ${formatNumber(manySessionCount)} sessions` : ''}…\n`);
-        running.set(name, await startTarget(name, seededTargets.has(name) ? manySessionCount : 0, { env: { BENCH_REDIS_PREFIX: redisPrefix } }));
+        running.set(name, await startTarget(name, seededTargets.has(name) ? manySessionCount : 0, { BENCH_REDIS_PREFIX: redisPrefix }));
       } catch (error) {
         targetProblems.set(name, firstLine(error));
       }
