@@ -3,21 +3,28 @@
  * load generator (autocannon, in the parent) never shares an event loop with the server
  * it measures.
  *
- * Run as: node --import tsx bench/server-targets.ts <target>
- * It listens on a free port on 127.0.0.1 and reports `{ port }` over the IPC channel.
+ * Run as: node --import tsx bench/server-targets.ts <target> [sessions]
+ * It listens on a free port on 127.0.0.1 and reports `{ port, sessionIds }` over the IPC channel.
  * Every target answers `POST /login` (sets a session cookie) and
  * `POST /session/keepalive` with body `{"idleMs":0}` (touches the session, answers JSON).
+ * `bare` and the idle-logout targets also answer `GET /app`, an app route: idle-logout's reads
+ * `c.var.getSession()` through `idle.middleware` (401 without a live session), bare answers the
+ * same JSON without one. With `[sessions]`, an idle-logout target first files that many live
+ * sessions, one per subject, and sends their ids (`sessionIds`) so the bench can spread its
+ * requests over all of them at random. The Redis target files them under `BENCH_REDIS_PREFIX`.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, errorBody, parseKeepaliveBody, statusBody } from '../protocol/index.ts';
+import type { IdleSessionEnv, SessionStore } from '../server/index.ts';
 
 export const benchTargetNames = ['bare', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
 export type BenchTargetName = (typeof benchTargetNames)[number];
 
-const idleTimeoutMs = 300_000;
+// Long enough that no seeded session ends while the bench runs (the background rows never extend).
+const idleTimeoutMs = 1_800_000;
 const warningMs = 60_000;
 
 const keepalivePath = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
@@ -35,51 +42,97 @@ function listenHono(fetch: (request: Request) => Response | Promise<Response>): 
   });
 }
 
+/** The app route's answer: who is signed in and for how long (idle-logout's from the session). */
+export const APP_PATH = '/app';
+
 /** Baseline: the same JSON parse and a status-sized JSON answer, no session at all. */
-async function startBare(): Promise<number> {
+async function startBare(): Promise<Started> {
   const app = new Hono();
   app.post('/login', (c) => c.json({ ok: true }));
+  app.get(APP_PATH, (c) => c.json({ subject: 'user-0', remainingMs: idleTimeoutMs }));
   app.post(keepalivePath, async (c) => {
     const answer = liveAnswer(await c.req.text());
     c.header('Cache-Control', 'no-store');
     return c.json(answer);
   });
-  return listenHono(app.fetch);
+  return { port: await listenHono(app.fetch) };
+}
+
+/** What a target reports once it listens: its port, and the ids of the sessions it filed. */
+interface Started {
+  port: number;
+  sessionIds?: string[];
+}
+
+/**
+ * Files `count` live sessions in `store` as sign-in does (a fresh id, the record under its SHA-256
+ * key), one subject each, `concurrency` at a time (a network store then fills in seconds).
+ */
+async function seedSessions(store: SessionStore, count: number, concurrency: number): Promise<string[]> {
+  const { newSessionId, storeKeyFor } = await import('../server/session-id.ts');
+  const { newSessionRecord } = await import('../server/session.ts');
+  const schedule = { idleTimeoutMs, warningMs, absoluteTimeoutMs: 43_200_000 };
+  const ids = Array.from({ length: count }, newSessionId);
+  // On a loaded machine a Redis sign-in can wait past the time bound and be refused (503): try
+  // that one again, a few times, rather than lose the row.
+  const create = async (id: string, subject: string, triesLeft = 3): Promise<void> => {
+    try {
+      await store.create(storeKeyFor(id), newSessionRecord(subject, undefined, Date.now(), schedule));
+    } catch (error) {
+      if (triesLeft <= 1 || !(error instanceof Error && error.name === 'SessionStoreUnavailableError')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await create(id, subject, triesLeft - 1);
+    }
+  };
+  for (let start = 0; start < count; start += concurrency) {
+    await Promise.all(ids.slice(start, start + concurrency).map((id, i) => create(id, `user-${start + i}`)));
+  }
+  return ids;
 }
 
 /** idle-logout's middleware and routes on `store`, as an app mounts them, with a real clock. */
-async function listenIdleLogout(store: import('../server/index.ts').SessionStore): Promise<number> {
+async function listenIdleLogout(store: SessionStore, sessionCount: number, seedConcurrency: number): Promise<Started> {
   const { createIdleSession } = await import('../server/index.ts');
   const idle = createIdleSession({ store, idleTimeoutMs, warningMs });
-  const app = new Hono();
+  const app = new Hono<IdleSessionEnv>();
   app.use(idle.middleware);
   app.route('/', idle.routes);
   app.post('/login', async (c) => {
     await idle.signIn(c, 'alice');
     return c.json({ ok: true });
   });
-  return listenHono(app.fetch);
+  app.get(APP_PATH, async (c) => {
+    const session = await c.var.getSession();
+    if (!session) return c.json(errorBody('unknown-session'), 401);
+    return c.json({ subject: session.subject, remainingMs: session.remainingMs });
+  });
+  const sessionIds = sessionCount > 0 ? await seedSessions(store, sessionCount, seedConcurrency) : undefined;
+  return { port: await listenHono(app.fetch), ...(sessionIds ? { sessionIds } : {}) };
 }
 
 /** idle-logout on its embedded memory store. */
-async function startKeepalive(): Promise<number> {
+async function startKeepalive(sessionCount: number): Promise<Started> {
   const { MemorySessionStore } = await import('../server/index.ts');
-  return listenIdleLogout(new MemorySessionStore({ maxSessions: 2_000_000 }));
+  return listenIdleLogout(new MemorySessionStore({ maxSessions: 2_000_000 }), sessionCount, 10_000);
 }
 
-/** idle-logout on the Redis store, at REDIS_URL or 127.0.0.1:6379. */
-async function startKeepaliveRedis(): Promise<number> {
+/**
+ * idle-logout on the Redis store, at REDIS_URL or 127.0.0.1:6379, under BENCH_REDIS_PREFIX (the
+ * parent picks one per run and deletes its keys afterwards: the Redis may be shared).
+ */
+async function startKeepaliveRedis(sessionCount: number): Promise<Started> {
   const { createClient } = await import('redis');
   const { RedisSessionStore } = await import('../server/redis.ts');
   const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
   client.on('error', () => {}); // a failed connect rejects connect() below; the row then says why
   await client.connect();
-  // Its own prefix per run; the one session it makes expires by its TTL.
-  return listenIdleLogout(new RedisSessionStore({ client, prefix: `idle-logout-bench:{${Date.now()}}:` }));
+  const prefix = process.env.BENCH_REDIS_PREFIX ?? `idle-logout-bench:{${Date.now()}}:`;
+  // A short grace: should the parent die before it cleans up, the records go by themselves soon.
+  return listenIdleLogout(new RedisSessionStore({ client, prefix, expiryGraceMs: 60_000 }), sessionCount, 100);
 }
 
 /** express 5 + express-session with rolling cookies on its MemoryStore. */
-async function startExpressSession(): Promise<number> {
+async function startExpressSession(): Promise<Started> {
   const { default: express } = await import('express');
   const { default: session } = await import('express-session');
   const app = express();
@@ -106,12 +159,12 @@ async function startExpressSession(): Promise<number> {
     res.set('Cache-Control', 'no-store').json(liveAnswer(String(req.body ?? '')));
   });
   return new Promise((resolve) => {
-    const server: Server = app.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    const server: Server = app.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as AddressInfo).port }));
   });
 }
 
 /** hono-sessions 0.8 on its MemoryStore, configured as its README recommends (encrypted cookie). */
-async function startHonoSessions(): Promise<number> {
+async function startHonoSessions(): Promise<Started> {
   const { sessionMiddleware, MemoryStore } = await import('hono-sessions');
   const app = new Hono<{ Variables: { session: import('hono-sessions').Session<{ subject: string }> } }>();
   app.use(
@@ -136,15 +189,36 @@ async function startHonoSessions(): Promise<number> {
     c.header('Cache-Control', 'no-store');
     return c.json(answer);
   });
-  return listenHono(app.fetch);
+  return { port: await listenHono(app.fetch) };
 }
 
-const starters: Record<BenchTargetName, () => Promise<number>> = {
+const starters: Record<BenchTargetName, (sessionCount: number) => Promise<Started>> = {
   bare: startBare,
   keepalive: startKeepalive,
   'keepalive-redis': startKeepaliveRedis,
   'express-session': startExpressSession,
   'hono-sessions': startHonoSessions,
+};
+
+/**
+ * V8's CPU profiler (what `node --cpu-prof` writes) over a window the parent chooses, so that
+ * filing the sessions at start-up is not in the profile: bench/profile-server.ts.
+ */
+const profiler = {
+  session: undefined as import('node:inspector/promises').Session | undefined,
+  async start(): Promise<void> {
+    const { Session } = await import('node:inspector/promises');
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await this.session.post('Profiler.start');
+  },
+  async stop(): Promise<unknown> {
+    const { profile } = await this.session!.post('Profiler.stop');
+    this.session!.disconnect();
+    return profile;
+  },
 };
 
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
@@ -161,9 +235,11 @@ if (isMain) {
   // that figure barely moves when other processes compete for the same cores.
   process.on('message', (message) => {
     if (message === 'cpu-usage') process.send?.({ cpuUsage: process.cpuUsage() });
+    else if (message === 'profile-start') void profiler.start().then(() => process.send?.({ profileStarted: true }));
+    else if (message === 'profile-stop') void profiler.stop().then((profile) => process.send?.({ profile }));
   });
-  start().then(
-    (port) => process.send?.({ port }),
+  start(Number(process.argv[3] ?? 0)).then(
+    (started) => process.send?.(started),
     (error: unknown) => {
       process.send?.({ error: error instanceof Error ? error.stack ?? error.message : String(error) });
       process.exit(1);

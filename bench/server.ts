@@ -1,31 +1,39 @@
 /**
  * `npm run bench:server` — idle-logout's server against a bare Hono route and two popular
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
- * stops by itself (about two minutes on 2 cores).
+ * stops by itself (about four minutes on 2 cores).
  *
  * Each server runs in its own child process (bench/server-targets.ts) so autocannon, here,
- * never shares its event loop. Every row gets the same request (POST /session/keepalive,
- * body {"idleMs":0}, Sec-Fetch-Site: same-origin), the same 32 connections, the same warm-up
- * and the same duration. Rows that answered anything but 2xx are flagged, never dropped.
+ * never shares its event loop. Every row gets the same 32 connections, the same warm-up and the
+ * same duration. Rows that answered anything but 2xx are flagged, never dropped.
  *
- * Prints a table, then as the last line one JSON object with the figures.
+ * Two sets of rows, interleaved in one run:
+ * - one session: every row sends POST /session/keepalive, body {"idleMs":0}, Sec-Fetch-Site:
+ *   same-origin, with the one cookie it signed in with (the rows the earlier rounds reported);
+ * - `@100k`: 100 000 live sessions, each request carrying a random one's cookie, as real traffic
+ *   does: an ordinary GET of an app route through `idle.middleware` (extends), the same GET
+ *   marked background (`Idle-Logout-Background: 1`, reads only) and the keepalive, on the memory
+ *   store and on Redis, each against the bare route sent the same random cookies. Redis rows also
+ *   show Redis's own CPU per request (INFO CPU; the whole Redis, so other work on it counts too).
+ *   The Redis keys live under a prefix of this run's own and are deleted at the end.
+ *
+ * Prints tables, then as the last line one JSON object with the figures.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, encodeKeepaliveBody } from '../protocol/index.ts';
+import { checkRow, connections, keepaliveBody, keepalivePath, killChildren, loadOptions, runChild, runParent, startTarget, type RequestKind, type RowSpec, type RunningTarget } from './load.ts';
+import { benchRedisPrefix, connectBenchRedis, deleteKeysUnder, redisCpuMicros, type BenchRedisClient } from './redis-keys.ts';
 import type { BenchTargetName } from './server-targets.ts';
 
-const connections = 32;
+// BENCH_DURATION_S / BENCH_ROUNDS shorten a run while working on the bench; the figures need the defaults.
 const warmupSeconds = 2;
-const durationSeconds = 4;
-const rounds = 5;
+const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const manySessionCount = 100_000;
 const memorySessionCount = 1_000_000;
 const expirySessionCount = 100_000;
 const expiryTrials = 3;
-const keepaliveBody = encodeKeepaliveBody(0);
-const keepalivePath = DEFAULT_BASE_PATH + KEEPALIVE_PATH;
+const redisPrefix = benchRedisPrefix('bench');
 
 const targets = {
   ratio: 0.8,
@@ -35,59 +43,57 @@ const targets = {
   expiryStallMs: 20,
 };
 
-const tsxLoader = import.meta.resolve('tsx');
-const benchDir = new URL('.', import.meta.url);
-const children = new Set<ChildProcess>();
+const oneSessionRows: RowSpec[] = [
+  { name: 'bare', target: 'bare', request: 'keepalive', randomSessions: false },
+  { name: 'keepalive', target: 'keepalive', request: 'keepalive', randomSessions: false },
+  { name: 'keepalive-redis', target: 'keepalive-redis', request: 'keepalive', randomSessions: false },
+  { name: 'express-session', target: 'express-session', request: 'keepalive', randomSessions: false },
+  { name: 'hono-sessions', target: 'hono-sessions', request: 'keepalive', randomSessions: false },
+];
+const many = (name: string, target: BenchTargetName, request: RequestKind, versus?: RowSpec['versus']): RowSpec => ({
+  name: `${name}@100k`,
+  target,
+  request,
+  randomSessions: true,
+  ...(versus ? { versus } : {}),
+});
+const manySessionRows: RowSpec[] = [
+  many('bare-get', 'bare', 'get'),
+  many('bare-keepalive', 'bare', 'keepalive'),
+  many('memory-get', 'keepalive', 'get', { bare: 'bare-get@100k', wanted: 0.9 }),
+  many('memory-background', 'keepalive', 'background', { bare: 'bare-get@100k', wanted: 0.9 }),
+  many('memory-keepalive', 'keepalive', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.8 }),
+  many('redis-get', 'keepalive-redis', 'get', { bare: 'bare-get@100k', wanted: 0.5 }),
+  many('redis-background', 'keepalive-redis', 'background', { bare: 'bare-get@100k', wanted: 0.6 }),
+  many('redis-keepalive', 'keepalive-redis', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.5 }),
+];
+/** Targets that file the many sessions (the bare rows borrow their ids: same cookie bytes). */
+const seededTargets = new Set<BenchTargetName>(['keepalive', 'keepalive-redis']);
 
-function killChildren(): void {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
+/** Deletes this run's Redis keys (at most once); reports how many, or why it could not. */
+let redisCleanup: Promise<void> | undefined;
+function cleanUpRedis(): Promise<void> {
+  redisCleanup ??= (async () => {
+    try {
+      const client = await connectBenchRedis();
+      try {
+        process.stderr.write(`  deleted ${await deleteKeysUnder(client, redisPrefix)} Redis keys under ${redisPrefix}\n`);
+      } finally {
+        client.destroy();
+      }
+    } catch (error) {
+      process.stderr.write(`  ! could not delete the Redis keys under ${redisPrefix}: ${firstLine(error)}\n`);
+    }
+  })();
+  return redisCleanup;
 }
+
 process.on('exit', killChildren);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     killChildren();
-    process.exit(130);
+    void cleanUpRedis().finally(() => process.exit(130));
   });
-}
-
-/** Forks a bench script with tsx, waits for its first IPC message (a result or `{ error }`). */
-function runChild<T>(script: string, args: string[], nodeFlags: string[], timeoutMs: number) {
-  const child = fork(fileURLToPath(new URL(script, benchDir)), args, {
-    execArgv: [...nodeFlags, '--import', tsxLoader],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  const firstMessage = new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')}: no answer in ${timeoutMs} ms`)), timeoutMs);
-    child.once('message', (message) => {
-      clearTimeout(timer);
-      const error = (message as { error?: string }).error;
-      if (error) reject(new Error(`${script} ${args.join(' ')}: ${error}`));
-      else resolve(message as T);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} ${args.join(' ')} exited (${signal ?? code}) before answering`));
-    });
-  });
-  const stop = () => {
-    children.delete(child);
-    child.kill('SIGKILL');
-  };
-  /** Asks a server child for its CPU time so far (user + system, µs). */
-  const cpuMicros = () =>
-    new Promise<number>((resolve, reject) => {
-      const onMessage = (message: unknown) => {
-        const usage = (message as { cpuUsage?: NodeJS.CpuUsage }).cpuUsage;
-        if (!usage) return;
-        child.off('message', onMessage);
-        resolve(usage.user + usage.system);
-      };
-      child.on('message', onMessage);
-      if (!child.send('cpu-usage')) reject(new Error(`${script}: IPC channel closed`));
-    });
-  return { firstMessage, stop, cpuMicros };
 }
 
 interface Round {
@@ -100,86 +106,32 @@ interface Round {
   latencyP50Ms: number;
   latencyP99Ms: number;
   serverCpuMicrosPerRequest: number;
+  /** Redis rows: Redis's CPU per request over the round. */
+  redisCpuMicrosPerRequest?: number;
 }
 
 interface ThroughputRow {
-  name: BenchTargetName;
+  spec: RowSpec;
+  name: string;
   rounds: Round[];
   rps: number | null; // median over the rounds
   problem?: string;
 }
 
-const requestHeaders = {
-  'Content-Type': 'application/json',
-  'Sec-Fetch-Site': 'same-origin',
-};
-
-/** Signs in once through the child's POST /login and returns the Cookie header to send. */
-async function signIn(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/login`, {
-    method: 'POST',
-    headers: requestHeaders,
-    body: JSON.stringify({ username: 'alice' }),
-  });
-  if (!response.ok) throw new Error(`POST /login answered ${response.status}: ${await response.text()}`);
-  return response.headers
-    .getSetCookie()
-    .map((setCookie) => setCookie.split(';')[0])
-    .join('; ');
-}
-
-/** One keepalive by hand: the row only counts if the server really answers 200 with a live session. */
-async function checkKeepalive(origin: string, headers: Record<string, string>): Promise<void> {
-  const response = await fetch(`${origin}${keepalivePath}`, { method: 'POST', headers, body: keepaliveBody });
-  const text = await response.text();
-  if (response.status !== 200 || !text.includes('"active"')) {
-    throw new Error(`POST ${keepalivePath} answered ${response.status}: ${text}`);
-  }
-}
-
-interface RunningTarget {
-  name: BenchTargetName;
-  origin: string;
-  headers: Record<string, string>;
-  stop: () => void;
-  cpuMicros: () => Promise<number>;
-}
-
-/** Starts one target in its own process, signs in, checks one keepalive, warms it up. */
-async function startTarget(name: BenchTargetName): Promise<RunningTarget> {
-  const server = runChild<{ port: number }>('server-targets.ts', [name], [], 30_000);
-  try {
-    const { port } = await server.firstMessage;
-    const origin = `http://127.0.0.1:${port}`;
-    const headers: Record<string, string> = { ...requestHeaders };
-    if (name !== 'bare') headers.Cookie = await signIn(origin);
-    await checkKeepalive(origin, headers);
-    // Same warm-up for every row, not counted: lets the JIT settle before the first round.
-    await autocannon({ url: `${origin}${keepalivePath}`, method: 'POST', headers, body: keepaliveBody, connections, duration: warmupSeconds });
-    return { name, origin, headers, stop: server.stop, cpuMicros: server.cpuMicros };
-  } catch (error) {
-    server.stop();
-    throw error;
-  }
-}
-
-async function runRound(target: RunningTarget): Promise<Round> {
+async function runRound(spec: RowSpec, target: RunningTarget, manyCookies: string[], redis: BenchRedisClient | undefined): Promise<Round> {
+  const usesRedis = redis !== undefined && spec.target === 'keepalive-redis';
+  const redisCpuBefore = usesRedis ? await redisCpuMicros(redis) : 0;
   const cpuBefore = await target.cpuMicros();
-  const result = await autocannon({
-    url: `${target.origin}${keepalivePath}`,
-    method: 'POST',
-    headers: target.headers,
-    body: keepaliveBody,
-    connections,
-    duration: durationSeconds,
-  });
+  const result = await autocannon(loadOptions(spec, target, manyCookies, durationSeconds));
   const cpuAfter = await target.cpuMicros();
+  const redisCpuAfter = usesRedis ? await redisCpuMicros(redis) : 0;
   // Still signed in after the round? (A session that died mid-round shows as non-2xx too.)
-  await checkKeepalive(target.origin, target.headers);
+  await checkRow(spec, target, manyCookies);
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = Number((stats as { count: number | string }).count);
   }
+  const requests = Math.max(1, result.requests.total);
   return {
     rps: Math.round(result['2xx'] / result.duration),
     requests: result.requests.total,
@@ -189,7 +141,8 @@ async function runRound(target: RunningTarget): Promise<Round> {
     statusCodes,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
-    serverCpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
+    serverCpuMicrosPerRequest: (cpuAfter - cpuBefore) / requests,
+    ...(usesRedis ? { redisCpuMicrosPerRequest: (redisCpuAfter - redisCpuBefore) / requests } : {}),
   };
 }
 
@@ -206,41 +159,60 @@ function firstLine(error: unknown): string {
 /**
  * Loopback throughput on a shared 2-core box swings by ±20 % from one run to the next, so every
  * row runs `rounds` times, interleaved and in a rotating order (no row always goes first), and
- * the median counts. All servers stay up for the whole phase; an idle one costs no CPU.
+ * the median counts. All servers stay up for the whole phase; an idle one costs no CPU. Every
+ * row is warmed up with its own request first (not counted), so the JIT has settled.
  */
-async function measureThroughput(names: readonly BenchTargetName[]): Promise<ThroughputRow[]> {
-  const rows = new Map<BenchTargetName, ThroughputRow>();
-  const running: RunningTarget[] = [];
+async function measureThroughput(specs: readonly RowSpec[], redis: BenchRedisClient | undefined): Promise<ThroughputRow[]> {
+  const rows = specs.map((spec): ThroughputRow => ({ spec, name: spec.name, rounds: [], rps: null }));
+  const running = new Map<BenchTargetName, RunningTarget>();
+  const targetProblems = new Map<BenchTargetName, string>();
   try {
-    for (const name of names) {
-      rows.set(name, { name, rounds: [], rps: null });
+    for (const name of new Set(specs.map((spec) => spec.target))) {
       try {
-        process.stderr.write(`  starting ${name}…\n`);
-        running.push(await startTarget(name));
+        process.stderr.write(`  starting ${name}${seededTargets.has(name) ? ` with ${formatNumber(manySessionCount)} sessions` : ''}…\n`);
+        running.set(name, await startTarget(name, seededTargets.has(name) ? manySessionCount : 0, { BENCH_REDIS_PREFIX: redisPrefix }));
       } catch (error) {
-        rows.get(name)!.problem = firstLine(error);
+        targetProblems.set(name, firstLine(error));
+      }
+    }
+    // A seeded target's rows use its own sessions; the bare rows borrow any (same cookie bytes).
+    const anyCookies = [...running.values()].find((target) => target.manyCookies)?.manyCookies ?? [];
+    const cookiesOf = (row: ThroughputRow) => running.get(row.spec.target)?.manyCookies ?? anyCookies;
+    const live: ThroughputRow[] = [];
+    for (const row of rows) {
+      const target = running.get(row.spec.target);
+      const manyCookies = cookiesOf(row);
+      if (!target) row.problem = targetProblems.get(row.spec.target) ?? 'not started';
+      else if (row.spec.randomSessions && manyCookies.length === 0) row.problem = 'no target filed the many sessions';
+      else {
+        try {
+          await checkRow(row.spec, target, manyCookies);
+          await autocannon(loadOptions(row.spec, target, manyCookies, warmupSeconds));
+          live.push(row);
+        } catch (error) {
+          row.problem = firstLine(error);
+        }
       }
     }
     for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < running.length; i++) {
-        const target = running[(i + round) % running.length]!;
-        const row = rows.get(target.name)!;
+      for (let i = 0; i < live.length; i++) {
+        const row = live[(i + round) % live.length]!;
         if (row.problem) continue;
-        process.stderr.write(`  round ${round + 1}/${rounds}: ${target.name}…\n`);
+        process.stderr.write(`  round ${round + 1}/${rounds}: ${row.name}…\n`);
         try {
-          row.rounds.push(await runRound(target));
+          row.rounds.push(await runRound(row.spec, running.get(row.spec.target)!, cookiesOf(row), redis));
         } catch (error) {
           row.problem = firstLine(error);
         }
       }
     }
   } finally {
-    for (const target of running) target.stop();
+    for (const target of running.values()) target.stop();
   }
-  for (const row of rows.values()) {
+  for (const row of rows) {
     if (!row.problem && row.rounds.length > 0) row.rps = Math.round(median(row.rounds.map((round) => round.rps)));
   }
-  return [...rows.values()];
+  return rows;
 }
 
 interface MemoryResult {
@@ -302,15 +274,93 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
+/** The one-session rows' table, and the many-session rows' with their ratio to their bare row. */
+function printThroughput(rows: ThroughputRow[], title: string): void {
+  const rowByName = (name: string) => rows.find((row) => row.name === name);
+  console.log(`${title}: 2xx answers per second, median of ${rounds} interleaved rounds (each round's figure in brackets)`);
+  printTable(
+    ['row', 'req/s', 'vs bare', 'rounds', 'CPU µs/req', 'CPU vs bare', 'Redis CPU µs/req', 'requests', 'non-2xx', 'errors', 'timeouts', 'p50 ms', 'p99 ms', 'status codes'],
+    rows.map((row) => {
+      const total = totals(row);
+      const bare = rowByName(row.spec.versus?.bare ?? 'bare') ?? row;
+      const medianRound = row.rounds.find((round) => round.rps === row.rps) ?? row.rounds[0];
+      return [
+        row.name,
+        formatNumber(row.rps),
+        formatNumber(divide(row.rps, bare.rps), 2),
+        row.rounds.map((round) => formatNumber(round.rps)).join(' / ') || '-',
+        formatNumber(cpuPerRequest(row), 1),
+        formatNumber(divide(cpuPerRequest(bare), cpuPerRequest(row)), 2),
+        row.spec.target === 'keepalive-redis' ? formatNumber(redisCpuPerRequest(row), 1) : '',
+        formatNumber(total.requests),
+        flag(total.non2xx),
+        flag(total.errors),
+        flag(total.timeouts),
+        formatNumber(medianRound?.latencyP50Ms),
+        formatNumber(medianRound?.latencyP99Ms),
+        row.problem ? `FAILED: ${row.problem}` : Object.entries(total.statusCodes).map(([code, n]) => `${code}×${n}`).join(' '),
+      ];
+    }),
+  );
+}
+
+function divide(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100;
+}
+
+function totals(row: ThroughputRow) {
+  const sum = (pick: (round: Round) => number) => row.rounds.reduce((total, round) => total + pick(round), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const round of row.rounds) {
+    for (const [code, n] of Object.entries(round.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  }
+  return { requests: sum((r) => r.requests), non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), statusCodes };
+}
+
+/**
+ * Server CPU per request, median over the rounds: a cross-check on req/s that other work on the
+ * box disturbs far less. "CPU vs bare" = bare's µs / this row's µs (1.00 = as cheap as bare).
+ */
+function cpuPerRequest(row: ThroughputRow): number | null {
+  return row.rps === null || row.rounds.length === 0 ? null : median(row.rounds.map((round) => round.serverCpuMicrosPerRequest));
+}
+
+function redisCpuPerRequest(row: ThroughputRow): number | null {
+  const figures = row.rounds.flatMap((round) => (round.redisCpuMicrosPerRequest === undefined ? [] : [round.redisCpuMicrosPerRequest]));
+  return row.rps === null || figures.length === 0 ? null : median(figures);
+}
+
+function flag(n: number): string {
+  return n > 0 ? `${formatNumber(n)} !` : '0';
+}
+
+function isClean(row: ThroughputRow): boolean {
+  const total = totals(row);
+  return row.rps !== null && total.non2xx === 0 && total.errors === 0 && total.timeouts === 0;
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
   console.log(
     `idle-logout server bench — node ${process.version}, loopback, autocannon ${connections} connections, ` +
-      `${warmupSeconds} s warm-up, then ${rounds} rounds of ${durationSeconds} s per row, POST ${keepalivePath} ${keepaliveBody}\n`,
+      `${warmupSeconds} s warm-up, then ${rounds} rounds of ${durationSeconds} s per row; one-session rows POST ${keepalivePath} ${keepaliveBody}; ` +
+      `@100k rows spread over ${formatNumber(manySessionCount)} live sessions at random\n`,
   );
 
-  const rows = await measureThroughput(['bare', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions']);
+  let redis: BenchRedisClient | undefined;
+  try {
+    redis = await connectBenchRedis();
+  } catch (error) {
+    process.stderr.write(`  ! no Redis for its CPU figures: ${firstLine(error)}\n`);
+  }
+  let rows: ThroughputRow[];
+  try {
+    rows = await measureThroughput([...oneSessionRows, ...manySessionRows], redis);
+  } finally {
+    redis?.destroy();
+    await cleanUpRedis();
+  }
   process.stderr.write(`  measuring bytes per session (${formatNumber(memorySessionCount)} sessions)…\n`);
   const memory = await measureInChild<MemoryResult>('session-memory.ts', memorySessionCount);
   // A longest stall is a maximum, so one burst of other work on the machine decides it: run
@@ -328,51 +378,16 @@ async function main(): Promise<void> {
   }
   if (trials.length === expiryTrials) expiry = [...trials].sort((a, b) => a.maxStallMs - b.maxStallMs)[expiryTrials >> 1]!;
 
-  const rowByName = (name: BenchTargetName) => rows.find((row) => row.name === name)!;
+  const rowByName = (name: string) => rows.find((row) => row.name === name)!;
   const bareRps = rowByName('bare').rps;
   const keepaliveRps = rowByName('keepalive').rps;
   const expressSessionRps = rowByName('express-session').rps;
   const honoSessionsRps = rowByName('hono-sessions').rps;
-  const divide = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100);
-
-  const totals = (row: ThroughputRow) => {
-    const sum = (pick: (round: Round) => number) => row.rounds.reduce((total, round) => total + pick(round), 0);
-    const statusCodes: Record<string, number> = {};
-    for (const round of row.rounds) {
-      for (const [code, n] of Object.entries(round.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
-    }
-    return { requests: sum((r) => r.requests), non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), statusCodes };
-  };
-  // Server CPU per request, median over the rounds: a cross-check on req/s that other work on the
-  // box disturbs far less. "CPU vs bare" = bare's µs / this row's µs (1.00 = as cheap as bare).
-  const cpuPerRequest = (row: ThroughputRow) =>
-    row.rps === null || row.rounds.length === 0 ? null : median(row.rounds.map((round) => round.serverCpuMicrosPerRequest));
   const bareRow = rowByName('bare');
-  const flag = (n: number) => (n > 0 ? `${formatNumber(n)} !` : '0');
 
-  console.log(`Throughput: 2xx answers per second, median of ${rounds} interleaved rounds (each round's figure in brackets)`);
-  printTable(
-    ['row', 'req/s', 'vs bare', 'rounds', 'CPU µs/req', 'CPU vs bare', 'requests', 'non-2xx', 'errors', 'timeouts', 'p50 ms', 'p99 ms', 'status codes'],
-    rows.map((row) => {
-      const total = totals(row);
-      const medianRound = row.rounds.find((round) => round.rps === row.rps) ?? row.rounds[0];
-      return [
-        row.name,
-        formatNumber(row.rps),
-        formatNumber(divide(row.rps, bareRps), 2),
-        row.rounds.map((round) => formatNumber(round.rps)).join(' / ') || '-',
-        formatNumber(cpuPerRequest(row), 1),
-        formatNumber(divide(cpuPerRequest(bareRow), cpuPerRequest(row)), 2),
-        formatNumber(total.requests),
-        flag(total.non2xx),
-        flag(total.errors),
-        flag(total.timeouts),
-        formatNumber(medianRound?.latencyP50Ms),
-        formatNumber(medianRound?.latencyP99Ms),
-        row.problem ? `FAILED: ${row.problem}` : Object.entries(total.statusCodes).map(([code, n]) => `${code}×${n}`).join(' '),
-      ];
-    }),
-  );
+  printThroughput(rows.filter((row) => !row.spec.randomSessions), 'One session');
+  console.log('');
+  printThroughput(rows.filter((row) => row.spec.randomSessions), `${formatNumber(manySessionCount)} sessions at random ("vs bare": against the bare row with the same request)`);
 
   console.log('\nMemory store');
   const memoryRows: string[][] = [];
@@ -413,11 +428,17 @@ async function main(): Promise<void> {
   const bytesPerSession = 'problem' in memory ? null : memory.bytesPerSession;
   const expiryComplete = trials.length === expiryTrials && trials.every((t) => t.ended === t.count && t.sizeAfter === 0);
   const expiryStallMs = 'problem' in expiry ? null : expiry.maxStallMs;
-  const cleanRow = (name: BenchTargetName) => {
-    const row = rowByName(name);
-    const total = totals(row);
-    return row.rps !== null && total.non2xx === 0 && total.errors === 0 && total.timeouts === 0;
-  };
+  const cleanRow = (name: string) => isClean(rowByName(name));
+  // Issue I: each many-session row against its bare row, in this run.
+  const manyFigures = manySessionRows.map((spec) => {
+    const row = rowByName(spec.name);
+    return {
+      spec,
+      row,
+      ratio: spec.versus ? divide(row.rps, rowByName(spec.versus.bare).rps) : null,
+      cpuRatio: spec.versus ? divide(cpuPerRequest(rowByName(spec.versus.bare)), cpuPerRequest(row)) : null,
+    };
+  });
 
   console.log('\nTargets');
   printTable(
@@ -428,6 +449,9 @@ async function main(): Promise<void> {
       ['redis keepalive / bare', `≥ ${targets.redisRatio}`, formatNumber(redisRatio, 2), verdict(redisRatio === null ? null : redisRatio >= targets.redisRatio && cleanRow('keepalive-redis'))],
       ['bytes per session (1M)', `≤ ${targets.bytesPerSession}`, formatNumber(bytesPerSession), verdict(bytesPerSession === null ? null : bytesPerSession <= targets.bytesPerSession)],
       ['stall, 100k expire at once', `≤ ${targets.expiryStallMs} ms`, expiryStallMs === null ? 'n/a' : `${formatNumber(expiryStallMs, 1)} ms${expiryComplete ? '' : ' (not all ended!)'}`, verdict(expiryStallMs === null ? null : expiryStallMs <= targets.expiryStallMs && expiryComplete)],
+      ...manyFigures.flatMap(({ spec, ratio, row }) =>
+        spec.versus ? [[`${spec.name} / ${spec.versus.bare}`, `≥ ${spec.versus.wanted}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= spec.versus.wanted && isClean(row))]] : [],
+      ),
     ],
   );
   const dirtyRows = rows.filter((row) => row.rps !== null && !cleanRow(row.name)).map((row) => row.name);
@@ -459,6 +483,24 @@ async function main(): Promise<void> {
       cpuRatio: divide(cpuPerRequest(bareRow), cpuPerRequest(rowByName('keepalive'))),
       loadAverage: [loadBefore, loadAfter],
       keepaliveNon2xx: totals(rowByName('keepalive')).non2xx,
+      // Issue I: the rows over many live sessions at random; each ratio against the bare row it names.
+      manySessions: {
+        sessions: manySessionCount,
+        rows: Object.fromEntries(
+          manyFigures.map(({ spec, row, ratio, cpuRatio }) => [
+            spec.name,
+            {
+              rps: row.rps,
+              ...(spec.versus ? { versus: spec.versus.bare, ratio, wanted: spec.versus.wanted, cpuRatio } : {}),
+              p99Ms: row.rounds.find((round) => round.rps === row.rps)?.latencyP99Ms ?? null,
+              cpuMicrosPerRequest: roundTo(cpuPerRequest(row), 1),
+              ...(spec.target === 'keepalive-redis' ? { redisCpuMicrosPerRequest: roundTo(redisCpuPerRequest(row), 1) } : {}),
+              non2xx: totals(row).non2xx,
+              ...(row.problem ? { problem: row.problem } : {}),
+            },
+          ]),
+        ),
+      },
       rounds,
       connections,
       durationSeconds,
@@ -467,14 +509,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => {
-    killChildren();
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(error);
-    killChildren();
-    process.exit(1);
-  },
-);
+runParent(main);

@@ -72,8 +72,9 @@ export async function removalMarkOf(parts: SessionParts, found: SessionLookup, c
  * Clears the cookie of a signed-out request when `mayClearCookie` allows it and the session was
  * not ended elsewhere: that cookie stays while the store keeps its mark, so that every tab's
  * status check hears why (`session-revoked`), not only the first request that got an answer.
+ * `mark` is what `removalMarkOf` answered for this request: the store is asked once, not again here.
  */
-export async function clearDeadCookie(parts: SessionParts, c: Context, found: SessionLookup, cookies: SessionCookies, mark?: RemovalMark): Promise<void> {
-  if (found.kind === 'live' || !mayClearCookie(found.kind, cookies)) return;
-  if ((mark ?? (await removalMarkOf(parts, found, cookies))) === undefined) parts.cookie.clear(c);
+export function clearDeadCookie(parts: SessionParts, c: Context, found: SessionLookup, cookies: SessionCookies, mark: RemovalMark | undefined): void {
+  if (found.kind === 'live' || mark !== undefined || !mayClearCookie(found.kind, cookies)) return;
+  parts.cookie.clear(c);
 }

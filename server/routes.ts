@@ -82,7 +82,7 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
     // `session-revoked` / `session-replaced` when the store kept that mark, so the browser can say
     // it was ended elsewhere.
     const mark = await removalMarkOf(parts, found, cookies);
-    await clearDeadCookie(parts, c, found, cookies, mark);
+    clearDeadCookie(parts, c, found, cookies, mark);
     return errorAnswer(c, mark ? REMOVED_CODES[mark] : SIGNED_OUT_CODES[found.kind]);
   }
 

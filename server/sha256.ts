@@ -58,7 +58,22 @@ export function sha256OneBlock(text: string): Uint8Array {
     b = a;
     a = (t1 + t2) | 0;
   }
-  const words = [a, b, c, d, e, f, g, h].map((word, i) => word + H0[i]!);
-  for (let i = 0; i < 32; i++) DIGEST[i] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
+  // Into the digest word by word: no array per call (this runs on every request).
+  writeWord(0, a + H0[0]!);
+  writeWord(1, b + H0[1]!);
+  writeWord(2, c + H0[2]!);
+  writeWord(3, d + H0[3]!);
+  writeWord(4, e + H0[4]!);
+  writeWord(5, f + H0[5]!);
+  writeWord(6, g + H0[6]!);
+  writeWord(7, h + H0[7]!);
   return DIGEST;
+}
+
+/** Writes a 32-bit word big-endian as the digest's `index`th word. */
+function writeWord(index: number, word: number): void {
+  DIGEST[index * 4] = word >>> 24;
+  DIGEST[index * 4 + 1] = word >>> 16;
+  DIGEST[index * 4 + 2] = word >>> 8;
+  DIGEST[index * 4 + 3] = word;
 }

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench:profile -- <target> <request> [seconds]` — where a bench row's server time goes.
+ * Starts the target as bench/server.ts does (with 100 000 sessions for the idle-logout ones), warms
+ * it up, then runs V8's CPU profiler in the server child (what `node --cpu-prof` records) while
+ * autocannon sends the row's requests, each with a random session's cookie, and prints the
+ * functions with the most self time, then the same time by where the code lives.
+ *
+ *   target:  bare | keepalive (memory store) | keepalive-redis
+ *   request: get | background | keepalive
+ *
+ * The full profile is written to .prof/ (git-ignored) (open it in Chrome DevTools → Performance).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { loadOptions, runParent, startTarget, type RequestKind, type RowSpec } from './load.ts';
+import { benchRedisPrefix, connectBenchRedis, deleteKeysUnder } from './redis-keys.ts';
+import { benchTargetNames, type BenchTargetName } from './server-targets.ts';
+
+const sessionCount = 100_000;
+const warmupSeconds = 2;
+const topFunctions = 25;
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a function's code lives: ours (server/…), a package, Node itself, or V8's own entries. */
+function areaOf(frame: CallFrame): string {
+  const { url, functionName } = frame;
+  if (url === '') return functionName.startsWith('(') ? functionName : `(${functionName || 'native'})`;
+  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (inPackage) return inPackage[1]!;
+  if (url.startsWith('node:')) return 'node';
+  const ours = /\/(server|protocol|bench)\/[^/]+$/.exec(url);
+  return ours ? ours[0].slice(1) : url;
+}
+
+/** Self time (µs) per function and per area, from the profile's samples. */
+function selfTimes(profile: CpuProfile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame;
+    const micros = profile.timeDeltas[i] ?? 0;
+    // No line numbers: tsx's transpiled modules report every function on line 1.
+    const name = `${frame.functionName || '(anonymous)'}  ${areaOf(frame)}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+    byArea.set(areaOf(frame), (byArea.get(areaOf(frame)) ?? 0) + micros);
+    total += micros;
+  });
+  const sorted = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]);
+  return { total, functions: sorted(byFunction), areas: sorted(byArea) };
+}
+
+/** Each entry's share of the profile, of the busy (not idle) time, and its µs per request. */
+function printShares(title: string, entries: [string, number][], total: number, requests: number): void {
+  const idle = entries.find(([name]) => name.startsWith('(idle)'))?.[1] ?? 0;
+  console.log(`\n${title}\n  total   busy  µs/req`);
+  for (const [name, micros] of entries) {
+    if (name.startsWith('(idle)')) continue;
+    const share = (part: number) => `${((micros / part) * 100).toFixed(1).padStart(5)} %`;
+    console.log(`${share(total)} ${share(total - idle)}  ${(micros / requests).toFixed(1).padStart(6)}  ${name}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const [target, request, seconds = '10'] = process.argv.slice(2) as [BenchTargetName, RequestKind, string?];
+  if (!benchTargetNames.includes(target) || !['get', 'background', 'keepalive'].includes(request)) {
+    throw new Error('usage: npm run bench:profile -- <bare|keepalive|keepalive-redis> <get|background|keepalive> [seconds]');
+  }
+  const redisPrefix = benchRedisPrefix('profile');
+  const spec: RowSpec = { name: `${target} ${request}`, target, request, randomSessions: true };
+  // bare files no sessions: it gets cookies of the same shape from a memory target's ids.
+  const donor = await startTarget(target === 'bare' ? 'keepalive' : target, sessionCount, { BENCH_REDIS_PREFIX: redisPrefix });
+  try {
+    const running = target === 'bare' ? await startTarget('bare', 0) : donor;
+    await autocannon(loadOptions(spec, running, donor.manyCookies!, warmupSeconds));
+    await running.ask('profile-start', 'profileStarted');
+    const cpuBefore = await running.cpuMicros();
+    const result = await autocannon(loadOptions(spec, running, donor.manyCookies!, Number(seconds)));
+    const cpuAfter = await running.cpuMicros();
+    const profile = await running.ask<CpuProfile>('profile-stop', 'profile');
+    const directory = fileURLToPath(new URL('../.prof/', import.meta.url));
+    mkdirSync(directory, { recursive: true });
+    const file = `${directory}${target}-${request}-${Date.now()}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+
+    const { total, functions, areas } = selfTimes(profile);
+    const idle = areas.find(([area]) => area === '(idle)')?.[1] ?? 0;
+    const busy = total - idle;
+    console.log(
+      `${spec.name}: ${Math.round(result['2xx'] / result.duration)} req/s (2xx), ${result.non2xx} non-2xx, p99 ${result.latency.p99} ms, ` +
+        `${((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(1)} µs server CPU per request; ` +
+        `profile ${(total / 1e6).toFixed(1)} s, ${((busy / total) * 100).toFixed(0)} % busy → ${file}`,
+    );
+    const requests = Math.max(1, result.requests.total);
+    printShares(`Top ${topFunctions} functions by self time`, functions.slice(0, topFunctions + 1), total, requests);
+    printShares('Self time by where the code lives', areas, total, requests);
+    if (running !== donor) running.stop();
+  } finally {
+    donor.stop();
+    if (target === 'keepalive-redis') {
+      const client = await connectBenchRedis();
+      await deleteKeysUnder(client, redisPrefix);
+      client.destroy();
+    }
+  }
+}
+
+runParent(main);
