@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { idbSharedStore, memorySharedStore, STORE_WAIT_BOUND_MS, withLocalView, type SharedStore } from './shared-state.ts';
-import type { Patch } from './core.ts';
+import { emptyRecord, type Patch } from './core.ts';
 import { FakeClock, hangingStore, settle } from './test-tabs.ts';
 
 describe('idbSharedStore', () => {
@@ -38,6 +38,29 @@ describe('idbSharedStore', () => {
   });
 });
 
+describe('idbSharedStore: a record the previous version wrote', () => {
+  // Before the claim times were named for what they hold, they were `keepaliveSentAt` and (from
+  // 0.1 on, optional) `checkSentAt`. Such a record can sit in IndexedDB across the upgrade.
+  const previous = { ...emptyRecord(), keepaliveClaimedAt: undefined, checkClaimedAt: undefined, keepaliveSentAt: 7_000, checkSentAt: 8_000 };
+
+  it('is read with its claim times under their new names', async () => {
+    const { createStore, set } = await import('idb-keyval');
+    await set('previous', previous, createStore('previous-db', 'state'));
+    const record = await idbSharedStore('previous', 'previous-db').read();
+    expect(record).toMatchObject({ keepaliveClaimedAt: 7_000, checkClaimedAt: 8_000 });
+    expect(record).not.toHaveProperty('keepaliveSentAt');
+  });
+
+  it('a claim within the gap of the old claim is refused; a later one is stored under the new name', async () => {
+    const { createStore, set } = await import('idb-keyval');
+    await set('previous-claim', previous, createStore('previous-db', 'state'));
+    const store = idbSharedStore('previous-claim', 'previous-db');
+    expect(await store.write({ kind: 'claim-keepalive', at: 9_000, minGapMs: 5_000 })).toMatchObject({ applied: false });
+    expect(await store.write({ kind: 'claim-keepalive', at: 12_000, minGapMs: 5_000 })).toMatchObject({ applied: true, record: { keepaliveClaimedAt: 12_000 } });
+    expect(await store.read()).not.toHaveProperty('keepaliveSentAt');
+  });
+});
+
 describe('idbSharedStore: suspend and resume (a frozen page)', () => {
   it('starts nothing while suspended and runs what waited (or was cut short) after resume', async () => {
     const store = idbSharedStore('suspend', 'suspend-db');
@@ -53,7 +76,7 @@ describe('idbSharedStore: suspend and resume (a frozen page)', () => {
     expect(await withTimeout(idbSharedStore('suspend', 'suspend-db').write({ kind: 'stay', at: 1_500 }))).toMatchObject({ applied: true });
     store.resume!();
     await Promise.all([started, held]);
-    expect(await store.read()).toMatchObject({ lastActivityAt: 2_000, stayAt: 1_500, keepaliveSentAt: 5_000 });
+    expect(await store.read()).toMatchObject({ lastActivityAt: 2_000, stayAt: 1_500, keepaliveClaimedAt: 5_000 });
   });
 
   it('after suspend, deleteDatabase is not blocked by this tab', async () => {
@@ -89,13 +112,13 @@ describe('withLocalView', () => {
     expect(await write).toMatchObject({ applied: true, record: { lastActivityAt: 1_000 } });
     const claim = view.write({ kind: 'claim-keepalive', at: 2_000, minGapMs: 500 });
     await clock.advance(STORE_WAIT_BOUND_MS);
-    expect(await claim).toMatchObject({ applied: true, record: { lastActivityAt: 1_000, keepaliveSentAt: 2_000 } });
+    expect(await claim).toMatchObject({ applied: true, record: { lastActivityAt: 1_000, keepaliveClaimedAt: 2_000 } });
     expect(caughtUp).toBe(0);
     hanging.release();
     await settle();
     expect(caughtUp).toBe(1);
     expect(clock.pending.size).toBe(0);
-    expect(await view.read()).toMatchObject({ lastActivityAt: 1_000, keepaliveSentAt: 2_000 });
+    expect(await view.read()).toMatchObject({ lastActivityAt: 1_000, keepaliveClaimedAt: 2_000 });
   });
 
   it('takes the store\'s word while it answers in time (of two claims, one wins)', async () => {

@@ -11,7 +11,7 @@
 // until it runs again; and no tab ever waits on the store for longer than STORE_WAIT_BOUND_MS
 // (`withLocalView`).
 import { createStore, get, update, type UseStore } from 'idb-keyval';
-import { applyPatch, isSharedRecord, type Patch, type SharedRecord } from './core.ts';
+import { applyPatch, storedRecord, type Patch, type SharedRecord } from './core.ts';
 import type { Timers } from './timers.ts';
 
 export interface SharedStore {
@@ -77,8 +77,7 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
   return {
     read: () =>
       run(async () => {
-        const value = await get<unknown>(key, useStore);
-        return isSharedRecord(value) ? value : undefined;
+        return storedRecord(await get<unknown>(key, useStore));
       }),
     write: (patch) =>
       run(async () => {

@@ -189,9 +189,6 @@ function resolveOptions(options: IdleLogoutOptions): Resolved {
   };
 }
 
-/** Input this long after the last read of the shared record also re-reads it (the "next input" check). */
-const REREAD_ON_INPUT_AFTER_MS = 5_000;
-
 /** Starts one instance without replacing another (tests run several simulated tabs in one realm). */
 export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   const o = resolveOptions(options);
@@ -214,7 +211,6 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   let titleWritten: string | null = null;
   /** Signed out while offline: navigates once back online; removed by stop(). */
   let navigateWhenOnline: (() => void) | undefined;
-  let lastReadAt = 0;
   let tornDown = false;
   /** 0: shown; 1: hidden for the back/forward cache; 2: restored, hidden until a fresh record says live. */
   let concealed = 0;
@@ -241,11 +237,10 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   };
 
   const read = (): void => {
-    lastReadAt = now();
     // Taken now: a read begun before the page went into the cache answers with what was true then.
     const fresh = concealed > 1;
     storage.read().then(
-      (record) => dispatch({ type: 'shared', record }, fresh),
+      (record) => dispatch({ type: 'record-read', record }, fresh),
       reportError,
     );
   };
@@ -259,7 +254,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         storage.write(effect.patch).then(({ record, applied }) => {
           // Tell the other tabs before this tab acts on it: a sign-out tears this tab down.
           if (applied && !stopped) sync.notify(effect.patch);
-          dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } }, fresh);
+          dispatch({ type: 'record-written', record, kind: effect.patch.kind, applied }, fresh);
         }, reportError);
         return;
       }
@@ -298,7 +293,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
         }
         if (effect.visible) emit('tick', { remainingMs: effect.remainingMs });
         return;
-      case 'keepalive-sent':
+      case 'extended':
         return emit('keepalive', { remainingMs: effect.remainingMs });
       case 'reachable':
         return effect.reachable ? emit('reachable', {}) : emit('unreachable', {});
@@ -413,10 +408,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     frameOrigins: o.activityOrigins,
     now,
     timers: o.timers,
-    onActivity: (at) => {
-      dispatch({ type: 'activity', at });
-      if (now() - lastReadAt >= REREAD_ON_INPUT_AFTER_MS) read();
-    },
+    onActivity: (at) => dispatch({ type: 'activity', at }),
   });
   const stopWakeUps = listenForWakeUps(o.window, doc, (type) => {
     if (type === 'visibilitychange') dispatch({ type: 'visibility', visible: doc.visibilityState !== 'hidden' });
@@ -425,7 +417,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   const sync: TabSync = o.tabSync(o.channelName, {
     onNotify: (patch) => {
       // The patch is in the store already; applying it to this tab's view needs no store read.
-      if (patch) dispatch({ type: 'shared', record: storage.learn(patch) });
+      if (patch) dispatch({ type: 'record-read', record: storage.learn(patch) });
       read();
     },
     onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
