@@ -49,6 +49,19 @@ export interface SharedRecord {
   signedOutReason: SignedOutReason | null;
 }
 
+/**
+ * The shared record and a change to it as the public types name them: a custom `SharedStore` or
+ * `TabSync` keeps and passes them on as given (both are structured-cloneable); their fields are the
+ * SDK's own and may change between versions.
+ */
+export interface SessionRecord {
+  readonly v: number;
+}
+/** See `SessionRecord`. */
+export interface SessionChange {
+  readonly kind: string;
+}
+
 /** A change a tab wants to make to the shared record; applied atomically by `applyPatch`. */
 export type Patch =
   | { kind: 'activity'; at: number }
@@ -298,7 +311,7 @@ function hasPendingActivity(r: SharedRecord, localActivityAt = 0): boolean {
  * Applies a patch to the stored record. Runs inside one IndexedDB read-write transaction, so it must
  * merge with whatever another tab wrote in between; returns the new record and whether it changed.
  */
-export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { record: SharedRecord; applied: boolean } {
+export function applyPatch(stored: unknown, patch: Patch): { record: SharedRecord; applied: boolean } {
   const r = storedRecord(stored) ?? emptyRecord();
   const unchanged = { record: r, applied: false };
   switch (patch.kind) {

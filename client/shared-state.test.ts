@@ -132,7 +132,8 @@ describe('withLocalView', () => {
   it('learns another tab\'s patch without reading the store', async () => {
     const clock = new FakeClock();
     const view = withLocalView(Object.assign(hangingStore(), { hanging: true }), { timers: clock, onFailure: () => {}, onCaughtUp: () => {} });
-    expect(view.learn({ kind: 'sign-out', at: 3_000, reason: 'user' })).toMatchObject({ signedOutAt: 3_000, signedOutReason: 'user' });
+    const signOut: Patch = { kind: 'sign-out', at: 3_000, reason: 'user' };
+    expect(view.learn(signOut)).toMatchObject({ signedOutAt: 3_000, signedOutReason: 'user' });
     // A patch kind from a newer version of the SDK in another tab changes nothing.
     expect(view.learn({ kind: 'from-the-future', at: 4_000 } as unknown as Patch)).toMatchObject({ signedOutAt: 3_000 });
   });
@@ -151,7 +152,7 @@ describe('withLocalView', () => {
     broken = true;
     const { record, applied } = await store.write({ kind: 'activity', at: 2_000 });
     expect(applied).toBe(true);
-    expect(record.pendingSince).toBe(1_000); // continued from the last record seen
+    expect(record?.pendingSince).toBe(1_000); // continued from the last record seen
     expect((await store.read())?.lastActivityAt).toBe(2_000);
     await store.write({ kind: 'stay', at: 3_000 });
     expect(await store.read()).toMatchObject({ lastActivityAt: 3_000, stayAt: 3_000 });

@@ -625,7 +625,7 @@ describe('stop and restart', () => {
       }) as typeof remove;
     }
     const { createIdleLogout } = await import('./start.ts');
-    const handle = createIdleLogout({
+    const handle = createIdleLogout({}, {
       window: win as unknown as Window,
       document: win.document as unknown as Document,
       now: () => o2.clock.now,

@@ -1,6 +1,6 @@
 // The default tab sync against Node's native BroadcastChannel and a Web Locks double.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Patch } from './core.ts';
+import type { Patch, SessionChange } from './core.ts';
 import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
 import { browserTabSync, type NotifyChannelConstructor, type TabSync, type TabSyncHost } from './tab-sync.ts';
 
@@ -74,7 +74,7 @@ afterEach(() => {
 });
 
 function tab(host: FakeHost, name = 'test-channel') {
-  const log = { notified: 0, patches: [] as (Patch | undefined)[], leader: [] as boolean[] };
+  const log = { notified: 0, patches: [] as (SessionChange | undefined)[], leader: [] as boolean[] };
   const sync = browserTabSync(host as unknown as TabSyncHost, host.Channel)(name, {
     onNotify: (patch) => {
       log.notified++;

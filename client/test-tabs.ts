@@ -1,6 +1,7 @@
 // Test helpers (not part of the package): several simulated tabs in one test, each with its own
 // happy-dom window, sharing one clock, one channel hub, one store and one fake protocol server.
 import { Window } from 'happy-dom';
+import type { IdleLogoutHost } from './host.ts';
 import { createIdleLogout, type IdleLogoutEvent, type IdleLogoutHandle, type IdleLogoutOptions, type SignedOutReason } from './start.ts';
 import type { Patch } from './core.ts';
 import { memorySharedStore, type SharedStore } from './shared-state.ts';
@@ -183,11 +184,11 @@ export class SimTab {
   readonly events: [IdleLogoutEvent, unknown][] = [];
   readonly navigations: string[] = [];
   readonly signedOut: SignedOutReason[] = [];
-  constructor(env: SimOrigin, options: IdleLogoutOptions = {}) {
+  constructor(env: SimOrigin, options: IdleLogoutOptions & IdleLogoutHost = {}) {
     this.window = new Window({ url: 'https://app.test/page' });
     this.document = this.window.document as unknown as Document;
     this.document.title = 'App';
-    this.handle = createIdleLogout({
+    const optionsAndHost: IdleLogoutOptions & IdleLogoutHost = {
       window: this.window as unknown as globalThis.Window,
       document: this.document,
       now: () => env.clock.now,
@@ -198,7 +199,8 @@ export class SimTab {
       navigate: (url) => this.navigations.push(url),
       onSignedOut: (reason) => this.signedOut.push(reason),
       ...options,
-    });
+    };
+    this.handle = createIdleLogout(optionsAndHost, optionsAndHost);
     for (const name of EVENTS) this.handle.on(name, (detail) => this.events.push([name, detail]));
   }
   named(name: IdleLogoutEvent): unknown[] {
@@ -235,7 +237,7 @@ export class SimOrigin {
   ) {
     this.server = server ? server(this.clock) : new FakeServer(this.clock);
   }
-  async open(options: IdleLogoutOptions = {}): Promise<SimTab> {
+  async open(options: IdleLogoutOptions & IdleLogoutHost = {}): Promise<SimTab> {
     const tab = new SimTab(this, options);
     this.tabs.push(tab);
     await settle();
