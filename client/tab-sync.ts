@@ -12,7 +12,7 @@
 //
 // The leader is NOT the package's `createLeaderElection`: when a tab becomes leader it registers
 // `beforeunload` and `unload` listeners through its `unload` dependency
-// (node_modules/broadcast-channel/dist/esbrowser/leader-election-util.js → unload/browser.js) and
+// (broadcast-channel's dist/esbrowser/leader-election-util.js → the unload package's browser.js) and
 // never removes them. An `unload` listener keeps a page out of the back/forward cache, and `stop()`
 // could not remove them. Its Web Locks elector (the one modern browsers get) is a lock held until
 // the tab goes away; that is all we need, so we take the lock ourselves:
