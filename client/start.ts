@@ -72,9 +72,16 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   });
   let stopped = false;
   let tornDown = false;
-  /** Set once every shell is built (below); until then no event can arrive (they are all asynchronous). */
+  /** Set once every shell is built (3.); no event can arrive before: they all come asynchronously. */
   let shells: Shells | undefined;
 
+  // 1. The timer and the store, then the core's inbox, which arms the one and reads the other.
+  const read = (): void => {
+    if (shells) readRecord(shells);
+  };
+  const scheduler = createScheduler({ now, timers: h.timers, onWake: read });
+  // No wait on the shared store is unbounded: a frozen tab elsewhere may hold it (shared-state.ts).
+  const storage = withLocalView(h.storage, { timers: h.timers, onFailure: reportError, onCaughtUp: read });
   const dispatch = (event: CoreEvent, fresh?: boolean): void => {
     if (stopped || !shells) return;
     const result = step(state, event, now(), h.monoNow());
@@ -84,14 +91,8 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     scheduler.wakeAt(result.wakeAt);
     for (const effect of result.effects) carryOut(effect, shells);
   };
-  const read = (): void => {
-    if (shells) readRecord(shells);
-  };
 
-  // 1. The shells, each translating one outside thing into core events.
-  const scheduler = createScheduler({ now, timers: h.timers, onWake: read });
-  // No wait on the shared store is unbounded: a frozen tab elsewhere may hold it (shared-state.ts).
-  const storage = withLocalView(h.storage, { timers: h.timers, onFailure: reportError, onCaughtUp: read });
+  // 2. The shells that report what happens outside: the page, input, wake-ups, other tabs, freezes.
   const page = createPageShell({
     window: win,
     document: doc,
@@ -129,7 +130,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     for (const part of [sync, storage]) suspended ? part.suspend?.() : part.resume?.();
   });
 
-  // 2. The wiring.
+  // 3. The wiring.
   /** At sign-out: nothing is left to show; the scheduler stays for a logout retry until stop(). */
   const teardown = (): void => {
     if (tornDown) return;
