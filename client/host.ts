@@ -33,6 +33,9 @@ export type ResolvedHost = Required<Omit<IdleLogoutHost, 'fetch'>> & { monoNow: 
 /**
  * Fills in the browser's parts. `endpoint`, `credentials` and `channelName` (app options) say where
  * the default transport and store point.
+ *
+ * @example
+ * const host = resolveHost({ now: () => clock.now }, resolveOptions({}));
  */
 export function resolveHost(host: IdleLogoutHost, app: { endpoint: string; credentials?: RequestCredentials; channelName: string }): ResolvedHost {
   const win = host.window ?? (typeof window === 'undefined' ? undefined : window);
