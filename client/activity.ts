@@ -1,7 +1,7 @@
 // Turns user input into throttled `activity` reports. Only real input counts: `visibilitychange`,
 // `focus`, `pageshow` and waking the machine are wake-up checks (scheduler.ts), never activity —
-// react-idle-timer counted them, so merely looking at a tab kept sessions alive (apps removed them:
-// ef-cms PR #4053, gc-digital-talent PR #17842).
+// react-idle-timer counted them, so merely looking at a tab kept sessions alive (apps that use it took
+// them out again: ef-cms PR #4053, gc-digital-talent PR #17842).
 import type { Timers } from './timers.ts';
 
 /** Input that counts as activity by default. `pointermove` covers mouse, pen and touch movement. */

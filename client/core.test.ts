@@ -6,17 +6,26 @@ import {
   ACTIVITY_PERSIST_STEP_MS,
   BACKOFF_MAX_MS,
   CLOCK_CHECK_MS,
-  HIDDEN_COUNTDOWN_STEP_MS,
   KEEPALIVE_SAFETY_MS,
   LEADER_GRACE_MS,
   REFUSED_BACKOFF_MAX_MS,
+  REREAD_ON_INPUT_AFTER_MS,
+  actingPhase,
+  announcePhase,
   applyPatch,
   backoffMs,
+  claimOwedKeepalive,
+  claimRevocationCheck,
   emptyRecord,
   initialState,
   keepaliveIntervalMs,
+  nextWakeAt,
   phaseAt,
   remainingMsAt,
+  retryFailedRequest,
+  retryLogout,
+  runHookForSignOutElsewhere,
+  signOutAtDeadline,
   step,
   type CoreConfig,
   type CoreEvent,
@@ -90,12 +99,12 @@ class Origin {
   }
   carryOut(tab: Tab, effect: Effect): void {
     if (effect.type === 'read') {
-      tab.dispatch({ type: 'shared', record: this.record });
+      tab.dispatch({ type: 'record-read', record: this.record });
     } else if (effect.type === 'write') {
       const { record, applied } = applyPatch(this.record, effect.patch);
       this.record = record;
-      tab.dispatch({ type: 'shared', record, written: { kind: effect.patch.kind, applied } });
-      if (applied) for (const other of this.tabs) if (other !== tab && !this.frozen.has(other)) other.dispatch({ type: 'shared', record });
+      tab.dispatch({ type: 'record-written', record, kind: effect.patch.kind, applied });
+      if (applied) for (const other of this.tabs) if (other !== tab && !this.frozen.has(other)) other.dispatch({ type: 'record-read', record });
     } else if (effect.type === 'request') {
       this.requests.push({ tab, kind: effect.kind, idleMs: effect.kind === 'keepalive' ? effect.idleMs : undefined, requestedAt: this.now });
     }
@@ -122,7 +131,7 @@ class Origin {
       this.now = Math.max(this.now, next);
       for (const tab of due.filter((t) => t.wakeAt === next)) {
         // The scheduler shell re-reads the shared record before acting on a timer.
-        tab.dispatch({ type: 'shared', record: this.record });
+        tab.dispatch({ type: 'record-read', record: this.record });
       }
     }
     this.mono += end - this.now;
@@ -251,7 +260,7 @@ describe('phases and wake-ups', () => {
     expect(tab.wakeAt).toBeNull();
   });
 
-  it('counts down once per whole second while visible, every 10 s while hidden', () => {
+  it('counts down once per whole second while visible, every 10 s while hidden (one 10 s timer, not ten 1 s ones)', () => {
     const origin = new Origin();
     const tab = startedTab(origin);
     origin.advance(T - W);
@@ -259,9 +268,10 @@ describe('phases and wake-ups', () => {
     origin.advance(5_000);
     expect(tab.of('countdown').map((e) => e.remainingMs)).toEqual([59_000, 58_000, 57_000, 56_000, 55_000]);
     tab.dispatch({ type: 'visibility', visible: false });
+    expect(tab.wakeAt).toBe(origin.now + 5_000); // 55 s left: the next whole 10 s of remaining time
     tab.effects = [];
     origin.advance(20_000);
-    expect(HIDDEN_COUNTDOWN_STEP_MS).toBe(10_000);
+    expect(tab.wakeAt).toBe(origin.now + 5_000);
     expect(tab.of('countdown').map((e) => [e.remainingMs, e.visible])).toEqual([
       [50_000, false],
       [40_000, false],
@@ -279,7 +289,7 @@ describe('phases and wake-ups', () => {
     const tab = startedTab(origin);
     tab.effects = [];
     origin.sleep(T + 3_600_000);
-    tab.dispatch({ type: 'shared', record: origin.record }); // the wake-up re-read
+    tab.dispatch({ type: 'record-read', record: origin.record }); // the wake-up re-read
     expect(tab.of('phase').map((e) => e.phase)).toEqual(['signed-out']);
     expect(tab.of('countdown')).toHaveLength(0);
     expect(origin.open_('logout')).toHaveLength(1);
@@ -289,7 +299,7 @@ describe('phases and wake-ups', () => {
     const origin = new Origin();
     const tab = startedTab(origin);
     origin.sleep(T - 20_000);
-    tab.dispatch({ type: 'shared', record: origin.record }); // the wake-up re-read
+    tab.dispatch({ type: 'record-read', record: origin.record }); // the wake-up re-read
     expect(tab.of('phase').at(-1)).toMatchObject({ phase: 'warning', remainingMs: 20_000 });
   });
 });
@@ -322,7 +332,7 @@ describe('a wall clock that jumps', () => {
     const origin = monoOrigin();
     const tab = startedTab(origin, 100_000);
     origin.jumpClock(120_000);
-    tab.dispatch({ type: 'shared', record: origin.record });
+    tab.dispatch({ type: 'record-read', record: origin.record });
     expect(tab.shown()).toBe('active');
     origin.advance(CLOCK_CHECK_MS);
     expect(tab.shown()).toBe('signed-out');
@@ -334,7 +344,7 @@ describe('a wall clock that jumps', () => {
     const tab = startedTab(origin);
     tab.effects = [];
     origin.sleep(T + 3_600_000);
-    tab.dispatch({ type: 'shared', record: origin.record }); // the wake-up re-read
+    tab.dispatch({ type: 'record-read', record: origin.record }); // the wake-up re-read
     expect(tab.of('phase')).toHaveLength(0);
     origin.advance(150);
     origin.answer('status', { type: 'signed-out' });
@@ -346,7 +356,7 @@ describe('a wall clock that jumps', () => {
     const origin = monoOrigin();
     const tab = startedTab(origin);
     origin.sleep(T + 60_000);
-    tab.dispatch({ type: 'shared', record: origin.record });
+    tab.dispatch({ type: 'record-read', record: origin.record });
     origin.answer('status', { type: 'unreachable', status: 0 });
     expect(tab.shown()).toBe('signed-out');
     expect(origin.record?.signedOutReason).toBe('idle');
@@ -372,7 +382,7 @@ describe('keepalive', () => {
     other.dispatch({ type: 'sign-out' });
     expect(tab.shown()).toBe('signed-out');
     origin.answer('keepalive', live(T));
-    const types = tab.effects.filter((e) => e.type === 'phase' || e.type === 'keepalive-sent').map((e) => (e.type === 'phase' ? e.phase : e.type));
+    const types = tab.effects.filter((e) => e.type === 'phase' || e.type === 'extended').map((e) => (e.type === 'phase' ? e.phase : e.type));
     expect(types.slice(types.indexOf('signed-out'))).toEqual(['signed-out']);
   });
 
@@ -397,7 +407,7 @@ describe('keepalive', () => {
     expect(request).toMatchObject({ idleMs: I - 10_000 });
     origin.answer('keepalive', live(T - (I - 10_000)));
     expect(origin.record?.deadlineAt).toBe(T0 + 10_000 + T);
-    expect(tab.of('keepalive-sent')).toHaveLength(1);
+    expect(tab.of('extended')).toHaveLength(1);
     // Covered now: nothing owed until new input.
     origin.advance(T - W - I);
     expect(origin.open_('keepalive')).toHaveLength(0);
@@ -601,7 +611,7 @@ describe('warning, stay and sign-out across tabs', () => {
     origin.answer('keepalive', live(T));
     origin.frozen.delete(a);
     // a's old timer fires late; the shell re-reads the record first.
-    a.dispatch({ type: 'shared', record: origin.record });
+    a.dispatch({ type: 'record-read', record: origin.record });
     expect(a.shown()).toBe('active');
   });
 
@@ -695,7 +705,7 @@ describe('failures', () => {
     origin.answer('keepalive', { type: 'unreachable', status: 0 });
     expect(tab.of('reachable')).toEqual([{ type: 'reachable', reachable: false }]);
     expect(origin.record!.deadlineAt).toBe(deadlineBefore);
-    expect(tab.of('keepalive-sent')).toHaveLength(0);
+    expect(tab.of('extended')).toHaveLength(0);
     origin.advance(999);
     expect(origin.open_('keepalive')).toHaveLength(0);
     origin.advance(1);
@@ -1012,7 +1022,7 @@ describe('a session ended elsewhere (revoked by the user or the app, or replaced
     origin.advance(5 * C);
     expect(origin.open_('status')).toHaveLength(0);
     tabs[1]!.dispatch({ type: 'visibility', visible: true });
-    tabs[1]!.dispatch({ type: 'shared', record: origin.record }); // the shell re-reads on visibilitychange
+    tabs[1]!.dispatch({ type: 'record-read', record: origin.record }); // the shell re-reads on visibilitychange
     expect(origin.open_('status').map((r) => r.tab)).toEqual([tabs[1]]);
   });
 
@@ -1077,5 +1087,199 @@ describe('a session ended elsewhere, while the server cannot be reached', () => 
     expect(sent.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(C);
     expect(tabs.every((t) => t.shown() === 'active')).toBe(true);
+  });
+});
+
+describe('the next input reads the shared record again', () => {
+  it(`input ${REREAD_ON_INPUT_AFTER_MS} ms or more after the last read reads the record; input sooner does not`, () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    const reads = () => tab.of('read').length;
+    const before = reads();
+    origin.advance(REREAD_ON_INPUT_AFTER_MS - 1);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(reads()).toBe(before);
+    origin.advance(1);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(reads()).toBe(before + 1);
+    // The read just made counts: the next input within the spell reads nothing.
+    origin.advance(1_000);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(reads()).toBe(before + 1);
+  });
+
+  it('a read the shell made for a wake-up counts as the last read', () => {
+    const origin = new Origin();
+    const tab = startedTab(origin);
+    origin.advance(60_000);
+    tab.dispatch({ type: 'record-read', record: origin.record }); // e.g. focus
+    const before = tab.of('read').length;
+    origin.advance(REREAD_ON_INPUT_AFTER_MS - 1);
+    tab.dispatch({ type: 'activity', at: origin.now });
+    expect(tab.of('read')).toHaveLength(before);
+  });
+
+  it('a sign-out another tab made while this one missed the notification shows at the next input', () => {
+    const origin = new Origin();
+    const a = startedTab(origin);
+    const b = origin.open('b'); // read at T0
+    origin.advance(1_000);
+    b.dispatch({ type: 'activity', at: origin.now }); // written: the first input not yet covered
+    origin.frozen.add(b); // misses the notification
+    origin.advance(2_000);
+    a.dispatch({ type: 'sign-out' });
+    origin.frozen.delete(b);
+    origin.advance(REREAD_ON_INPUT_AFTER_MS - 3_000);
+    expect(b.shown()).toBe('active');
+    // Within ACTIVITY_PERSIST_STEP_MS of its last input: no write (whose answer would carry the record).
+    b.dispatch({ type: 'activity', at: origin.now });
+    expect(b.of('write').filter((w) => w.patch.kind === 'activity')).toHaveLength(1);
+    expect(b.shown()).toBe('signed-out');
+  });
+});
+
+describe('a record the previous version stored', () => {
+  it('is shown, and its keepalive claim (keepaliveSentAt) still spaces the next keepalive', () => {
+    const origin = new Origin();
+    const first = startedTab(origin);
+    first.dispatch({ type: 'activity', at: origin.now + 1 });
+    const { keepaliveClaimedAt: _claimed, checkClaimedAt: _checked, ...rest } = origin.record!;
+    // As 0.1 wrote it: the claim time under its old name, and no check time.
+    origin.record = { ...rest, keepaliveSentAt: T0 + 5_000 } as unknown as SharedRecord;
+    const tab = origin.open('reloaded');
+    tab.dispatch({ type: 'leader', isLeader: true });
+    expect(tab.shown()).toBe('active'); // at once, from the stored record
+    origin.answer('status', live(T));
+    expect(tab.wakeAt).toBe(T0 + 5_000 + I);
+    origin.advance(5_000 + I - 1);
+    expect(origin.open_('keepalive')).toHaveLength(0);
+    origin.advance(1);
+    expect(origin.open_('keepalive')).toHaveLength(1);
+  });
+});
+
+// The parts of `decide`, each on a state built for it: a started tab showing `active` with a
+// trusted record (deadline T0 + T) unless told otherwise.
+function stateWith(overrides: Partial<CoreState> = {}, record: Partial<SharedRecord> = {}): CoreState {
+  return {
+    ...initialState(config),
+    started: true,
+    trusted: true,
+    shownPhase: 'active',
+    record: { ...emptyRecord(), deadlineAt: T0 + T, absoluteDeadlineAt: T0 + 43_200_000, idleTimeoutMs: T, warningMs: W, serverSeenAt: T0, ...record },
+    ...overrides,
+  };
+}
+
+describe('decide, part by part', () => {
+  it('retryLogout: a signed-out tab resends its failed logout when due, only while the record says signed out', () => {
+    const effects: Effect[] = [];
+    const s = stateWith({ shownPhase: 'signed-out', retryKind: 'logout', retryAt: T0 + 2_000, failures: 2 }, { signedOutAt: T0 });
+    expect(retryLogout(s, T0 + 1_999, effects)).toBe(T0 + 2_000);
+    expect(effects).toEqual([]);
+    expect(retryLogout(s, T0 + 2_000, effects)).toBeNull();
+    expect(effects).toEqual([{ type: 'request', kind: 'logout' }]);
+    expect(s.failures).toBe(2); // the next failure backs off further
+    const newSession: Effect[] = [];
+    retryLogout(stateWith({ shownPhase: 'signed-out', retryKind: 'logout', retryAt: T0 }), T0, newSession);
+    expect(newSession).toEqual([]);
+  });
+
+  it('actingPhase: after a clock jump the shown phase holds until the server answered or CLOCK_CHECK_MS passed', () => {
+    const s = stateWith({ clockCheckAt: T0 + T - 10 });
+    expect(actingPhase(s, T0 + T)).toBe('active'); // the local deadline passed, but the check is open
+    expect(actingPhase(stateWith({ clockCheckAt: T0 + T - 10 }, { serverSeenAt: T0 + T - 5 }), T0 + T)).toBe('signed-out');
+    expect(actingPhase(s, T0 + T - 10 + CLOCK_CHECK_MS)).toBe('signed-out');
+    expect(s.clockCheckAt).toBe(0);
+    expect(actingPhase(stateWith({ clockCheckAt: T0 }, { signedOutAt: T0 }), T0)).toBe('signed-out'); // a recorded sign-out counts at once
+  });
+
+  it('signOutAtDeadline: past the deadline, an unrecorded sign-out is begun (idle), once', () => {
+    const effects: Effect[] = [];
+    const s = stateWith();
+    signOutAtDeadline(s, 'active', T0 + T, effects);
+    expect(effects).toEqual([]);
+    signOutAtDeadline(s, 'signed-out', T0 + T, effects);
+    expect(effects).toEqual([{ type: 'write', patch: { kind: 'sign-out', at: T0 + T, reason: 'idle' } }]);
+    signOutAtDeadline(s, 'signed-out', T0 + T, effects);
+    expect(effects).toHaveLength(1);
+  });
+
+  it('retryFailedRequest: a keepalive is resent only while still wanted; a status always', () => {
+    const due = { retryKind: 'keepalive' as const, retryAt: T0 + 1_000, failures: 1 };
+    const covered: Effect[] = [];
+    retryFailedRequest(stateWith(due), 'active', T0 + 1_000, covered);
+    expect(covered).toEqual([]); // no input left to carry
+    const pending: Effect[] = [];
+    retryFailedRequest(stateWith({ ...due, localActivityAt: T0 + 500 }), 'active', T0 + 1_000, pending);
+    expect(pending).toEqual([{ type: 'request', kind: 'keepalive', idleMs: 500 }]);
+    const status: Effect[] = [];
+    const s = stateWith({ ...due, retryKind: 'status' });
+    retryFailedRequest(s, 'active', T0 + 999, status);
+    expect(status).toEqual([]);
+    retryFailedRequest(s, 'active', T0 + 1_000, status);
+    expect(status).toEqual([{ type: 'request', kind: 'status' }]);
+  });
+
+  it('claimOwedKeepalive: due at the spacing after the last claim (leader) or the grace later; claims once', () => {
+    const record = { lastActivityAt: T0 + 1_000, pendingSince: T0 + 1_000, keepaliveClaimedAt: T0 + 2_000 };
+    const effects: Effect[] = [];
+    expect(claimOwedKeepalive(stateWith({ isLeader: true }, record), 'active', T0 + 3_000, effects)).toBe(T0 + 2_000 + I);
+    expect(claimOwedKeepalive(stateWith({}, record), 'active', T0 + 3_000, effects)).toBe(T0 + 2_000 + I + LEADER_GRACE_MS);
+    expect(claimOwedKeepalive(stateWith({ isLeader: true }, record), 'warning', T0 + 3_000, effects)).toBeNull();
+    expect(effects).toEqual([]);
+    const s = stateWith({ isLeader: true }, record);
+    expect(claimOwedKeepalive(s, 'active', T0 + 2_000 + I, effects)).toBeNull();
+    expect(effects).toEqual([{ type: 'write', patch: { kind: 'claim-keepalive', at: T0 + 2_000 + I, minGapMs: I } }]);
+    claimOwedKeepalive(s, 'active', T0 + 2_000 + I, effects);
+    expect(effects).toHaveLength(1); // awaiting the claim's answer
+  });
+
+  it('runHookForSignOutElsewhere: only a tab that showed a live session saves its work, once', () => {
+    const cfg = { ...config, hasBeforeSignOut: true };
+    const effects: Effect[] = [];
+    const s = stateWith({ config: cfg }, { signedOutAt: T0, signedOutReason: 'user' });
+    runHookForSignOutElsewhere(s, effects);
+    runHookForSignOutElsewhere(s, effects);
+    expect(effects).toEqual([{ type: 'run-hook', reason: 'user' }]);
+    expect(s.hookRunning).toBe(true);
+    const opened: Effect[] = [];
+    runHookForSignOutElsewhere(stateWith({ config: cfg, shownPhase: 'starting' }, { signedOutAt: T0 }), opened);
+    expect(opened).toEqual([]);
+  });
+
+  it('announcePhase: a change once, a countdown every time during the warning; signed out waits for the hook', () => {
+    const effects: Effect[] = [];
+    const s = stateWith();
+    expect(announcePhase(s, 'warning', T0 + T - 30_000, effects)).toBe('warning');
+    expect(announcePhase(s, 'warning', T0 + T - 29_000, effects)).toBe('warning');
+    expect(effects.map((e) => e.type)).toEqual(['phase', 'countdown', 'countdown']);
+    expect(effects[0]).toEqual({ type: 'phase', phase: 'warning', remainingMs: 30_000, reason: null, stayed: false });
+    const hooked = stateWith({ hookRunning: true }, { signedOutAt: T0 });
+    expect(announcePhase(hooked, 'signed-out', T0, [])).toBe('active');
+    hooked.hookRunning = false;
+    expect(announcePhase(hooked, 'signed-out', T0, [])).toBe('signed-out');
+  });
+
+  it('claimRevocationCheck: visible active tabs claim a check an interval after the last answer or claim', () => {
+    const C = 60_000;
+    const cfg = { ...config, revocationCheckMs: C };
+    const effects: Effect[] = [];
+    expect(claimRevocationCheck(stateWith({ config: cfg }, { checkClaimedAt: T0 + 10_000 }), 'active', T0 + 20_000, effects)).toBe(T0 + 10_000 + C);
+    expect(claimRevocationCheck(stateWith({ config: cfg, visible: false }), 'active', T0 + C, effects)).toBeNull();
+    expect(claimRevocationCheck(stateWith({ config: cfg }), 'warning', T0 + C, effects)).toBeNull();
+    expect(effects).toEqual([]);
+    expect(claimRevocationCheck(stateWith({ config: cfg }), 'active', T0 + C, effects)).toBeNull();
+    expect(effects).toEqual([{ type: 'write', patch: { kind: 'claim-check', at: T0 + C, minGapMs: C } }]);
+  });
+
+  it('nextWakeAt: the earliest future moment among warning, deadline, countdown step, retries and the due times', () => {
+    expect(nextWakeAt(stateWith(), 'active', T0, [null, null])).toBe(T0 + T - W);
+    expect(nextWakeAt(stateWith(), 'active', T0, [T0 + 1_000, null])).toBe(T0 + 1_000);
+    expect(nextWakeAt(stateWith({ retryKind: 'status', retryAt: T0 + 500 }), 'active', T0, [null, null])).toBe(T0 + 500);
+    expect(nextWakeAt(stateWith(), 'warning', T0 + T - 30_500, [null, null])).toBe(T0 + T - 30_000);
+    expect(nextWakeAt(stateWith({ visible: false }), 'warning', T0 + T - 35_000, [null, null])).toBe(T0 + T - 30_000);
+    expect(nextWakeAt(stateWith({}, { signedOutAt: T0 }), 'signed-out', T0, [T0 + 1_000, null])).toBeNull();
+    expect(nextWakeAt(stateWith(), 'active', T0 + T - W, [T0, null])).toBe(T0 + T); // past times are not timers
   });
 });

@@ -38,15 +38,28 @@ export interface SharedRecord {
   lastActivityAt: number;
   /** First activity not yet covered by the deadline (valid only when > deadlineAt − idleTimeoutMs). */
   pendingSince: number;
-  /** When some tab last claimed (and sent) a keepalive. */
-  keepaliveSentAt: number;
-  /** When some tab last claimed (and sent) a revocation check (absent in records of older versions). */
-  checkSentAt?: number;
+  /** When some tab last claimed a keepalive (the claim is the right to send it; the answer may never come). */
+  keepaliveClaimedAt: number;
+  /** When some tab last claimed a revocation check. */
+  checkClaimedAt: number;
   /** When some tab last pressed "stay signed in" (or its activity dismissed the warning). */
   stayAt: number;
   /** 0 while signed in. */
   signedOutAt: number;
   signedOutReason: SignedOutReason | null;
+}
+
+/**
+ * The shared record and a change to it as the public types name them: a custom `SharedStore` or
+ * `TabSync` keeps and passes them on as given (both are structured-cloneable); their fields are the
+ * SDK's own and may change between versions.
+ */
+export interface SessionRecord {
+  readonly v: number;
+}
+/** See `SessionRecord`. */
+export interface SessionChange {
+  readonly kind: string;
 }
 
 /** A change a tab wants to make to the shared record; applied atomically by `applyPatch`. */
@@ -85,12 +98,14 @@ export type RequestKind = 'status' | 'keepalive' | 'logout';
 export type CoreEvent =
   | { type: 'start'; visible: boolean }
   /**
-   * The shared record as just read, or as left by this tab's write of a patch of `written.kind`.
-   * The shells read it again whenever the timer fires or a wake-up event arrives (visibilitychange,
-   * pageshow, resume, focus, online, another tab's notification, input after a quiet spell), so
-   * this is also the "look again now" event.
+   * The shared record as just read. The shells read it whenever the timer fires or a wake-up event
+   * arrives (visibilitychange, pageshow, resume, focus, online, another tab's notification) and when
+   * the core asks (`read` effect); every event is followed by `decide`, so a read is also the moment
+   * a tab looks again at what is due.
    */
-  | { type: 'shared'; record: SharedRecord | undefined; written?: { kind: Patch['kind']; applied: boolean } }
+  | { type: 'record-read'; record: SharedRecord | undefined }
+  /** This tab's write of a patch of `kind` finished: the record after it, and whether the patch changed it. */
+  | { type: 'record-written'; record: SharedRecord | undefined; kind: Patch['kind']; applied: boolean }
   | { type: 'visibility'; visible: boolean }
   | { type: 'leader'; isLeader: boolean }
   /** Real user input in this tab (already throttled by the activity shell). */
@@ -104,7 +119,7 @@ export type CoreEvent =
 /** Something a shell must do. */
 export type Effect =
   | { type: 'read' }
-  /** Apply the patch atomically to the shared record, answer with a `shared` event, notify other tabs. */
+  /** Apply the patch atomically to the shared record, answer with `record-written`, notify other tabs. */
   | { type: 'write'; patch: Patch }
   | { type: 'request'; kind: 'status' }
   | { type: 'request'; kind: 'keepalive'; idleMs: number }
@@ -118,7 +133,8 @@ export type Effect =
    * lifetime; `unreachable`: this tab's last request could not reach the server (retrying).
    */
   | { type: 'countdown'; remainingMs: number; visible: boolean; notice?: 'final' | 'unreachable' }
-  | { type: 'keepalive-sent'; remainingMs: number }
+  /** This tab's keepalive was answered: the server extended the session. */
+  | { type: 'extended'; remainingMs: number }
   | { type: 'reachable'; reachable: boolean }
   /** The server refused a request (a configuration error): report it, once until a request succeeds. */
   | { type: 'error'; kind: RequestKind; status: number; error?: string; message?: string };
@@ -151,6 +167,8 @@ export interface CoreState {
   isLeader: boolean;
   /** This tab's own last input (more precise than the persisted one). */
   localActivityAt: number;
+  /** When this tab last read the shared record (or asked to). */
+  readAt: number;
   inflight: RequestKind | null;
   awaitingClaim: boolean;
   /** Consecutive failures of the request being retried. */
@@ -209,6 +227,12 @@ export const HIDDEN_COUNTDOWN_STEP_MS = 10_000;
 export const CLOCK_JUMP_MS = 1_000;
 /** After a jump, phase changes wait this long at most for the server's answer, then the local deadline decides. */
 export const CLOCK_CHECK_MS = 1_000;
+/**
+ * Input this long after the last read of the shared record also reads it again: a tab whose timer
+ * ran late or whose notifications were missed (frozen, bfcached) catches up at the user's next
+ * input, not only at its next wake-up event.
+ */
+export const REREAD_ON_INPUT_AFTER_MS = 5_000;
 
 /**
  * The minimum time between two keepalives for the whole origin.
@@ -243,16 +267,28 @@ export function emptyRecord(): SharedRecord {
     epoch: 0,
     lastActivityAt: 0,
     pendingSince: 0,
-    keepaliveSentAt: 0,
+    keepaliveClaimedAt: 0,
+    checkClaimedAt: 0,
     stayAt: 0,
     signedOutAt: 0,
     signedOutReason: null,
   };
 }
 
-/** Whether a stored value is a record this version understands (anything else is ignored). */
-export function isSharedRecord(value: unknown): value is SharedRecord {
-  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1;
+/**
+ * A stored value as a record this version understands, or undefined (anything else is ignored). A
+ * record written by the previous version (before a reload, or by a tab not yet reloaded) named the
+ * claim times `keepaliveSentAt` and `checkSentAt` (or had no check time): they are read as the
+ * claim times, so a keepalive claimed under the old name still spaces the next one.
+ */
+export function storedRecord(value: unknown): SharedRecord | undefined {
+  if (typeof value !== 'object' || value === null || (value as { v?: unknown }).v !== 1) return undefined;
+  const { keepaliveSentAt, checkSentAt, ...record } = value as SharedRecord & { keepaliveSentAt?: number; checkSentAt?: number };
+  return {
+    ...record,
+    keepaliveClaimedAt: Math.max(record.keepaliveClaimedAt || 0, keepaliveSentAt || 0),
+    checkClaimedAt: Math.max(record.checkClaimedAt || 0, checkSentAt || 0),
+  };
 }
 
 /** The time the current deadline already accounts for: input after it is not yet covered. */
@@ -275,8 +311,8 @@ function hasPendingActivity(r: SharedRecord, localActivityAt = 0): boolean {
  * Applies a patch to the stored record. Runs inside one IndexedDB read-write transaction, so it must
  * merge with whatever another tab wrote in between; returns the new record and whether it changed.
  */
-export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { record: SharedRecord; applied: boolean } {
-  const r = isSharedRecord(stored) ? stored : emptyRecord();
+export function applyPatch(stored: unknown, patch: Patch): { record: SharedRecord; applied: boolean } {
+  const r = storedRecord(stored) ?? emptyRecord();
   const unchanged = { record: r, applied: false };
   switch (patch.kind) {
     case 'activity': {
@@ -291,7 +327,7 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
           ...r,
           stayAt: Math.max(r.stayAt, patch.at),
           lastActivityAt: Math.max(r.lastActivityAt, patch.at),
-          keepaliveSentAt: Math.max(r.keepaliveSentAt, patch.at),
+          keepaliveClaimedAt: Math.max(r.keepaliveClaimedAt, patch.at),
         },
         applied: true,
       };
@@ -299,8 +335,8 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
     case 'claim-keepalive':
     case 'claim-check': {
       // Atomic "compare and set": of two tabs claiming at once, the second sees the first's claim.
-      const key = patch.kind === 'claim-check' ? 'checkSentAt' : 'keepaliveSentAt';
-      if (r.signedOutAt || patch.at < (r[key] || 0) + patch.minGapMs) return unchanged;
+      const key = patch.kind === 'claim-check' ? 'checkClaimedAt' : 'keepaliveClaimedAt';
+      if (r.signedOutAt || patch.at < r[key] + patch.minGapMs) return unchanged;
       return { record: { ...r, [key]: patch.at }, applied: true };
     }
     case 'server': {
@@ -344,6 +380,7 @@ export function initialState(config: CoreConfig): CoreState {
     visible: true,
     isLeader: false,
     localActivityAt: 0,
+    readAt: 0,
     inflight: null,
     awaitingClaim: false,
     failures: 0,
@@ -395,7 +432,7 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
   // the past and sign out someone typing. performance.now() does not jump, but stops during sleep
   // on most platforms, so a gap between the two is a jump or a sleep: either way the deadline on
   // this clock may be wrong, and the server (the source of truth) is asked for the time left. Phase
-  // changes wait for its answer (see `decide`): after a jump it re-bases the deadline; after a
+  // changes wait for its answer (see `actingPhase`): after a jump it re-bases the deadline; after a
   // sleep past the deadline it is a 401, so the tab still signs out as soon as it answers.
   // (Only while a session shows: the first steps are 'starting', so the first offset is never compared.)
   if ((s.shownPhase === 'active' || s.shownPhase === 'warning') && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
@@ -409,62 +446,24 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
       if (s.started) break;
       s.started = true;
       s.visible = event.visible;
-      effects.push({ type: 'read' });
+      requestRead(s, effects, now);
       send(s, effects, 'status');
       break;
-    case 'shared': {
-      s.record = isSharedRecord(event.record) ? event.record : undefined;
-      const r = s.record;
-      // A stored record still in the future is this session's state (a reload, a new tab during
-      // the warning): show it at once. A stored "signed out" or a passed deadline may belong to an
-      // older session, so it waits for the server (no flash of "active", no wrong sign-out).
-      if (!s.trusted && r && !r.signedOutAt && r.deadlineAt > now) s.trusted = true;
-      const written = event.written;
-      // The server's answer (live or 401) is in the shared record now: the record can be shown.
-      if (written?.kind === 'server' || written?.kind === 'sign-out') s.trusted = true;
-      if (written?.kind === 'sign-out' && s.signingOut) {
-        // This tab made the transition: it alone tells the server (once for the origin). After a
-        // 401 the server has already ended the session. A refused idle sign-out means another tab
-        // extended the deadline meanwhile: carry on.
-        if (written.applied && s.signingOut !== 'server') {
-          endRetries(s); // a keepalive or status retry is moot now; the logout's own start from 1 s
-          send(s, effects, 'logout');
-        }
-        s.signingOut = null;
-        if (!r?.signedOutAt) s.hookStarted = false; // refused: a later sign-out runs the hook again
-      }
-      if (written?.kind.startsWith('claim')) {
-        s.awaitingClaim = false;
-        if (written.applied && !s.inflight) {
-          if (written.kind === 'claim-check') send(s, effects, 'status');
-          else if (phaseAt(s, now) === 'active') send(s, effects, 'keepalive', idleMsAt(s, now));
-        }
-      }
-      if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
+    case 'record-read':
+    case 'record-written':
+      s = takeRecord(s, event, now, effects);
       break;
-    }
     case 'visibility':
       s.visible = event.visible;
       break;
     case 'leader':
       s.isLeader = event.isLeader;
       break;
-    case 'activity': {
-      s.localActivityAt = Math.max(s.localActivityAt, event.at);
-      const phase = phaseAt(s, now);
-      if (phase === 'warning') {
-        if (s.config.activityDismissesWarning) s = stay(s, now, effects);
-        break;
-      }
-      if (phase === 'signed-out' || s.signingOut) break;
-      const r = s.record;
-      // Write input to the shared record when it is the first not yet covered (other tabs, and the
-      // leader, learn a keepalive is owed), and otherwise only every few seconds (IndexedDB cost).
-      if (!r || !hasPendingActivity(r) || event.at - r.lastActivityAt >= ACTIVITY_PERSIST_STEP_MS) {
-        effects.push({ type: 'write', patch: { kind: 'activity', at: event.at } });
-      }
+    case 'activity':
+      s = onActivity(s, event.at, now, effects);
+      // The "next input" check: a tab that has not read the record for a while reads it now.
+      if (now - s.readAt >= REREAD_ON_INPUT_AFTER_MS) requestRead(s, effects, now);
       break;
-    }
     case 'stay':
       // At the absolute lifetime a keepalive cannot help: pressing (or Escape) sends nothing.
       if ((phaseAt(s, now) === 'warning' || phaseAt(s, now) === 'active') && canExtend(s.record!)) s = stay(s, now, effects);
@@ -484,6 +483,66 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
   }
 
   return decide(s, now, effects);
+}
+
+function requestRead(s: CoreState, effects: Effect[], now: number): void {
+  s.readAt = now;
+  effects.push({ type: 'read' });
+}
+
+/** A record read, or left by this tab's write: this tab's copy of the shared state from now on. */
+function takeRecord(s: CoreState, event: Extract<CoreEvent, { type: 'record-read' | 'record-written' }>, now: number, effects: Effect[]): CoreState {
+  s.record = storedRecord(event.record);
+  const r = s.record;
+  // A stored record still in the future is this session's state (a reload, a new tab during
+  // the warning): show it at once. A stored "signed out" or a passed deadline may belong to an
+  // older session, so it waits for the server (no flash of "active", no wrong sign-out).
+  if (!s.trusted && r && !r.signedOutAt && r.deadlineAt > now) s.trusted = true;
+  if (event.type === 'record-read') s.readAt = now;
+  else onWritten(s, event, now, effects);
+  if (s.signingOut && r?.signedOutAt) s.signingOut = null; // another tab got there first
+  return s;
+}
+
+/** What follows this tab's own write: a sign-out it made, or a claim it won or lost. */
+function onWritten(s: CoreState, event: Extract<CoreEvent, { type: 'record-written' }>, now: number, effects: Effect[]): void {
+  const { kind, applied } = event;
+  const r = s.record;
+  // The server's answer (live or 401) is in the shared record now: the record can be shown.
+  if (kind === 'server' || kind === 'sign-out') s.trusted = true;
+  if (kind === 'sign-out' && s.signingOut) {
+    // This tab made the transition: it alone tells the server (once for the origin). After a
+    // 401 the server has already ended the session. A refused idle sign-out means another tab
+    // extended the deadline meanwhile: carry on.
+    if (applied && s.signingOut !== 'server') {
+      endRetries(s); // a keepalive or status retry is moot now; the logout's own start from 1 s
+      send(s, effects, 'logout');
+    }
+    s.signingOut = null;
+    if (!r?.signedOutAt) s.hookStarted = false; // refused: a later sign-out runs the hook again
+  }
+  if (kind === 'claim-keepalive' || kind === 'claim-check') {
+    s.awaitingClaim = false;
+    if (applied && !s.inflight) {
+      if (kind === 'claim-check') send(s, effects, 'status');
+      else if (phaseAt(s, now) === 'active') send(s, effects, 'keepalive', idleMsAt(s, now));
+    }
+  }
+}
+
+/** Real input in this tab: it closes the warning (if configured so) or is written for the other tabs. */
+function onActivity(s: CoreState, at: number, now: number, effects: Effect[]): CoreState {
+  s.localActivityAt = Math.max(s.localActivityAt, at);
+  const phase = phaseAt(s, now);
+  if (phase === 'warning') return s.config.activityDismissesWarning ? stay(s, now, effects) : s;
+  if (phase === 'signed-out' || s.signingOut) return s;
+  const r = s.record;
+  // Write input to the shared record when it is the first not yet covered (other tabs, and the
+  // leader, learn a keepalive is owed), and otherwise only every few seconds (IndexedDB cost).
+  if (!r || !hasPendingActivity(r) || at - r.lastActivityAt >= ACTIVITY_PERSIST_STEP_MS) {
+    effects.push({ type: 'write', patch: { kind: 'activity', at } });
+  }
+  return s;
 }
 
 function idleMsAt(s: CoreState, now: number): number {
@@ -543,7 +602,7 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     // The write merges the answer into the shared record; every tab (this one too) shows it from there.
     effects.push({ type: 'write', patch });
     // Never after `signed-out`: a late answer cannot revive a session that ended (applyPatch).
-    if (kind === 'keepalive' && s.shownPhase !== 'signed-out' && !s.record?.signedOutAt) effects.push({ type: 'keepalive-sent', remainingMs: result.remainingMs });
+    if (kind === 'keepalive' && s.shownPhase !== 'signed-out' && !s.record?.signedOutAt) effects.push({ type: 'extended', remainingMs: result.remainingMs });
     return s;
   }
   if (result.type === 'signed-out') {
@@ -587,80 +646,117 @@ function send(s: CoreState, effects: Effect[], kind: RequestKind, idleMs = 0): v
   effects.push(kind === 'keepalive' ? { type: 'request', kind, idleMs } : { type: 'request', kind });
 }
 
-/** After every event: start owed actions, announce phase changes, and pick the next wake-up. */
+/**
+ * After every event: what is owed now, what to show, and when to wake up next — each in its own
+ * part below, in this order (a sign-out at the deadline comes before any request it makes moot; the
+ * phase is announced before the revocation check, which runs only while `active` shows).
+ */
 function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   if (!s.started) return { state: s, effects, wakeAt: null };
-  const r = s.record;
+  if (s.shownPhase === 'signed-out') return { state: s, effects, wakeAt: retryLogout(s, now, effects) };
+  let phase = actingPhase(s, now);
+  signOutAtDeadline(s, phase, now, effects);
+  retryFailedRequest(s, phase, now, effects);
+  const keepaliveDueAt = claimOwedKeepalive(s, phase, now, effects);
+  runHookForSignOutElsewhere(s, effects);
+  phase = announcePhase(s, phase, now, effects);
+  const checkDueAt = claimRevocationCheck(s, phase, now, effects);
+  return { state: s, effects, wakeAt: nextWakeAt(s, phase, now, [keepaliveDueAt, checkDueAt]) };
+}
 
-  // A tab that has shown "signed out" is done with this session (the shell has torn it down): it
-  // neither shows nor sends anything more, except that it retries its failed logout. Only while
-  // the record still says signed out: once a tab has seen a new session (the user signed in
-  // again), a logout would end that one.
-  if (s.shownPhase === 'signed-out') {
-    if (s.retryKind === 'logout' && s.retryAt <= now && !s.inflight) {
-      s.retryAt = 0; // `failures` stays: the next failure backs off further
-      s.retryKind = null;
-      if (r?.signedOutAt) send(s, effects, 'logout');
-    }
-    return { state: s, effects, wakeAt: s.retryKind === 'logout' ? s.retryAt : null };
-  }
-
-  let phase = phaseAt(s, now);
-
-  // After a clock jump, nothing changes on the local deadline until the server answered (an answer
-  // that arrived since is on the current clock), it cannot be reached, or CLOCK_CHECK_MS passed.
-  if (s.clockCheckAt && (!s.reachable || (r && r.serverSeenAt >= s.clockCheckAt) || now >= s.clockCheckAt + CLOCK_CHECK_MS)) s.clockCheckAt = 0;
-  if (s.clockCheckAt && !r?.signedOutAt) phase = s.shownPhase;
-
-  // Deadline passed (also after sleep: the late timer or the wake-up event lands here) and nobody
-  // recorded the sign-out yet: any tab does it; the write is conditional, so it stays idempotent.
-  if (phase === 'signed-out' && r && !r.signedOutAt && !s.signingOut) {
-    s = beginSignOut(s, 'idle', effects, now);
-  }
-
-  // Retries of a failed request.
-  const retryKind = s.retryKind;
-  if (retryKind && retryKind !== 'logout' && s.retryAt <= now && !s.inflight && phase !== 'signed-out') {
-    s.retryAt = 0;
+/**
+ * A tab that has shown "signed out" is done with this session (the shell has torn it down): it
+ * neither shows nor sends anything more, except that it retries its failed logout. Only while the
+ * record still says signed out: once a tab has seen a new session (the user signed in again), a
+ * logout would end that one. Returns when to wake up for the next retry (null: none).
+ */
+export function retryLogout(s: CoreState, now: number, effects: Effect[]): number | null {
+  if (s.retryKind === 'logout' && s.retryAt <= now && !s.inflight) {
+    s.retryAt = 0; // `failures` stays: the next failure backs off further
     s.retryKind = null;
-    if (retryKind === 'status') {
-      send(s, effects, 'status');
-    } else if (
-      // "stay" was chosen during this warning: keep trying; or input is still not covered.
-      (phase === 'warning' && r && r.stayAt >= r.deadlineAt - r.warningMs) ||
-      (phase === 'active' && r && hasPendingActivity(r, s.localActivityAt))
-    ) {
-      send(s, effects, 'keepalive', idleMsAt(s, now));
-    }
+    if (s.record?.signedOutAt) send(s, effects, 'logout');
   }
+  return s.retryKind === 'logout' ? s.retryAt : null;
+}
 
-  // Keepalive owed? Only while active, with input not yet covered by the deadline, once per
-  // interval for the origin. The leader sends it; any other tab covers after LEADER_GRACE_MS.
-  let keepaliveDueAt: number | null = null;
-  if (phase === 'active' && r && !s.signingOut && hasPendingActivity(r, s.localActivityAt)) {
-    const intervalMs = keepaliveIntervalMs(r.idleTimeoutMs, r.warningMs);
-    const spacedAt = Math.max(r.keepaliveSentAt, coveredUntil(r)) + intervalMs;
-    const pendingSince = r.pendingSince > coveredUntil(r) ? r.pendingSince : s.localActivityAt || now;
-    const owedAt = Math.max(spacedAt, pendingSince);
-    keepaliveDueAt = s.isLeader ? owedAt : owedAt + LEADER_GRACE_MS;
-    if (now >= keepaliveDueAt && !s.inflight && !s.awaitingClaim && !s.retryKind) {
-      s.awaitingClaim = true;
-      effects.push({ type: 'write', patch: { kind: 'claim-keepalive', at: now, minGapMs: intervalMs } });
-    }
-    if (now >= keepaliveDueAt) keepaliveDueAt = null; // the claim's answer runs decide again
+/**
+ * The phase this tab acts on. After a clock jump, nothing changes on the local deadline until the
+ * server answered (an answer that arrived since is on the current clock), it cannot be reached, or
+ * CLOCK_CHECK_MS passed: until then the phase shown stays (a recorded sign-out still counts).
+ */
+export function actingPhase(s: CoreState, now: number): Phase {
+  const r = s.record;
+  if (s.clockCheckAt && (!s.reachable || (r && r.serverSeenAt >= s.clockCheckAt) || now >= s.clockCheckAt + CLOCK_CHECK_MS)) s.clockCheckAt = 0;
+  return s.clockCheckAt && !r?.signedOutAt ? s.shownPhase : phaseAt(s, now);
+}
+
+/**
+ * Deadline passed (also after sleep: the late timer or the wake-up event lands here) and nobody
+ * recorded the sign-out yet: any tab does it; the write is conditional, so it stays idempotent.
+ */
+export function signOutAtDeadline(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
+  if (phase === 'signed-out' && s.record && !s.record.signedOutAt && !s.signingOut) beginSignOut(s, 'idle', effects, now);
+}
+
+/** Sends a failed request again once its backoff is over, if it is still wanted. */
+export function retryFailedRequest(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
+  const { retryKind, record: r } = s;
+  if (!retryKind || retryKind === 'logout' || s.retryAt > now || s.inflight || phase === 'signed-out') return;
+  s.retryAt = 0;
+  s.retryKind = null;
+  if (retryKind === 'status') {
+    send(s, effects, 'status');
+  } else if (
+    // "stay" was chosen during this warning: keep trying; or input is still not covered.
+    (phase === 'warning' && r && r.stayAt >= r.deadlineAt - r.warningMs) ||
+    (phase === 'active' && r && hasPendingActivity(r, s.localActivityAt))
+  ) {
+    send(s, effects, 'keepalive', idleMsAt(s, now));
   }
+}
 
-  // Signed out by another tab (or a 401): this tab saves its own work first — if it showed a live
-  // session. A page opened after the sign-out has no work at risk, and saving its empty fields
-  // would overwrite the work an earlier tab kept.
+/**
+ * Keepalive owed? Only while active, with input not yet covered by the deadline, once per interval
+ * for the origin. The leader claims it when due; any other tab covers after LEADER_GRACE_MS. The
+ * claim is an atomic write (`applyPatch`): only the tab whose claim applied sends the keepalive.
+ * Returns when it falls due (null: not owed, or claimed now — the claim's answer runs `decide` again).
+ */
+export function claimOwedKeepalive(s: CoreState, phase: Phase, now: number, effects: Effect[]): number | null {
+  const r = s.record;
+  if (phase !== 'active' || !r || s.signingOut || !hasPendingActivity(r, s.localActivityAt)) return null;
+  const intervalMs = keepaliveIntervalMs(r.idleTimeoutMs, r.warningMs);
+  const spacedAt = Math.max(r.keepaliveClaimedAt, coveredUntil(r)) + intervalMs;
+  const pendingSince = r.pendingSince > coveredUntil(r) ? r.pendingSince : s.localActivityAt || now;
+  const owedAt = Math.max(spacedAt, pendingSince);
+  const dueAt = s.isLeader ? owedAt : owedAt + LEADER_GRACE_MS;
+  if (now < dueAt) return dueAt;
+  if (!s.inflight && !s.awaitingClaim && !s.retryKind) {
+    s.awaitingClaim = true;
+    effects.push({ type: 'write', patch: { kind: 'claim-keepalive', at: now, minGapMs: intervalMs } });
+  }
+  return null;
+}
+
+/**
+ * Signed out by another tab (or a 401): this tab saves its own work first — if it showed a live
+ * session. A page opened after the sign-out has no work at risk, and saving its empty fields would
+ * overwrite the work an earlier tab kept.
+ */
+export function runHookForSignOutElsewhere(s: CoreState, effects: Effect[]): void {
+  const r = s.record;
   const wasLive = s.shownPhase === 'active' || s.shownPhase === 'warning';
-  if (r?.signedOutAt && wasLive && s.config.hasBeforeSignOut && !s.hookStarted) {
-    s.hookStarted = true;
-    s.hookRunning = true;
-    effects.push({ type: 'run-hook', reason: r.signedOutReason ?? 'idle' });
-  }
+  if (!r?.signedOutAt || !wasLive || !s.config.hasBeforeSignOut || s.hookStarted) return;
+  s.hookStarted = true;
+  s.hookRunning = true;
+  effects.push({ type: 'run-hook', reason: r.signedOutReason ?? 'idle' });
+}
 
-  // Announce a phase change once. `signed-out` only once it is recorded and this tab's hook is done.
+/**
+ * Announces a phase change once, and refreshes the countdown while the warning shows. `signed-out`
+ * only once it is recorded and this tab's hook is done. Returns the phase now shown.
+ */
+export function announcePhase(s: CoreState, phase: Phase, now: number, effects: Effect[]): Phase {
+  const r = s.record;
   const shown = phase === 'signed-out' && (!r?.signedOutAt || s.hookRunning) ? s.shownPhase : phase;
   if (shown !== s.shownPhase) {
     const remainingMs = remainingMsAt(s, now) ?? 0;
@@ -673,29 +769,39 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     const notice = !canExtend(r!) ? 'final' : s.reachable ? undefined : 'unreachable';
     effects.push({ type: 'countdown', remainingMs: remainingMsAt(s, now) ?? 0, visible: s.visible, notice });
   }
-  phase = shown;
+  return shown;
+}
 
-  // A session ended elsewhere (another browser, the app, the per-user limit) shows only in the
-  // answer to a request, and an idle tab sends none: visible tabs ask `GET {base}` (which never
-  // extends the session) once per interval for the origin, the claim making it one tab's job as for
-  // keepalives. Any server answer (a keepalive too) proves the session lived then. Hidden tabs wait:
-  // the shell re-reads on visibilitychange, and a tab that comes back checks if the interval passed.
-  // Not during the warning: its deadline comes within warningMs anyway, "stay" asks the server, and
-  // each answer would redraw the countdown (an extra tick).
-  let checkDueAt: number | null = null;
+/**
+ * A session ended elsewhere (another browser, the app, the per-user limit) shows only in the
+ * answer to a request, and an idle tab sends none: visible tabs ask `GET {base}` (which never
+ * extends the session) once per interval for the origin, the claim making it one tab's job as for
+ * keepalives. Any server answer (a keepalive too) proves the session lived then. Hidden tabs wait:
+ * the shell re-reads on visibilitychange, and a tab that comes back checks if the interval passed.
+ * Not during the warning: its deadline comes within warningMs anyway, "stay" asks the server, and
+ * each answer would redraw the countdown (an extra tick). Returns when the next check falls due
+ * (null: none, or claimed now).
+ */
+export function claimRevocationCheck(s: CoreState, phase: Phase, now: number, effects: Effect[]): number | null {
   const checkMs = s.config.revocationCheckMs;
-  if (checkMs && s.visible && phase === 'active' && r && !s.signingOut) {
-    checkDueAt = Math.max(r.checkSentAt || 0, r.serverSeenAt) + checkMs;
-    if (now >= checkDueAt) {
-      if (!s.inflight && !s.awaitingClaim && !s.retryKind) {
-        s.awaitingClaim = true;
-        effects.push({ type: 'write', patch: { kind: 'claim-check', at: now, minGapMs: checkMs } });
-      }
-      checkDueAt = null; // the claim's answer (or the request's) runs decide again
-    }
+  const r = s.record;
+  if (!checkMs || !s.visible || phase !== 'active' || !r || s.signingOut) return null;
+  const dueAt = Math.max(r.checkClaimedAt, r.serverSeenAt) + checkMs;
+  if (now < dueAt) return dueAt;
+  if (!s.inflight && !s.awaitingClaim && !s.retryKind) {
+    s.awaitingClaim = true;
+    effects.push({ type: 'write', patch: { kind: 'claim-check', at: now, minGapMs: checkMs } });
   }
+  return null; // the claim's answer (or the request's) runs decide again
+}
 
-  // The next moment something can change without an outside event.
+/**
+ * The next moment something can change without an outside event: a retry, the end of a clock
+ * check, the warning, the deadline, the countdown's next step, and the times in `due` (keepalive,
+ * revocation check). Null: no timer needed.
+ */
+export function nextWakeAt(s: CoreState, phase: Phase, now: number, due: (number | null)[]): number | null {
+  const r = s.record;
   const candidates: number[] = [];
   if (s.retryKind) candidates.push(s.retryAt);
   if (s.clockCheckAt) candidates.push(s.clockCheckAt + CLOCK_CHECK_MS);
@@ -709,10 +815,8 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
       const nextStep = remaining > 0 ? now + (((remaining - 1) % stepMs) + 1) : now;
       candidates.push(Math.min(nextStep, r.deadlineAt));
     }
-    if (keepaliveDueAt !== null) candidates.push(keepaliveDueAt);
-    if (checkDueAt !== null) candidates.push(checkDueAt);
+    for (const at of due) if (at !== null) candidates.push(at);
   }
   const future = candidates.filter((t) => t > now);
-  const wakeAt = future.length ? Math.min(...future) : null;
-  return { state: s, effects, wakeAt };
+  return future.length ? Math.min(...future) : null;
 }

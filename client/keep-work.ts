@@ -4,6 +4,7 @@
  * Opt-in, because the values sit in IndexedDB, unencrypted, until restored, cleared or too old.
  */
 import { del, get, update } from 'idb-keyval';
+import { check } from './options.ts';
 
 /**
  * idb-keyval's `UseStore` (what its `createStore` returns), spelled out: idb-keyval is bundled into
@@ -88,9 +89,7 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
     maxAgeMs = 24 * 60 * 60 * 1000,
     store,
   } = options;
-  if (!(maxAgeMs > 0)) {
-    throw new RangeError(`idle-logout: maxAgeMs must be a positive number of milliseconds, got ${maxAgeMs}`);
-  }
+  check(maxAgeMs > 0, `maxAgeMs must be a positive number of milliseconds, got ${maxAgeMs}`);
 
   const recordKey = (): IDBValidKey => [storageKey, userKey, options.pageKey ?? doc.location.pathname];
   // When this tab's user last edited each field. Several tabs of one page save at the same sign-out;

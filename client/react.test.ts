@@ -5,7 +5,7 @@ import { act, createElement as h, StrictMode, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { IdleLogoutOptions } from './index.ts';
+import type { IdleLogoutHost, IdleLogoutOptions } from './index.ts';
 import { IdleLogoutProvider, useIdleLogout } from './react.ts';
 import { currentHandle } from './start.ts';
 import { SimOrigin } from './testing/tabs.ts';
@@ -26,7 +26,7 @@ afterEach(() => {
 });
 
 /** This realm's window as one tab of a simulated origin: the provider's options. */
-function page(o: SimOrigin): IdleLogoutOptions {
+function page(o: SimOrigin): IdleLogoutOptions & IdleLogoutHost {
   return { window, document, now: () => o.clock.now, fetch: o.server.fetch as typeof fetch, storage: o.store, tabSync: o.hub.factory, timers: o.clock };
 }
 

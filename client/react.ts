@@ -6,13 +6,13 @@
 // Plain `createElement`, not JSX: the entry needs no JSX transform in the build or in the app.
 import { createContext, createElement, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
 import { NOT_STARTED } from './external-store.ts';
-import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutOptions, type IdleLogoutSnapshot } from './index.ts';
+import { startIdleLogout, type IdleLogoutHandle, type IdleLogoutHost, type IdleLogoutOptions, type IdleLogoutSnapshot } from './index.ts';
 
 export type { IdleLogoutOptions, IdleLogoutSnapshot };
 
 export interface IdleLogoutProviderProps {
-  /** As `startIdleLogout(options)`. Read once, when the provider mounts: to change them, give it a new `key`. */
-  options?: IdleLogoutOptions;
+  /** As `startIdleLogout(options)` (host injectables included). Read once, when the provider mounts: to change them, give it a new `key`. */
+  options?: IdleLogoutOptions & IdleLogoutHost;
   children?: ReactNode;
 }
 

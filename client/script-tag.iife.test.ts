@@ -2,13 +2,15 @@
 // The built script-tag file itself (vite.config.ts, mode "iife"), run as a classic script would run:
 // what `IdleLogout` exposes, and that the build's broadcast-channel stand-ins leave it working.
 import 'fake-indexeddb/auto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build, type Rolldown } from 'vite';
-import type { IdleLogoutHandle, IdleLogoutOptions } from './start.ts';
+import type { IdleLogoutHandle, IdleLogoutHost, IdleLogoutOptions } from './start.ts';
 
 interface IdleLogoutGlobal {
   handle: IdleLogoutHandle | undefined;
-  startIdleLogout(options?: IdleLogoutOptions): IdleLogoutHandle;
+  startIdleLogout(options?: IdleLogoutOptions & IdleLogoutHost): IdleLogoutHandle;
 }
 
 let code = '';
@@ -31,6 +33,13 @@ afterEach(() => {
 });
 
 describe('dist/idle-logout.iife.js', () => {
+  it("exposes exactly the names the README's script-tag section documents", async () => {
+    const readme = await readFile(fileURLToPath(new globalThis.URL('../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('### One script tag'), readme.indexOf('### npm'));
+    const documented = new Set([...section.matchAll(/`IdleLogout\.(\w+)/g)].map(([, name]) => name));
+    expect(Object.keys(runScript()).sort()).toEqual([...documented].sort());
+  });
+
   it('IdleLogout.handle is the current handle: it follows startIdleLogout() and stop()', async () => {
     const IdleLogout = runScript(); // no currentScript here: nothing autostarts
     expect(IdleLogout.handle).toBeUndefined();

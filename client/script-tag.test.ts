@@ -2,7 +2,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWorkKeeper } from './keep-work.ts';
-import { keepingWork, optionsFromScript } from './script-tag.ts';
+import { IdleLogoutOptionsError } from './options.ts';
+import { keepingWork, optionsFromScript } from './script-options.ts';
 import { settle } from './testing/clock.ts';
 
 function script(attributes: Record<string, string>): HTMLScriptElement {
@@ -89,6 +90,17 @@ describe('optionsFromScript', () => {
     });
     expect(optionsFromScript(script({ 'data-credentials': 'same-origin' })).credentials).toBe('same-origin');
     expect(() => optionsFromScript(script({ 'data-credentials': 'omit' }))).toThrow('idle-logout: data-credentials="omit": use "same-origin" or "include".');
+  });
+
+  it('every data attribute check throws IdleLogoutOptionsError (as the options do), naming the attribute', () => {
+    for (const [attributes, name] of [
+      [{ 'data-credentials': 'omit' }, 'data-credentials="omit"'],
+      [{ 'data-revocation-check-ms': 'soon' }, 'data-revocation-check-ms="soon"'],
+      [{ 'data-text-stay-button': 'x' }, 'data-text-stay-button'],
+    ] as const) {
+      expect(() => optionsFromScript(script(attributes))).toThrow(IdleLogoutOptionsError);
+      expect(() => optionsFromScript(script(attributes))).toThrow(name);
+    }
   });
 
   it('data-dialog="false" turns the dialog off; nothing set means the defaults', () => {

@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { idbSharedStore, memorySharedStore, STORE_WAIT_BOUND_MS, withLocalView, type SharedStore } from './shared-state.ts';
-import type { Patch } from './core.ts';
+import { emptyRecord, type Patch } from './core.ts';
 import { FakeClock, settle } from './testing/clock.ts';
 import { hangingStore } from './testing/stores.ts';
 
@@ -39,6 +39,29 @@ describe('idbSharedStore', () => {
   });
 });
 
+describe('idbSharedStore: a record the previous version wrote', () => {
+  // Before the claim times were named for what they hold, they were `keepaliveSentAt` and (from
+  // 0.1 on, optional) `checkSentAt`. Such a record can sit in IndexedDB across the upgrade.
+  const previous = { ...emptyRecord(), keepaliveClaimedAt: undefined, checkClaimedAt: undefined, keepaliveSentAt: 7_000, checkSentAt: 8_000 };
+
+  it('is read with its claim times under their new names', async () => {
+    const { createStore, set } = await import('idb-keyval');
+    await set('previous', previous, createStore('previous-db', 'state'));
+    const record = await idbSharedStore('previous', 'previous-db').read();
+    expect(record).toMatchObject({ keepaliveClaimedAt: 7_000, checkClaimedAt: 8_000 });
+    expect(record).not.toHaveProperty('keepaliveSentAt');
+  });
+
+  it('a claim within the gap of the old claim is refused; a later one is stored under the new name', async () => {
+    const { createStore, set } = await import('idb-keyval');
+    await set('previous-claim', previous, createStore('previous-db', 'state'));
+    const store = idbSharedStore('previous-claim', 'previous-db');
+    expect(await store.write({ kind: 'claim-keepalive', at: 9_000, minGapMs: 5_000 })).toMatchObject({ applied: false });
+    expect(await store.write({ kind: 'claim-keepalive', at: 12_000, minGapMs: 5_000 })).toMatchObject({ applied: true, record: { keepaliveClaimedAt: 12_000 } });
+    expect(await store.read()).not.toHaveProperty('keepaliveSentAt');
+  });
+});
+
 describe('idbSharedStore: suspend and resume (a frozen page)', () => {
   it('starts nothing while suspended and runs what waited (or was cut short) after resume', async () => {
     const store = idbSharedStore('suspend', 'suspend-db');
@@ -54,7 +77,7 @@ describe('idbSharedStore: suspend and resume (a frozen page)', () => {
     expect(await withTimeout(idbSharedStore('suspend', 'suspend-db').write({ kind: 'stay', at: 1_500 }))).toMatchObject({ applied: true });
     store.resume!();
     await Promise.all([started, held]);
-    expect(await store.read()).toMatchObject({ lastActivityAt: 2_000, stayAt: 1_500, keepaliveSentAt: 5_000 });
+    expect(await store.read()).toMatchObject({ lastActivityAt: 2_000, stayAt: 1_500, keepaliveClaimedAt: 5_000 });
   });
 
   it('after suspend, deleteDatabase is not blocked by this tab', async () => {
@@ -90,13 +113,13 @@ describe('withLocalView', () => {
     expect(await write).toMatchObject({ applied: true, record: { lastActivityAt: 1_000 } });
     const claim = view.write({ kind: 'claim-keepalive', at: 2_000, minGapMs: 500 });
     await clock.advance(STORE_WAIT_BOUND_MS);
-    expect(await claim).toMatchObject({ applied: true, record: { lastActivityAt: 1_000, keepaliveSentAt: 2_000 } });
+    expect(await claim).toMatchObject({ applied: true, record: { lastActivityAt: 1_000, keepaliveClaimedAt: 2_000 } });
     expect(caughtUp).toBe(0);
     hanging.release();
     await settle();
     expect(caughtUp).toBe(1);
     expect(clock.pending.size).toBe(0);
-    expect(await view.read()).toMatchObject({ lastActivityAt: 1_000, keepaliveSentAt: 2_000 });
+    expect(await view.read()).toMatchObject({ lastActivityAt: 1_000, keepaliveClaimedAt: 2_000 });
   });
 
   it('takes the store\'s word while it answers in time (of two claims, one wins)', async () => {
@@ -110,7 +133,8 @@ describe('withLocalView', () => {
   it('learns another tab\'s patch without reading the store', async () => {
     const clock = new FakeClock();
     const view = withLocalView(Object.assign(hangingStore(), { hanging: true }), { timers: clock, onFailure: () => {}, onCaughtUp: () => {} });
-    expect(view.learn({ kind: 'sign-out', at: 3_000, reason: 'user' })).toMatchObject({ signedOutAt: 3_000, signedOutReason: 'user' });
+    const signOut: Patch = { kind: 'sign-out', at: 3_000, reason: 'user' };
+    expect(view.learn(signOut)).toMatchObject({ signedOutAt: 3_000, signedOutReason: 'user' });
     // A patch kind from a newer version of the SDK in another tab changes nothing.
     expect(view.learn({ kind: 'from-the-future', at: 4_000 } as unknown as Patch)).toMatchObject({ signedOutAt: 3_000 });
   });
@@ -129,7 +153,7 @@ describe('withLocalView', () => {
     broken = true;
     const { record, applied } = await store.write({ kind: 'activity', at: 2_000 });
     expect(applied).toBe(true);
-    expect(record.pendingSince).toBe(1_000); // continued from the last record seen
+    expect(record?.pendingSince).toBe(1_000); // continued from the last record seen
     expect((await store.read())?.lastActivityAt).toBe(2_000);
     await store.write({ kind: 'stay', at: 3_000 });
     expect(await store.read()).toMatchObject({ lastActivityAt: 3_000, stayAt: 3_000 });

@@ -11,13 +11,18 @@
 // until it runs again; and no tab ever waits on the store for longer than STORE_WAIT_BOUND_MS
 // (`withLocalView`).
 import { createStore, get, update, type UseStore } from 'idb-keyval';
-import { applyPatch, isSharedRecord, type Patch, type SharedRecord } from './core.ts';
+import { applyPatch, storedRecord, type Patch, type SessionChange, type SessionRecord, type SharedRecord } from './core.ts';
 import type { Timers } from './timers.ts';
 
-export interface SharedStore {
-  read(): Promise<SharedRecord | undefined>;
-  /** Applies the patch atomically; resolves with the record after it and whether it changed. */
-  write(patch: Patch): Promise<{ record: SharedRecord; applied: boolean }>;
+/**
+ * Where the tabs of an origin keep their one record. The SDK's own stores are typed with the core's
+ * record and patch; to an app (`IdleLogoutHost.storage`, the `SharedStore` of client/index.ts) both
+ * are opaque: `SharedStore<SessionRecord, SessionChange>`.
+ */
+export interface SharedStore<Stored = SharedRecord, Change = Patch> {
+  read(): Promise<Stored | undefined>;
+  /** Applies the change atomically; resolves with the record after it and whether it changed. */
+  write(change: Change): Promise<{ record: Stored; applied: boolean }>;
   /** The page stops running tasks (frozen, bfcached) or the SDK stopped: let go of the database. Calls then wait for `resume()`. */
   suspend?(): void;
   /** The page runs again: calls cut short by `suspend()` run again. */
@@ -77,8 +82,7 @@ export function idbSharedStore(key: string, databaseName = 'idle-logout'): Share
   return {
     read: () =>
       run(async () => {
-        const value = await get<unknown>(key, useStore);
-        return isSharedRecord(value) ? value : undefined;
+        return storedRecord(await get<unknown>(key, useStore));
       }),
     write: (patch) =>
       run(async () => {
@@ -125,9 +129,15 @@ export function memorySharedStore(initial?: SharedRecord): SharedStore {
 export const STORE_WAIT_BOUND_MS = 1_000;
 
 /** The shared store as one tab sees it: never waits long, and knows what other tabs announced. */
-export interface LocalView extends SharedStore {
-  /** Another tab announced `patch` (it is in the store already): applies it to this tab's view and returns the view. */
-  learn(patch: Patch): SharedRecord;
+export interface LocalView {
+  /** The record (undefined: none yet, or none this version understands). */
+  read(): Promise<SharedRecord | undefined>;
+  write(patch: Patch): Promise<{ record: SharedRecord | undefined; applied: boolean }>;
+  /**
+   * Another tab announced `change` (it is in the store already): applies it to this tab's view and
+   * returns the view. A change of a kind this version does not know leaves the view as it is.
+   */
+  learn(change: SessionChange): SharedRecord;
   suspend(): void;
   resume(): void;
 }
@@ -146,7 +156,7 @@ export interface LocalView extends SharedStore {
  * const store = withLocalView(idbSharedStore('idle-logout'), { timers: hostTimers, onFailure: console.warn, onCaughtUp: reread });
  */
 export function withLocalView(
-  store: SharedStore,
+  store: SharedStore<SessionRecord, SessionChange>,
   options: { timers: Timers; onFailure(error: unknown): void; onCaughtUp(): void },
 ): LocalView {
   const { timers, onCaughtUp } = options;
@@ -154,7 +164,7 @@ export function withLocalView(
   let view: SharedRecord | undefined;
   let late = 0;
   const apply = (patch: Patch): { record: SharedRecord; applied: boolean } => {
-    const result = applyPatch(view, patch);
+    const result = applyPatch(view, patch); // a kind it does not know (another version's) changes nothing
     view = result.record;
     return result;
   };
@@ -181,20 +191,21 @@ export function withLocalView(
         });
     });
   return {
+    // A store the app gave may hold a record of another version: read as the core reads one.
     async read() {
-      await bounded(store.read(), (record) => (view = record));
+      await bounded(store.read(), (record) => (view = storedRecord(record)));
       return view;
     },
     async write(patch) {
-      let result: { record: SharedRecord; applied: boolean } | undefined;
-      await bounded(store.write(patch), (answer) => (view = (result = answer).record));
+      let result: { applied: boolean } | undefined;
+      await bounded(store.write(patch), (answer) => (view = storedRecord((result = answer).record)));
       // Late or failed: this tab's view says whether the patch changed the record (of two tabs
       // claiming a keepalive both may win: one duplicate keepalive, never a missed one). A write
       // still within the bound is in no read's answer: the core acts on the write's own answer.
       result ??= apply(patch);
       return { record: view!, applied: result.applied };
     },
-    learn: (patch) => apply(patch).record,
+    learn: (change) => apply(change as Patch).record,
     suspend: () => store.suspend?.(),
     resume: () => store.resume?.(),
   };

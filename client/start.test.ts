@@ -671,7 +671,7 @@ describe('stop and restart', () => {
         remove(...args);
       }) as typeof remove;
     }
-    const handle = createIdleLogout({
+    const handle = createIdleLogout({}, {
       window: win as unknown as globalThis.Window,
       document: win.document as unknown as Document,
       now: () => o2.clock.now,

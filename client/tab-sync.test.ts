@@ -1,6 +1,6 @@
 // The default tab sync against Node's native BroadcastChannel and a Web Locks double.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Patch } from './core.ts';
+import type { Patch, SessionChange } from './core.ts';
 import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
 import { browserTabSync, type NotifyChannelConstructor, type TabSync, type TabSyncHost } from './tab-sync.ts';
 
@@ -74,7 +74,7 @@ afterEach(() => {
 });
 
 function tab(host: FakeHost, name = 'test-channel') {
-  const log = { notified: 0, patches: [] as (Patch | undefined)[], leader: [] as boolean[] };
+  const log = { notified: 0, patches: [] as (SessionChange | undefined)[], leader: [] as boolean[] };
   const sync = browserTabSync(host as unknown as TabSyncHost, host.Channel)(name, {
     onNotify: (patch) => {
       log.notified++;
@@ -120,14 +120,15 @@ describe('browserTabSync', () => {
     const b = tab(new FakeHost({ locks }));
     const c = tab(new FakeHost({ locks }));
     a.sync.notify(ACTIVITY);
+    // Delivery is asynchronous (the package's channel): on a loaded machine 20 ms may not be enough.
+    await vi.waitFor(() => expect([b.log.notified, c.log.notified]).toEqual([1, 1]));
     await wait(20);
     expect([a.log.notified, b.log.notified, c.log.notified]).toEqual([0, 1, 1]);
     expect(b.log.patches).toEqual([ACTIVITY]);
     const older = new PackageBroadcastChannel('test-channel'); // an older version of the SDK posts 1
     older.postMessage(1);
-    await wait(20);
+    await vi.waitFor(() => expect(b.log.patches).toEqual([ACTIVITY, undefined]));
     older.close();
-    expect(b.log.patches).toEqual([ACTIVITY, undefined]);
   });
 
   it('suspended (frozen, bfcached), lets go of lock and channel, and takes them back on resume', async () => {
@@ -146,8 +147,7 @@ describe('browserTabSync', () => {
     expect(a.log.notified).toBe(0); // suspended: the channel is closed
     a.sync.resume!();
     b.sync.notify(ACTIVITY);
-    await wait(20);
-    expect(a.log.notified).toBe(1);
+    await vi.waitFor(() => expect(a.log.notified).toBe(1));
   });
 
   it('close() stops notifications for good, even after a resume', async () => {

@@ -12,7 +12,7 @@
 //
 // The leader is NOT the package's `createLeaderElection`: when a tab becomes leader it registers
 // `beforeunload` and `unload` listeners through its `unload` dependency
-// (node_modules/broadcast-channel/dist/esbrowser/leader-election-util.js → unload/browser.js) and
+// (broadcast-channel's dist/esbrowser/leader-election-util.js → the unload package's browser.js) and
 // never removes them. An `unload` listener keeps a page out of the back/forward cache, and `stop()`
 // could not remove them. Its Web Locks elector (the one modern browsers get) is a lock held until
 // the tab goes away; that is all we need, so we take the lock ourselves:
@@ -21,18 +21,18 @@
 // Where Web Locks are missing, nothing breaks: a tab that is not leader still sends an owed
 // keepalive after LEADER_GRACE_MS; the atomic claim in IndexedDB keeps that to one for the origin.
 import { BroadcastChannel as PackageBroadcastChannel } from 'broadcast-channel';
-import type { Patch } from './core.ts';
+import type { SessionChange } from './core.ts';
 
 export interface TabSyncHandlers {
-  /** Another tab changed the shared record with `patch` (undefined: a message this version does not read). */
-  onNotify(patch: Patch | undefined): void;
+  /** Another tab changed the shared record with `change` (undefined: a message this version does not read). */
+  onNotify(change: SessionChange | undefined): void;
   /** This tab became the keepalive leader (true), or stopped being it (false). */
   onLeadership(isLeader: boolean): void;
 }
 
 export interface TabSync {
-  /** Tells every other tab that `patch` changed the shared record. */
-  notify(patch: Patch): void;
+  /** Tells every other tab that `change` changed the shared record. */
+  notify(change: SessionChange): void;
   /**
    * The page stops running tasks (Page Lifecycle `freeze`, the back/forward cache): leaves the
    * election, so another tab leads, and the channel, so no message wakes a frozen page into work
@@ -51,7 +51,7 @@ export type TabSyncFactory = (channelName: string, handlers: TabSyncHandlers) =>
 /** What the tab sync needs of a channel: the package's BroadcastChannel (its `onmessage` gets the message itself, not an event). */
 export interface NotifyChannel {
   onmessage: ((message: never) => void) | null;
-  postMessage(message: Patch): unknown;
+  postMessage(message: SessionChange): unknown;
   close(): unknown;
 }
 /** The second argument is the package's options; a native BroadcastChannel ignores it. */
@@ -84,7 +84,7 @@ export function browserTabSync(
         try {
           channel = new Channel(channelName, { webWorkerSupport: false });
           // An older version of the SDK posts `1`: no patch, only "read again".
-          channel.onmessage = (message: Patch | null) => handlers.onNotify(message?.kind ? message : undefined);
+          channel.onmessage = (message: SessionChange | null) => handlers.onNotify(message?.kind ? message : undefined);
         } catch {
           // The script-tag file keeps only the native method (vite.config.ts), so the package
           // finds none where BroadcastChannel is missing: the tabs then learn changes from the
@@ -118,9 +118,9 @@ export function browserTabSync(
 
     join();
     return {
-      notify(patch) {
+      notify(change) {
         // The package's postMessage answers with a promise that rejects once the channel is closed.
-        Promise.resolve(channel?.postMessage(patch)).catch(() => {});
+        Promise.resolve(channel?.postMessage(change)).catch(() => {});
       },
       suspend: leave,
       resume() {

@@ -1,6 +1,7 @@
 // Several simulated tabs in one test, each with its own happy-dom window, sharing one clock, one
 // channel hub, one shared store and the real server app (client/testing/server.ts).
 import { Window } from 'happy-dom';
+import type { IdleLogoutHost } from '../host.ts';
 import { createIdleLogout, type IdleLogoutEvent, type IdleLogoutHandle, type IdleLogoutOptions, type SignedOutReason } from '../start.ts';
 import { memorySharedStore, type SharedStore } from '../shared-state.ts';
 import type { TabSyncFactory, TabSyncHandlers } from '../tab-sync.ts';
@@ -63,11 +64,11 @@ export class SimTab {
   readonly events: [IdleLogoutEvent, unknown][] = [];
   readonly navigations: string[] = [];
   readonly signedOut: SignedOutReason[] = [];
-  constructor(env: SimOrigin, options: IdleLogoutOptions = {}) {
+  constructor(env: SimOrigin, options: IdleLogoutOptions & IdleLogoutHost = {}) {
     this.window = new Window({ url: `${PAGE_ORIGIN}/page` });
     this.document = this.window.document as unknown as Document;
     this.document.title = 'App';
-    this.handle = createIdleLogout({
+    const optionsAndHost: IdleLogoutOptions & IdleLogoutHost = {
       window: this.window as unknown as globalThis.Window,
       document: this.document,
       now: () => env.clock.now,
@@ -78,7 +79,8 @@ export class SimTab {
       navigate: (url) => this.navigations.push(url),
       onSignedOut: (reason) => this.signedOut.push(reason),
       ...options,
-    });
+    };
+    this.handle = createIdleLogout(optionsAndHost, optionsAndHost);
     for (const name of EVENTS) this.handle.on(name, (detail) => this.events.push([name, detail]));
   }
   named(name: IdleLogoutEvent): unknown[] {
@@ -117,7 +119,7 @@ export class SimOrigin {
     this.server = new AppServer(this.clock, serverOptions);
   }
   /** A new tab, once the server has signed the user in (at the clock's time when the origin was made). */
-  async open(options: IdleLogoutOptions = {}): Promise<SimTab> {
+  async open(options: IdleLogoutOptions & IdleLogoutHost = {}): Promise<SimTab> {
     await this.server.ready;
     const tab = new SimTab(this, options);
     this.tabs.push(tab);
