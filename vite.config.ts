@@ -46,12 +46,17 @@ const dropUnusedBroadcastChannelMethods: Plugin = {
 // keeps the package with its localStorage fallback.
 const nativeChannelOnly = { 'broadcast-channel': fileURLToPath(new URL('client/native-channel.ts', import.meta.url)) };
 
-/** The two browser builds: everything bundled and minified, with a source map. */
+/**
+ * The browser builds: everything bundled and minified, with a source map. Terser with three passes
+ * rather than the default minifier: about 2.5 % fewer gzip bytes of the script-tag file, whose
+ * 12 KB budget every page pays (bench/size.ts); a build takes a second longer.
+ */
 const browserBuild = (lib: LibraryOptions): BuildEnvironmentOptions => ({
   outDir: 'dist',
   emptyOutDir: false,
   target: 'es2022',
-  minify: true,
+  minify: 'terser',
+  terserOptions: { compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true }, mangle: true },
   sourcemap: true,
   lib,
 });
