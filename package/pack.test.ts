@@ -84,7 +84,8 @@ beforeAll(async () => {
   // Packed from a copy of the repository's files with no dist/, as a fresh clone is: `prepack` must
   // build. (Packing here would also rebuild this checkout's dist/ under the other suites' feet.)
   const clone = join(work, 'clone');
-  const files = (await sh('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], ROOT)).split('\0').filter(Boolean);
+  // (A worktree's node_modules may be a symlink, which `node_modules/` in .gitignore does not match.)
+  const files = (await sh('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], ROOT)).split('\0').filter((file) => file !== '' && file !== 'node_modules');
   for (const file of files) if (existsSync(join(ROOT, file))) await cp(join(ROOT, file), join(clone, file));
   await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
   await sh('npm', ['pack', '--pack-destination', work, '--silent'], clone, 90_000);
