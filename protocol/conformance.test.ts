@@ -2,8 +2,11 @@
 // process, on an injected clock: every check passes against the real app, and each check that
 // guards a promise fails against the real app wrapped to break that promise. package/pack.test.ts
 // runs the same checks against the installed package under Node, Bun, Deno and workerd.
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../server/testing/app.ts';
+import { fetchOverHttp } from './testing/http-client.ts';
 import { CONFORMANCE_CHECKS, type ConformanceCheck, type ConformanceTarget } from './conformance.ts';
 
 type Fetch = NonNullable<ConformanceTarget['fetch']>;
@@ -11,17 +14,16 @@ type Fetch = NonNullable<ConformanceTarget['fetch']>;
 const ORIGIN = 'http://localhost';
 
 /** The README's set-up as a conformance server (protocol/conformance.ts, top), on a clock of its own. */
-function inProcess(options: { idleTimeoutMs?: number; warningMs?: number } = {}) {
+function conformanceServer(options: { idleTimeoutMs?: number; warningMs?: number } = {}) {
   const { app, clock } = createTestApp({ guardSignIn: true, trustedProtoHeader: 'x-forwarded-proto', ...options });
-  const target = {
-    origin: ORIGIN,
-    fetch: (async (url, init) => app.request(url, init)) as Fetch,
-    now: clock.now,
-    sleep: async (ms: number) => clock.advance(ms),
-    // The clock is ours: the default five minutes cost no waiting.
-    longestIdleTimeoutMs: Infinity,
-  };
-  return target;
+  // The clock is ours: the default five minutes cost no waiting.
+  return { app, clock: { now: clock.now, sleep: async (ms: number) => clock.advance(ms), longestIdleTimeoutMs: Infinity } };
+}
+
+/** That server, answering `app.request` in process. */
+function inProcess(options: { idleTimeoutMs?: number; warningMs?: number } = {}) {
+  const { app, clock } = conformanceServer(options);
+  return { origin: ORIGIN, fetch: (async (url, init) => app.request(url, init)) as Fetch, ...clock };
 }
 
 function checkNamed(start: string): ConformanceCheck {
@@ -41,6 +43,19 @@ describe('the protocol conformance suite against the in-process server (injected
       await check.run(inProcess());
     });
   }
+
+  it('passes over real HTTP (@hono/node-server on a loopback port: Content-Length and chunked bodies as sent)', async () => {
+    const { app, clock } = conformanceServer();
+    const server: ServerType = await new Promise((resolve) => {
+      const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    try {
+      const target = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, fetch: fetchOverHttp, ...clock };
+      for (const check of CONFORMANCE_CHECKS) await check.run(target);
+    } finally {
+      server.close();
+    }
+  });
 
   it('passes with the short schedule the runtimes use (2 s idle, 1 s warning), every check on one server', async () => {
     // One after another: on an injected clock, checks run at once would add up their waits.
