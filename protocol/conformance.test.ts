@@ -1,4 +1,4 @@
-// The protocol conformance suite (protocol/conformance.ts) against this repository's server, in
+// The protocol conformance suite (protocol/testing/conformance.ts) against this repository's server, in
 // process, on an injected clock: every check passes against the real app, and each check that
 // guards a promise fails against the real app wrapped to break that promise. package/pack.test.ts
 // runs the same checks against the installed package under Node, Bun, Deno and workerd.
@@ -7,21 +7,21 @@ import { serve, type ServerType } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../server/testing/app.ts';
 import { fetchOverHttp } from './testing/http-client.ts';
-import { CONFORMANCE_CHECKS, type ConformanceCheck, type ConformanceTarget } from './conformance.ts';
+import { CONFORMANCE_CHECKS, type ConformanceCheck, type ConformanceTarget } from './testing/conformance.ts';
 
 type Fetch = NonNullable<ConformanceTarget['fetch']>;
 
 const ORIGIN = 'http://localhost';
 
-/** The README's set-up as a conformance server (protocol/conformance.ts, top), on a clock of its own. */
-function conformanceServer(options: { idleTimeoutMs?: number; warningMs?: number } = {}) {
+/** The README's set-up as a conformance server (protocol/testing/conformance.ts, top), on a clock of its own. */
+function conformanceServer(options: { idleTimeoutMs?: number; warningMs?: number; absoluteTimeoutMs?: number } = {}) {
   const { app, clock } = createTestApp({ guardSignIn: true, trustedProtoHeader: 'x-forwarded-proto', ...options });
   // The clock is ours: the default five minutes cost no waiting.
-  return { app, clock: { now: clock.now, sleep: async (ms: number) => clock.advance(ms), longestIdleTimeoutMs: Infinity } };
+  return { app, clock: { now: clock.now, sleep: async (ms: number) => clock.advance(ms), longestWaitMs: Infinity } };
 }
 
 /** That server, answering `app.request` in process. */
-function inProcess(options: { idleTimeoutMs?: number; warningMs?: number } = {}) {
+function inProcess(options: { idleTimeoutMs?: number; warningMs?: number; absoluteTimeoutMs?: number } = {}) {
   const { app, clock } = conformanceServer(options);
   return { origin: ORIGIN, fetch: (async (url, init) => app.request(url, init)) as Fetch, ...clock };
 }
@@ -57,15 +57,15 @@ describe('the protocol conformance suite against the in-process server (injected
     }
   });
 
-  it('passes with the short schedule the runtimes use (2 s idle, 1 s warning), every check on one server', async () => {
+  it('passes with the short schedule the runtimes use (3 s idle, 1.5 s warning), every check on one server', async () => {
     // One after another: on an injected clock, checks run at once would add up their waits.
-    const target = inProcess({ idleTimeoutMs: 2_000, warningMs: 1_000 });
+    const target = inProcess({ idleTimeoutMs: 3_000, warningMs: 1_500 });
     for (const check of CONFORMANCE_CHECKS) await check.run(target);
   });
 });
 
 /** Answers of `fetch`, changed by `change`. */
-function rewriteAnswers(fetch: Fetch, change: (response: Response, url: string, init: RequestInit) => Response): Fetch {
+function rewriteAnswers(fetch: Fetch, change: (response: Response, url: string, init: RequestInit) => Response | Promise<Response>): Fetch {
   return async (url, init) => change(await fetch(url, init), url, init);
 }
 
@@ -148,6 +148,26 @@ const BROKEN: { fault: string; check: string; failure: RegExp; wrap: (fetch: Fet
     check: 'POST {base}/keepalive with a body over',
     failure: /413 with error "body-too-large"/,
     wrap: (fetch) => async (url, init) => (init.body instanceof ReadableStream ? fetch(url, { ...init, body: '{"idleMs":0}' }) : fetch(url, init)),
+  },
+  {
+    fault: 'a keepalive moves the absolute deadline (its answer says a minute more)',
+    check: 'a keepalive never moves the absolute deadline',
+    failure: /must not move the absolute deadline/,
+    wrap: (fetch) => rewriteAnswers(fetch, async (response, url) => {
+      if (!url.endsWith('/keepalive')) return response;
+      const text = (await response.text()).replace(/"absoluteRemainingMs":(\d+)/, (_, ms: string) => `"absoluteRemainingMs":${Number(ms) + 60_000}`);
+      return new Response(text, { status: response.status, headers: response.headers });
+    }),
+  },
+  {
+    fault: 'keepalives carry a session past the absolute deadline its answers state',
+    check: 'keepalives never move the deadline past the absolute deadline',
+    failure: /absoluteRemainingMs must be an integer ≥ remainingMs|expected 401 with error "unknown-session"/,
+    // The real server's absolute deadline is 12 h away; its answers say 1 h.
+    wrap: (fetch) => rewriteAnswers(fetch, async (response) => {
+      const text = (await response.text()).replace(/"absoluteRemainingMs":(\d+)/, (_, ms: string) => `"absoluteRemainingMs":${Number(ms) - 11 * 3_600_000}`);
+      return new Response(response.status === 204 ? null : text, { status: response.status, headers: response.headers });
+    }),
   },
   {
     fault: 'sessions never expire (the server\'s clock stands still)',
