@@ -1,7 +1,7 @@
 // How the conformance checks (protocol/testing/conformance.ts) talk to a server and judge its answers:
 // requests sent as a page of the origin would send them, the session cookie as a browser keeps
 // it, and bounds on a session's deadline from the times requests were sent and answered.
-import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, LOGOUT_PATH } from '../index.ts';
+import { DEFAULT_BASE_PATH } from '../index.ts';
 
 /** How the checks reach the server, and whose clock they read. */
 export interface ConformanceTarget {
@@ -20,7 +20,6 @@ export interface ConformanceTarget {
   /** The longest timeout (idle or absolute) the checks will wait out. Default 20 000. */
   longestWaitMs?: number;
 }
-
 
 export const BASE = DEFAULT_BASE_PATH;
 export const COOKIE = 'idle_session';
@@ -44,7 +43,6 @@ export function probeOf(target: ConformanceTarget): Probe {
     longestWaitMs: target.longestWaitMs ?? 20_000,
   };
 }
-
 
 /** A request's headers; `undefined` removes a default. */
 export type HeaderValues = Record<string, string | undefined>;
@@ -127,7 +125,6 @@ export function expectError(answer: Answer, status: number, code: string): void 
   if (status === 401) expectThat(answer.json?.state === 'signed-out', answer, 'a 401 body says "state": "signed-out"');
 }
 
-
 export interface SetCookie {
   name: string;
   value: string;
@@ -177,8 +174,6 @@ export function expectCleared(answer: Answer, name = COOKIE, https = false): voi
 export function expectNoSetCookie(answer: Answer): void {
   expectThat(answer.setCookies.length === 0, answer, `expected no Set-Cookie, got ${JSON.stringify(answer.setCookies)}`);
 }
-
-
 
 export interface Session {
   /** `name=value`, for a Cookie header. */
@@ -289,7 +284,7 @@ export function unknownId(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** The first `size` bytes of a keepalive body that is valid JSON. */
+/** A valid keepalive body (`idleMs: 0`, padded) of exactly `size` bytes. */
 export function paddedKeepalive(size: number): string {
   const shell = '{"idleMs":0,"pad":""}';
   return `{"idleMs":0,"pad":"${'x'.repeat(size - shell.length)}"}`;
