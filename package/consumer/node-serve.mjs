@@ -1,5 +1,6 @@
-// Node serves the Quick start app (compiled by tsc into out/) with Hono's Node adapter, as the README says.
+// Node serves an app compiled by tsc into out/ (the Quick start's unless another is named) with
+// Hono's Node adapter, as the README says.
 import { serve } from '@hono/node-server';
-import app from './out/runtime/quick-start.js';
 
+const { default: app } = await import(process.argv[2] ?? './out/runtime/quick-start.js');
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(process.env.PORT) });
