@@ -56,7 +56,7 @@ const browserBuild = (lib: LibraryOptions): BuildEnvironmentOptions => ({
   emptyOutDir: false,
   target: 'es2022',
   minify: 'terser',
-  terserOptions: { compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true }, mangle: true },
+  terserOptions: { compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true }, mangle: true, toplevel: true },
   sourcemap: true,
   lib,
 });
