@@ -10,6 +10,7 @@
 //   one read-write transaction, so concurrent tabs merge instead of clobbering each other.
 // - `CoreState`: what this tab knows (its copy of the record, leadership, requests in flight, what
 //   it has shown so far).
+import { applyHold, holdAt, type HoldPatch, type Holds } from './hold.ts';
 
 /** What a tab shows. `starting` lasts until the server (or a trustworthy stored record) answers. */
 export type Phase = 'starting' | 'active' | 'warning' | 'signed-out';
@@ -47,6 +48,8 @@ export interface SharedRecord {
   /** 0 while signed in. */
   signedOutAt: number;
   signedOutReason: SignedOutReason | null;
+  /** Live and recently ended holds, by tab (hold.ts; absent in records of older versions). */
+  holds?: Holds;
 }
 
 /** A change a tab wants to make to the shared record; applied atomically by `applyPatch`. */
@@ -64,7 +67,8 @@ export type Patch =
       idleTimeoutMs: number;
       warningMs: number;
     }
-  | { kind: 'sign-out'; at: number; reason: SignedOutReason; requestedAt?: number };
+  | { kind: 'sign-out'; at: number; reason: SignedOutReason; requestedAt?: number }
+  | HoldPatch;
 
 /** What a server request ended with, as the transport shell classifies it. */
 export type ServerResult =
@@ -330,6 +334,9 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
       if (patch.requestedAt !== undefined && patch.requestedAt < r.epoch) return unchanged;
       return { record: { ...r, signedOutAt: patch.at, signedOutReason: patch.reason }, applied: true };
     }
+    case 'hold':
+      if (r.signedOutAt) return unchanged; // a hold never outlives the session it was taken in
+      return { record: { ...r, holds: applyHold(r.holds, patch, coveredUntil(r)) }, applied: true };
     default:
       return unchanged; // a kind of patch from a newer version of the SDK in another tab
   }
@@ -618,6 +625,19 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
     s = beginSignOut(s, 'idle', effects, now);
   }
 
+  // Holds (hold.ts): a live lease is input at every moment and a lapsed or released one input at
+  // its end, for every tab, as input in any tab is. While one is live (and a keepalive can still
+  // help), keepalives stay owed once per interval as for typing, and a warning (the server could
+  // not be reached, or the hold came during it) is answered as "stay signed in" — by the leader,
+  // or by any tab once the leader is LEADER_GRACE_MS late (frozen).
+  const held = holdAt(r?.holds, now);
+  s.localActivityAt = Math.max(s.localActivityAt, held.inputAt);
+  const holding = held.live && !!r && canExtend(r);
+  const warningAt = r ? r.deadlineAt - r.warningMs : 0;
+  if (holding && phase === 'warning' && !s.inflight && !s.signingOut && r!.stayAt < warningAt && (s.isLeader || now >= warningAt + LEADER_GRACE_MS)) {
+    s = stay(s, now, effects);
+  }
+
   // Retries of a failed request.
   const retryKind = s.retryKind;
   if (retryKind && retryKind !== 'logout' && s.retryAt <= now && !s.inflight && phase !== 'signed-out') {
@@ -637,7 +657,7 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   // Keepalive owed? Only while active, with input not yet covered by the deadline, once per
   // interval for the origin. The leader sends it; any other tab covers after LEADER_GRACE_MS.
   let keepaliveDueAt: number | null = null;
-  if (phase === 'active' && r && !s.signingOut && hasPendingActivity(r, s.localActivityAt)) {
+  if (phase === 'active' && r && !s.signingOut && (holding || hasPendingActivity(r, s.localActivityAt))) {
     const intervalMs = keepaliveIntervalMs(r.idleTimeoutMs, r.warningMs);
     const spacedAt = Math.max(r.keepaliveSentAt, coveredUntil(r)) + intervalMs;
     const pendingSince = r.pendingSince > coveredUntil(r) ? r.pendingSince : s.localActivityAt || now;

@@ -3,6 +3,7 @@
 import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
+import { createHoldKeeper } from './hold.ts';
 import { createScheduler, listenForSuspend, listenForWakeUps } from './scheduler.ts';
 import { idbSharedStore, memorySharedStore, withLocalView, type SharedStore } from './shared-state.ts';
 import { countdownTitle, type DialogStrings } from './strings.ts';
@@ -120,6 +121,17 @@ export interface IdleLogoutHandle {
   getRemainingMs(): number | null;
   /** What this tab shows; `'stopped'` after `stop()`, when it no longer follows the session. */
   getPhase(): Phase | 'stopped';
+  /**
+   * Keeps the session alive while held — an upload, a video call, a kiosk — as continuous input in
+   * every tab would, up to the absolute lifetime; returns the release (idempotent), after which the
+   * idle timeout counts from the release. A hold ends by itself within 3 minutes if this tab closes,
+   * is frozen or navigates away (it is a lease this tab renews: hold.ts).
+   *
+   * @example
+   * const release = idle.hold('upload');
+   * try { await upload(file); } finally { release(); }
+   */
+  hold(reason?: string): () => void;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends IdleLogoutEvent>(event: E, listener: (detail: IdleLogoutEvents[E]) => void): () => void;
 }
@@ -388,6 +400,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   };
   const onPageHide = (event: Event): void => {
     if ((event as PageTransitionEvent).persisted) conceal(1);
+    else holds.leave(); // the page goes for good: release now if the write still lands, else the lease runs out
   };
   const onPageShow = (event: Event): void => {
     if (!(event as PageTransitionEvent).persisted) return;
@@ -405,6 +418,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   // (history navigations take stale entries; only no-store stops it): hidden the same way.
   if ((win.performance?.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'back_forward') conceal(2);
 
+  // This tab's lease in the shared record, written as every core write is (and told to the other tabs).
+  const holds = createHoldKeeper({ tab: Math.random().toString(36).slice(2), now, timers: o.timers, write: (patch) => carryOut({ type: 'write', patch }) });
   const scheduler = createScheduler({ now, timers: o.timers, onWake: read });
   const stopActivity = listenForActivity({
     target: o.window,
@@ -438,13 +453,14 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     stopActivity();
     stopWakeUps();
     stopSuspend();
+    holds.stop();
     sync.close();
   };
   // A frozen page finishes nothing until it runs again, yet Chromium still hands it BroadcastChannel
   // messages: so it lets go of channel, leader lock and database first, and starts nothing
   // (shared-state.ts, tab-sync.ts).
   const stopSuspend = listenForSuspend(o.window, doc, (suspended) => {
-    for (const part of [sync, storage]) suspended ? part.suspend?.() : part.resume?.();
+    for (const part of [sync, storage, holds]) suspended ? part.suspend?.() : part.resume?.();
   });
 
   const handle: IdleLogoutHandle = {
@@ -467,6 +483,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     signOut: () => dispatch({ type: 'sign-out' }),
     getRemainingMs: () => (stopped ? null : remainingMsAt(state, now())),
     getPhase: () => (stopped ? 'stopped' : state.shownPhase),
+    hold: (reason) => holds.hold(reason),
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
