@@ -626,15 +626,17 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   }
 
   // Holds (hold.ts): a live lease is input at every moment and a lapsed or released one input at
-  // its end, for every tab, as input in any tab is. While one is live (and a keepalive can still
-  // help), keepalives stay owed once per interval as for typing, and a warning (the server could
-  // not be reached, or the hold came during it) is answered as "stay signed in" — by the leader,
-  // or by any tab once the leader is LEADER_GRACE_MS late (frozen).
+  // its end, for every tab, as input in any tab is: keepalives are owed for it as for typing (the
+  // holding tab's renewals wake every tab, so each looks again at least once per renewal). A
+  // warning while a lease is live (the server could not be reached, or the hold came during it) is
+  // answered as "stay signed in", unless the deadline is the absolute lifetime — by the leader, or
+  // by any tab once the leader is LEADER_GRACE_MS late (frozen, or no Web Locks) since the warning
+  // began or the hold was renewed (every tab looks again then), whichever came later.
   const held = holdAt(r?.holds, now);
   s.localActivityAt = Math.max(s.localActivityAt, held.inputAt);
-  const holding = held.live && !!r && canExtend(r);
   const warningAt = r ? r.deadlineAt - r.warningMs : 0;
-  if (holding && phase === 'warning' && !s.inflight && !s.signingOut && r!.stayAt < warningAt && (s.isLeader || now >= warningAt + LEADER_GRACE_MS)) {
+  const coverAt = Math.max(warningAt, held.renewedAt) + LEADER_GRACE_MS;
+  if (held.live && canExtend(r!) && phase === 'warning' && r!.stayAt < warningAt && (s.isLeader || now >= coverAt)) {
     s = stay(s, now, effects);
   }
 
@@ -657,7 +659,7 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   // Keepalive owed? Only while active, with input not yet covered by the deadline, once per
   // interval for the origin. The leader sends it; any other tab covers after LEADER_GRACE_MS.
   let keepaliveDueAt: number | null = null;
-  if (phase === 'active' && r && !s.signingOut && (holding || hasPendingActivity(r, s.localActivityAt))) {
+  if (phase === 'active' && r && !s.signingOut && hasPendingActivity(r, s.localActivityAt)) {
     const intervalMs = keepaliveIntervalMs(r.idleTimeoutMs, r.warningMs);
     const spacedAt = Math.max(r.keepaliveSentAt, coveredUntil(r)) + intervalMs;
     const pendingSince = r.pendingSince > coveredUntil(r) ? r.pendingSince : s.localActivityAt || now;

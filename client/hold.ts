@@ -42,15 +42,16 @@ export const HOLD_LEASE_MS = 180_000;
 /**
  * The hold rule, as the core applies it at `now`: `inputAt`, the latest input the holds stand for
  * (now while a lease is live, else the end of the latest lapsed or released one; 0 without
- * holds), and `live`, whether some lease is live.
+ * holds); `live`, whether some lease is live; `renewedAt`, when the latest lease was taken or
+ * renewed (meaningful while live).
  *
  * @example
  * const { inputAt, live } = holdAt(record.holds, Date.now());
  */
-export function holdAt(holds: Holds | undefined, now: number): { inputAt: number; live: boolean } {
+export function holdAt(holds: Holds | undefined, now: number): { inputAt: number; live: boolean; renewedAt: number } {
   let until = 0;
   for (const tab in holds) until = Math.max(until, holds[tab]!.until);
-  return { inputAt: Math.min(now, until), live: until > now };
+  return { inputAt: Math.min(now, until), live: until > now, renewedAt: until - HOLD_LEASE_MS };
 }
 
 /**

@@ -1,0 +1,112 @@
+// The hold rule and the lease keeper on their own: pure functions fed times, and the keeper on the
+// fake clock. The tabs and the server around them are in hold.shell.test.ts.
+import { describe, expect, it } from 'vitest';
+import { applyPatch, emptyRecord, type SharedRecord } from './core.ts';
+import { applyHold, createHoldKeeper, heldBy, holdAt, HOLD_LEASE_MS, HOLD_RENEW_MS, type HoldPatch } from './hold.ts';
+import { FakeClock, T0 } from './test-tabs.ts';
+
+const T = 300_000;
+
+describe('holdAt: what the holds stand for', () => {
+  it('no holds: no input, nothing live', () => {
+    expect(holdAt(undefined, T0)).toMatchObject({ inputAt: 0, live: false });
+    expect(holdAt({}, T0)).toMatchObject({ inputAt: 0, live: false });
+  });
+
+  it('a live lease is input now, at every moment until it ends', () => {
+    const holds = { a: { reason: 'upload', until: T0 + HOLD_LEASE_MS } };
+    expect(holdAt(holds, T0)).toEqual({ inputAt: T0, live: true, renewedAt: T0 });
+    expect(holdAt(holds, T0 + HOLD_LEASE_MS - 1)).toEqual({ inputAt: T0 + HOLD_LEASE_MS - 1, live: true, renewedAt: T0 });
+  });
+
+  it('a lapsed or released lease is input at its end, and no longer live', () => {
+    const holds = { a: { reason: 'upload', until: T0 } };
+    expect(holdAt(holds, T0)).toMatchObject({ inputAt: T0, live: false });
+    expect(holdAt(holds, T0 + 60_000)).toMatchObject({ inputAt: T0, live: false });
+  });
+
+  it('of several tabs, the latest lease counts', () => {
+    const holds = { a: { reason: 'upload', until: T0 - 5_000 }, b: { reason: 'call', until: T0 + 10_000 } };
+    expect(holdAt(holds, T0)).toEqual({ inputAt: T0, live: true, renewedAt: T0 + 10_000 - HOLD_LEASE_MS });
+    expect(heldBy(holds, T0)).toEqual(['call']);
+  });
+});
+
+describe('applyHold: the leases in the shared record', () => {
+  it('sets the tab’s own lease and drops others that ended before the deadline’s covered time', () => {
+    const holds = { old: { reason: 'x', until: T0 - 1 }, live: { reason: 'call', until: T0 + 5 } };
+    expect(applyHold(holds, { kind: 'hold', tab: 'me', reason: 'upload', until: T0 + HOLD_LEASE_MS }, T0)).toEqual({
+      live: { reason: 'call', until: T0 + 5 },
+      me: { reason: 'upload', until: T0 + HOLD_LEASE_MS },
+    });
+  });
+
+  it('through applyPatch: merged into the record, refused once signed out', () => {
+    const record: SharedRecord = { ...emptyRecord(), deadlineAt: T0 + T, absoluteDeadlineAt: T0 + 10 * T, idleTimeoutMs: T, warningMs: 60_000 };
+    const patch: HoldPatch = { kind: 'hold', tab: 'me', reason: 'upload', until: T0 + HOLD_LEASE_MS };
+    const held = applyPatch(record, patch);
+    expect(held).toMatchObject({ applied: true, record: { holds: { me: { reason: 'upload', until: T0 + HOLD_LEASE_MS } } } });
+    expect(applyPatch({ ...record, signedOutAt: T0, signedOutReason: 'idle' }, patch).applied).toBe(false);
+  });
+});
+
+describe('createHoldKeeper: one lease per tab, renewed on the clock', () => {
+  function keeper() {
+    const clock = new FakeClock();
+    const writes: HoldPatch[] = [];
+    return { clock, writes, keeper: createHoldKeeper({ tab: 't', now: () => clock.now, timers: clock, write: (patch) => writes.push(patch) }) };
+  }
+
+  it('takes the lease at once, renews it every HOLD_RENEW_MS, and release ends it at the release time', async () => {
+    const { clock, writes, keeper: k } = keeper();
+    const release = k.hold('upload');
+    expect(writes).toEqual([{ kind: 'hold', tab: 't', reason: 'upload', until: T0 + HOLD_LEASE_MS }]);
+    await clock.advance(HOLD_RENEW_MS * 2);
+    expect(writes.map((w) => w.until)).toEqual([T0, T0 + HOLD_RENEW_MS, T0 + 2 * HOLD_RENEW_MS].map((at) => at + HOLD_LEASE_MS));
+    await clock.advance(1_000);
+    release();
+    expect(writes.at(-1)).toEqual({ kind: 'hold', tab: 't', reason: '', until: clock.now });
+    release(); // idempotent
+    await clock.advance(HOLD_RENEW_MS * 4);
+    expect(writes).toHaveLength(4); // nothing renews a released hold
+  });
+
+  it('several holds share the lease; it ends with the last release', async () => {
+    const { clock, writes, keeper: k } = keeper();
+    const releaseUpload = k.hold('upload');
+    const releaseCall = k.hold('call');
+    expect(writes.at(-1)).toMatchObject({ reason: 'upload, call', until: T0 + HOLD_LEASE_MS });
+    releaseUpload();
+    expect(writes.at(-1)).toMatchObject({ reason: 'call', until: T0 + HOLD_LEASE_MS });
+    await clock.advance(HOLD_RENEW_MS);
+    releaseCall();
+    expect(writes.at(-1)).toMatchObject({ reason: '', until: T0 + HOLD_RENEW_MS });
+  });
+
+  it('suspended (frozen, bfcache): no renewal; renews at once on resume', async () => {
+    const { clock, writes, keeper: k } = keeper();
+    k.hold('call');
+    k.suspend();
+    await clock.advance(HOLD_LEASE_MS * 2);
+    expect(writes).toHaveLength(1);
+    k.resume();
+    k.resume(); // pageshow and resume both come: one renewal
+    expect(writes.map((w) => w.until)).toEqual([T0 + HOLD_LEASE_MS, clock.now + HOLD_LEASE_MS]);
+  });
+
+  it('leave (the page goes away) releases now; stop writes nothing more and later holds do nothing', async () => {
+    const { clock, writes, keeper: k } = keeper();
+    k.leave(); // nothing held: nothing to write
+    expect(writes).toHaveLength(0);
+    k.hold('upload');
+    await clock.advance(5_000);
+    k.leave();
+    expect(writes.at(-1)).toEqual({ kind: 'hold', tab: 't', reason: '', until: T0 + 5_000 });
+    const release = k.hold('call');
+    k.stop();
+    await clock.advance(HOLD_RENEW_MS * 2);
+    release();
+    k.hold('again')();
+    expect(writes).toHaveLength(3);
+  });
+});
