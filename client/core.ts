@@ -153,7 +153,7 @@ export interface CoreState {
   trusted: boolean;
   visible: boolean;
   isLeader: boolean;
-  /** This tab's own last input (more precise than the persisted one). */
+  /** This tab's own last input (more precise than the persisted one), or the input a hold stands for (see `decide`). */
   localActivityAt: number;
   inflight: RequestKind | null;
   awaitingClaim: boolean;

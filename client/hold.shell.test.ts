@@ -237,6 +237,19 @@ describe('hold()', () => {
     expect(tab.signedOut).toEqual([]);
   });
 
+  it('signOut() while held signs out every tab: a hold keeps the session from idling, never from ending', async () => {
+    const o = origin();
+    const [a, b] = [await o.open(), await o.open()];
+    a.handle.hold('upload');
+    await o.clock.advance(2 * T);
+    b.handle.signOut();
+    await o.clock.advance(1_000);
+    expect([...a.signedOut, ...b.signedOut]).toEqual(['user', 'user']);
+    expect(o.server.live()).toBe(false);
+    await o.clock.advance(2 * HOLD_RENEW_MS);
+    expect((await o.store.read())?.signedOutAt).toBeGreaterThan(0); // no renewal revives the record
+  });
+
   it('hold() after the sign-out does nothing', async () => {
     const o = origin();
     const tab = await o.open();

@@ -2,7 +2,7 @@
 // fake clock. The tabs and the server around them are in hold.shell.test.ts.
 import { describe, expect, it } from 'vitest';
 import { applyPatch, emptyRecord, type SharedRecord } from './core.ts';
-import { applyHold, createHoldKeeper, heldBy, holdAt, HOLD_LEASE_MS, HOLD_RENEW_MS, type HoldPatch } from './hold.ts';
+import { applyHold, createHoldKeeper, holdAt, HOLD_LEASE_MS, HOLD_RENEW_MS, type HoldPatch } from './hold.ts';
 import { FakeClock, T0 } from './test-tabs.ts';
 
 const T = 300_000;
@@ -28,7 +28,6 @@ describe('holdAt: what the holds stand for', () => {
   it('of several tabs, the latest lease counts', () => {
     const holds = { a: { reason: 'upload', until: T0 - 5_000 }, b: { reason: 'call', until: T0 + 10_000 } };
     expect(holdAt(holds, T0)).toEqual({ inputAt: T0, live: true, renewedAt: T0 + 10_000 - HOLD_LEASE_MS });
-    expect(heldBy(holds, T0)).toEqual(['call']);
   });
 });
 

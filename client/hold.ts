@@ -55,18 +55,6 @@ export function holdAt(holds: Holds | undefined, now: number): { inputAt: number
 }
 
 /**
- * The reasons of the live holds (every tab's), for a UI that says "kept signed in: upload".
- *
- * @example
- * heldBy(record.holds, Date.now()); // ['upload']
- */
-export function heldBy(holds: Holds | undefined, now: number): string[] {
-  return Object.values(holds ?? {})
-    .filter((lease) => lease.until > now)
-    .map((lease) => lease.reason);
-}
-
-/**
  * The leases after `patch`. Leases that ended before `coveredUntil` (the time the session's
  * deadline already counts input to) are dropped: they can change nothing, and each page load has
  * its own tab id, so they would pile up.

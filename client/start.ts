@@ -483,7 +483,7 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
     signOut: () => dispatch({ type: 'sign-out' }),
     getRemainingMs: () => (stopped ? null : remainingMsAt(state, now())),
     getPhase: () => (stopped ? 'stopped' : state.shownPhase),
-    hold: (reason) => holds.hold(reason),
+    hold: holds.hold,
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
