@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type RunningApp } from './app-server.ts';
 import { browserUnavailable } from './browser.ts';
-import { launchCdpBrowser, signedInTabs, type CdpBrowser } from './cdp.ts';
+import { launchCdpBrowser, signedInTabs, waitFor, type CdpBrowser, type CdpTab } from './cdp.ts';
+import { HOLD_LEASE_MS, HOLD_RENEW_MS } from '../client/hold.ts';
 
 // Long enough that signing in and opening both tabs fits in one idle timeout on a loaded machine
 // (loading a page is not activity).
@@ -17,6 +18,19 @@ const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 let app: RunningApp;
 let browser: CdpBrowser | undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The end of the latest lease in the shared record, as `tab` reads it from IndexedDB (0: none). */
+const leaseEnd = (tab: CdpTab) =>
+  tab.evaluate<number>(`new Promise((resolve) => {
+    const open = indexedDB.open('idle-logout');
+    open.onsuccess = () => {
+      const get = open.result.transaction('state').objectStore('state').get('idle-logout');
+      get.onsuccess = () => {
+        open.result.close();
+        resolve(Math.max(0, ...Object.values(get.result?.holds ?? {}).map((lease) => lease.until)));
+      };
+    };
+  })`);
 
 describe.skipIf(browserUnavailable !== undefined)('hold() in Chromium', () => {
   beforeAll(async () => {
@@ -54,6 +68,28 @@ describe.skipIf(browserUnavailable !== undefined)('hold() in Chromium', () => {
     expect(signedOutAfterMs).toBeGreaterThanOrEqual(IDLE_MS - 1_500);
     expect(await front!.evaluate('new URLSearchParams(location.search).get("reason")')).toBe('idle');
   }, 90_000);
+
+  it('a holding tab that navigates away into the back/forward cache stops renewing (its lease runs out); Back renews it', async () => {
+    browser = await launchCdpBrowser();
+    const [front, holder] = await signedInTabs(browser, `${app.origin}/app`, 2);
+    await front!.bringToFront();
+    await holder!.evaluate(`addEventListener('pagehide', (e) => sessionStorage.setItem('persisted', e.persisted)); IdleLogout.hold('upload'); 1`);
+    await sleep(1_000);
+    const leftAt = Date.now();
+    await holder!.goto(`${app.origin}/signed-out`);
+    expect(await holder!.evaluate(`sessionStorage.getItem('persisted')`)).toBe('true'); // it went into the cache
+    const until = await leaseEnd(front!);
+    expect(until).toBeGreaterThan(leftAt);
+    expect(until).toBeLessThanOrEqual(leftAt + HOLD_LEASE_MS);
+    // No renewal while it sits in the cache: the hold ends by itself at `until`, within one lease.
+    await sleep(HOLD_RENEW_MS + 5_000);
+    expect(await leaseEnd(front!)).toBe(until);
+    expect(await front!.evaluate('IdleLogout.handle.getPhase()')).toBe('active');
+    // Back restores the page (pageshow): it holds again at once.
+    await holder!.evaluate('history.back(); 1');
+    await waitFor('a renewed lease', async () => (await leaseEnd(front!)) > until, 5_000);
+    expect(await holder!.evaluate(`location.pathname`)).toBe('/app');
+  }, 120_000);
 
   it('release() in the holding tab: the idle timeout counts from the release', async () => {
     browser = await launchCdpBrowser();
