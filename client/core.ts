@@ -334,9 +334,10 @@ export function applyPatch(stored: SharedRecord | undefined, patch: Patch): { re
       if (patch.requestedAt !== undefined && patch.requestedAt < r.epoch) return unchanged;
       return { record: { ...r, signedOutAt: patch.at, signedOutReason: patch.reason }, applied: true };
     }
-    case 'hold':
-      if (r.signedOutAt) return unchanged; // a hold never outlives the session it was taken in
-      return { record: { ...r, holds: applyHold(r.holds, patch, coveredUntil(r)) }, applied: true };
+    case 'hold': {
+      const holds = !r.signedOutAt && applyHold(r.holds, patch, coveredUntil(r)); // a hold never outlives its session
+      return holds ? { record: { ...r, holds }, applied: true } : unchanged;
+    }
     default:
       return unchanged; // a kind of patch from a newer version of the SDK in another tab
   }

@@ -10,23 +10,32 @@
 // the session at most HOLD_LEASE_MS past its last renewal, and the idle timeout counts from there.
 // A live tab renews every HOLD_RENEW_MS. Releasing sets `until` to the moment of release: the
 // idle timeout then counts from the release, as from the last input.
+//
+// A tab that is closed releases on `pagehide`, but its write to IndexedDB is a read and then a put,
+// and the put needs a task that a closing page may never run (in Chromium about half the releases
+// at close were lost). So it also announces the release over the channel, and every tab that
+// hears a release writes it too (`isRelease`): the tabs that stay are the ones a dead tab's hold
+// would keep signed in, so they are the ones that must know.
+import type { Patch } from './core.ts';
 import type { Timers } from './timers.ts';
 
-/** One tab's lease. `until`: epoch ms the hold counts to (the release time once released). */
+/**
+ * One tab's lease. `until`: epoch ms the hold counts to (the release time once released); `at`:
+ * when the tab wrote it, so a release that another tab writes late never undoes a newer hold.
+ */
 export interface HoldLease {
   reason: string;
+  at: number;
   until: number;
 }
 
 /** The leases in the shared record, by tab. */
 export type Holds = Record<string, HoldLease>;
 
-/** A tab takes, renews or (with `until` = now) releases its hold. */
-export interface HoldPatch {
+/** A tab takes, renews or (with `until` = `at`) releases its hold. */
+export interface HoldPatch extends HoldLease {
   kind: 'hold';
   tab: string;
-  reason: string;
-  until: number;
 }
 
 /**
@@ -55,15 +64,30 @@ export function holdAt(holds: Holds | undefined, now: number): { inputAt: number
 }
 
 /**
- * The leases after `patch`. Leases that ended before `coveredUntil` (the time the session's
- * deadline already counts input to) are dropped: they can change nothing, and each page load has
- * its own tab id, so they would pile up.
+ * The leases after `patch`, or undefined if it changes nothing: it is the one the record has (as
+ * when several tabs write a release they heard), or older than it. Leases that ended before
+ * `coveredUntil` (the time the session's deadline already counts input to) are dropped: they can
+ * change nothing, and each page load has its own tab id, so they would pile up.
  */
-export function applyHold(holds: Holds | undefined, patch: HoldPatch, coveredUntil: number): Holds {
+export function applyHold(holds: Holds | undefined, patch: HoldPatch, coveredUntil: number): Holds | undefined {
+  const { tab, reason, at, until } = patch;
+  const old = holds?.[tab];
+  if (old && (at < old.at || (at === old.at && until === old.until && reason === old.reason))) return undefined;
   const next: Holds = {};
-  for (const tab in holds) if (holds[tab]!.until > coveredUntil) next[tab] = holds[tab]!;
-  next[patch.tab] = { reason: patch.reason, until: patch.until };
+  for (const other in holds) if (holds[other]!.until > coveredUntil) next[other] = holds[other]!;
+  next[tab] = { reason, at, until };
   return next;
+}
+
+/**
+ * Whether `patch`, heard from another tab, is a release, which the hearing tab writes too (see
+ * above).
+ *
+ * @example
+ * if (isRelease(patch)) store.write(patch);
+ */
+export function isRelease(patch: Patch | undefined): patch is HoldPatch {
+  return patch?.kind === 'hold' && patch.until <= patch.at;
 }
 
 export interface HoldKeeper {
@@ -73,7 +97,7 @@ export interface HoldKeeper {
   suspend(): void;
   /** The page runs again: renew at once if still held. */
   resume(): void;
-  /** The page goes away for good (pagehide, not into the cache): release now if it still can. */
+  /** The page goes away for good (pagehide, not into the cache): release now, and announce it. */
   leave(): void;
   /** The SDK stopped or signed out: no more writes. */
   stop(): void;
@@ -82,13 +106,14 @@ export interface HoldKeeper {
 /**
  * This tab's holds and the renewal of its lease (one entry per tab, whatever the number of holds):
  * the shell around the rule above. `write` applies a patch to the shared record and tells the
- * other tabs, as every core `write` effect does.
+ * other tabs, as every core `write` effect does; with `announce`, it tells them at once, before
+ * the write lands (the page is going away).
  *
  * @example
  * const keeper = createHoldKeeper({ tab: 'a1', now: Date.now, timers: hostTimers, write: (patch) => store.write(patch) });
  * const release = keeper.hold('upload');
  */
-export function createHoldKeeper(options: { tab: string; now(): number; timers: Timers; write(patch: HoldPatch): void }): HoldKeeper {
+export function createHoldKeeper(options: { tab: string; now(): number; timers: Timers; write(patch: HoldPatch, announce?: boolean): void }): HoldKeeper {
   const { tab, now, timers, write } = options;
   const reasons = new Map<object, string>();
   let timer: unknown = null;
@@ -98,13 +123,14 @@ export function createHoldKeeper(options: { tab: string; now(): number; timers: 
     timer = null;
   };
   /** Writes this tab's lease as it is now (released when nothing is held) and arms the next renewal. */
-  const renew = (): void => {
+  const renew = (announce?: boolean): void => {
     pause();
     if (stopped) return;
     const held = reasons.size > 0;
-    write({ kind: 'hold', tab, reason: [...reasons.values()].join(', '), until: now() + (held ? HOLD_LEASE_MS : 0) });
+    const at = now();
+    write({ kind: 'hold', tab, reason: [...reasons.values()].join(', '), at, until: at + (held ? HOLD_LEASE_MS : 0) }, announce);
     // One one-shot timer re-armed each time, never an interval (scheduler.ts says why).
-    if (held) timer = timers.setTimeout(renew, HOLD_RENEW_MS);
+    if (held) timer = timers.setTimeout(() => renew(), HOLD_RENEW_MS);
   };
   return {
     hold(reason = '') {
@@ -123,7 +149,7 @@ export function createHoldKeeper(options: { tab: string; now(): number; timers: 
     leave() {
       if (!reasons.size) return;
       reasons.clear();
-      renew();
+      renew(true);
     },
     stop() {
       stopped = true;

@@ -3,7 +3,7 @@
 import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreState, type Effect, type Phase, type SignedOutReason } from './core.ts';
 import { listenForActivity, DEFAULT_ACTIVITY_EVENTS } from './activity.ts';
 import { createWarningDialog, type WarningDialog } from './dialog.ts';
-import { createHoldKeeper } from './hold.ts';
+import { createHoldKeeper, isRelease } from './hold.ts';
 import { createScheduler, listenForSuspend, listenForWakeUps } from './scheduler.ts';
 import { idbSharedStore, memorySharedStore, withLocalView, type SharedStore } from './shared-state.ts';
 import { countdownTitle, type DialogStrings } from './strings.ts';
@@ -419,7 +419,15 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   if ((win.performance?.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'back_forward') conceal(2);
 
   // This tab's lease in the shared record, written as every core write is (and told to the other tabs).
-  const holds = createHoldKeeper({ tab: Math.random().toString(36).slice(2), now, timers: o.timers, write: (patch) => carryOut({ type: 'write', patch }) });
+  const holds = createHoldKeeper({
+    tab: Math.random().toString(36).slice(2),
+    now,
+    timers: o.timers,
+    write: (patch, announce) => {
+      if (announce) sync.notify(patch);
+      carryOut({ type: 'write', patch });
+    },
+  });
   const scheduler = createScheduler({ now, timers: o.timers, onWake: read });
   const stopActivity = listenForActivity({
     target: o.window,
@@ -439,6 +447,8 @@ export function createIdleLogout(options: IdleLogoutOptions): IdleLogoutHandle {
   });
   const sync: TabSync = o.tabSync(o.channelName, {
     onNotify: (patch) => {
+      // A release from a tab going away may never land by itself: write it too (hold.ts).
+      if (isRelease(patch)) carryOut({ type: 'write', patch });
       // The patch is in the store already; applying it to this tab's view needs no store read.
       if (patch) dispatch({ type: 'shared', record: storage.learn(patch) });
       read();

@@ -56,8 +56,9 @@ describe.skipIf(browserUnavailable !== undefined)('hold() in Chromium', () => {
       expect(await tab.evaluate('window.__events')).not.toContain('warning');
     }
 
-    // The holding tab goes away: its hold ends with it (released on pagehide; at worst its lease
-    // runs out), and the idle timeout counts from then.
+    // The holding tab goes away: its hold ends with it (released on pagehide, and announced to the
+    // front tab, which writes the release if the closing page could not), and the idle timeout
+    // counts from then.
     const closedAt = Date.now();
     await holder!.close();
     await front!.waitFor(`window.__events.includes('warning')`, IDLE_MS + 2_000);
