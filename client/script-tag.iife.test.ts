@@ -56,7 +56,7 @@ describe('dist/idle-logout.iife.js', () => {
     await vi.waitFor(() => expect(handle.getPhase()).toBe('active'));
     const release = IdleLogout.hold('upload');
     const holds = () => patches.filter((patch) => patch.kind === 'hold');
-    expect(holds()).toEqual([{ kind: 'hold', tab: expect.any(String), reason: 'upload', until: expect.any(Number) }]);
+    expect(holds()).toEqual([{ kind: 'hold', tab: expect.any(String), reason: 'upload', at: expect.any(Number), until: expect.any(Number) }]);
     expect(holds()[0]!.until).toBeGreaterThan(Date.now() + 60_000);
     release();
     expect(holds()[1]).toMatchObject({ reason: '' });
