@@ -10,6 +10,7 @@
 //   one read-write transaction, so concurrent tabs merge instead of clobbering each other.
 // - `CoreState`: what this tab knows (its copy of the record, leadership, requests in flight, what
 //   it has shown so far).
+import { applyHold, holdAt, type HoldPatch, type Holds } from './hold.ts';
 
 /** What a tab shows. `starting` lasts until the server (or a trustworthy stored record) answers. */
 export type Phase = 'starting' | 'active' | 'warning' | 'signed-out';
@@ -47,6 +48,8 @@ export interface SharedRecord {
   /** 0 while signed in. */
   signedOutAt: number;
   signedOutReason: SignedOutReason | null;
+  /** Live and recently ended holds, by tab (hold.ts; absent in records of older versions). */
+  holds?: Holds;
 }
 
 /**
@@ -77,7 +80,8 @@ export type Patch =
       idleTimeoutMs: number;
       warningMs: number;
     }
-  | { kind: 'sign-out'; at: number; reason: SignedOutReason; requestedAt?: number };
+  | { kind: 'sign-out'; at: number; reason: SignedOutReason; requestedAt?: number }
+  | HoldPatch;
 
 /** What a server request ended with, as the transport shell classifies it. */
 export type ServerResult =
@@ -165,7 +169,7 @@ export interface CoreState {
   trusted: boolean;
   visible: boolean;
   isLeader: boolean;
-  /** This tab's own last input (more precise than the persisted one). */
+  /** This tab's own last input (more precise than the persisted one), or the input a hold stands for (see `decide`). */
   localActivityAt: number;
   /** When this tab last read the shared record (or asked to). */
   readAt: number;
@@ -365,6 +369,10 @@ export function applyPatch(stored: unknown, patch: Patch): { record: SharedRecor
       // A 401 to a request made before a newer session was seen says nothing about that session.
       if (patch.requestedAt !== undefined && patch.requestedAt < r.epoch) return unchanged;
       return { record: { ...r, signedOutAt: patch.at, signedOutReason: patch.reason }, applied: true };
+    }
+    case 'hold': {
+      const holds = !r.signedOutAt && applyHold(r.holds, patch, coveredUntil(r)); // a hold never outlives its session
+      return holds ? { record: { ...r, holds }, applied: true } : unchanged;
     }
     default:
       return unchanged; // a kind of patch from a newer version of the SDK in another tab
@@ -656,6 +664,7 @@ function decide(s: CoreState, now: number, effects: Effect[]): StepResult {
   if (s.shownPhase === 'signed-out') return { state: s, effects, wakeAt: retryLogout(s, now, effects) };
   let phase = actingPhase(s, now);
   signOutAtDeadline(s, phase, now, effects);
+  holdAsInput(s, phase, now, effects);
   retryFailedRequest(s, phase, now, effects);
   const keepaliveDueAt = claimOwedKeepalive(s, phase, now, effects);
   runHookForSignOutElsewhere(s, effects);
@@ -696,6 +705,24 @@ export function actingPhase(s: CoreState, now: number): Phase {
  */
 export function signOutAtDeadline(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
   if (phase === 'signed-out' && s.record && !s.record.signedOutAt && !s.signingOut) beginSignOut(s, 'idle', effects, now);
+}
+
+/**
+ * Holds (hold.ts): a live lease is input at every moment and a lapsed or released one input at its
+ * end, for every tab, as input in any tab is: keepalives are owed for it as for typing (the holding
+ * tab's renewals wake every tab, so each looks again at least once per renewal). A warning while a
+ * lease is live (the server could not be reached, or the hold came during it) is answered as "stay
+ * signed in", unless the deadline is the absolute lifetime — by the leader, or by any tab once the
+ * leader is LEADER_GRACE_MS late (frozen, or no Web Locks) since the warning began or the hold was
+ * renewed (every tab looks again then), whichever came later.
+ */
+export function holdAsInput(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
+  const r = s.record;
+  const held = holdAt(r?.holds, now);
+  s.localActivityAt = Math.max(s.localActivityAt, held.inputAt);
+  if (!r || !held.live || phase !== 'warning' || !canExtend(r)) return;
+  const warningAt = r.deadlineAt - r.warningMs;
+  if (r.stayAt < warningAt && (s.isLeader || now >= Math.max(warningAt, held.renewedAt) + LEADER_GRACE_MS)) stay(s, now, effects);
 }
 
 /** Sends a failed request again once its backoff is over, if it is still wanted. */

@@ -1,7 +1,7 @@
 // `idle-logout/react` with React 19 (react-dom/client + act) in happy-dom: the React page is this
 // realm's window (client/testing/page-globals.ts); other tabs of the same origin are simulated tabs
 // (client/testing/tabs.ts) sharing its clock, channel hub, store and the real server app.
-import { act, createElement as h, StrictMode, type ReactNode } from 'react';
+import { act, createElement as h, StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -107,6 +107,27 @@ describe('IdleLogoutProvider + useIdleLogout', () => {
     expect(await o.server.deadlineAt()).toBeUndefined(); // the server ended the session
     expect(text(container, 'a')).toBe('signed-out 0 user');
     expect(other.signedOut).toEqual(['user']);
+  });
+
+  it('hold: a component holding in an effect keeps every tab signed in; unmounting it releases the hold', async () => {
+    const o = simOrigin();
+    function Upload(): ReactNode {
+      const { hold } = useIdleLogout();
+      useEffect(() => hold('upload'), [hold]); // the release is the effect's cleanup
+      return h('p', null, 'uploading');
+    }
+    const { root, container } = await render(
+      h(IdleLogoutProvider, { options: { ...page(o), dialog: false } }, h(Status, { id: 'a' }), h(Upload)),
+    );
+    const other = await act(() => o.open());
+    await advance(o, 3 * T); // no input anywhere: only the hold
+    expect(text(container, 'a')).toMatch(/^active /);
+    expect(other.handle.getPhase()).toBe('active');
+    act(() => root.render(h(IdleLogoutProvider, { options: { ...page(o), dialog: false } }, h(Status, { id: 'a' }))));
+    await advance(o, T - W);
+    expect(text(container, 'a')).toBe(`warning ${W} null`); // the idle timeout counts from the release
+    await advance(o, W);
+    expect(other.signedOut).toEqual(['idle']);
   });
 
   it('one handle for the page however many components use it', async () => {

@@ -22,6 +22,12 @@ export interface IdleLogoutState extends IdleLogoutSnapshot {
   stay(): void;
   /** Signs out in every tab now (reason 'user'). */
   signOut(): void;
+  /**
+   * `handle.hold(reason)`: keeps the session alive until the returned release is called. Before the
+   * provider has started there is nothing to hold (the release does nothing): hold in an effect
+   * that depends on `hold`, releasing in its cleanup, and a restarted handle (StrictMode) is held again.
+   */
+  hold(reason?: string): () => void;
 }
 
 /** undefined: no provider above; null: a provider that has not started yet (server, first render). */
@@ -92,6 +98,7 @@ export function useIdleLogout(): IdleLogoutState {
     () => ({
       stay: () => handle?.staySignedIn(),
       signOut: () => handle?.signOut(),
+      hold: (reason?: string) => handle?.hold(reason) ?? (() => {}),
     }),
     [handle],
   );

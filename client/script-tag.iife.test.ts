@@ -6,11 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build, type Rolldown } from 'vite';
+import type { Patch } from './core.ts';
+import { memorySharedStore } from './shared-state.ts';
 import type { IdleLogoutHandle, IdleLogoutHost, IdleLogoutOptions } from './start.ts';
 
 interface IdleLogoutGlobal {
   handle: IdleLogoutHandle | undefined;
   startIdleLogout(options?: IdleLogoutOptions & IdleLogoutHost): IdleLogoutHandle;
+  hold(reason?: string): () => void;
 }
 
 let code = '';
@@ -50,6 +53,24 @@ describe('dist/idle-logout.iife.js', () => {
     await vi.waitFor(() => expect(second.getPhase()).toBe('active'));
     second.stop();
     expect(IdleLogout.handle).toBeUndefined();
+  });
+
+  it('IdleLogout.hold(reason) holds on the running handle: a lease in the shared record until released', async () => {
+    const IdleLogout = runScript();
+    IdleLogout.hold('before start')(); // nothing to hold yet: no error, nothing written
+    const patches: Patch[] = [];
+    const store = memorySharedStore();
+    const storage = { read: store.read, write: (patch: Patch) => (patches.push(patch), store.write(patch)) };
+    const handle = IdleLogout.startIdleLogout({ fetch: live, dialog: false, storage });
+    await vi.waitFor(() => expect(handle.getPhase()).toBe('active'));
+    const release = IdleLogout.hold('upload');
+    const holds = () => patches.filter((patch) => patch.kind === 'hold');
+    expect(holds()).toEqual([{ kind: 'hold', tab: expect.any(String), reason: 'upload', at: expect.any(Number), until: expect.any(Number) }]);
+    expect(holds()[0]!.until).toBeGreaterThan(Date.now() + 60_000);
+    release();
+    expect(holds()[1]).toMatchObject({ reason: '' });
+    expect(holds()[1]!.until).toBeLessThanOrEqual(Date.now());
+    handle.stop();
   });
 
   it('starts where the browser has no native BroadcastChannel: no channel, the shared record still works', async () => {

@@ -26,11 +26,12 @@
 //                                     a value replaces the selector; the signed-out URL gets &kept=<fields>
 //   data-keep-work-user="<id>"        whose work it is, so one user's draft never shows for another
 //
-// `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, on);
+// `IdleLogout.handle` is the running handle (stop, staySignedIn, signOut, getRemainingMs, getPhase, hold, on);
 // it follows later `IdleLogout.startIdleLogout()` calls and is undefined once stopped.
+// `IdleLogout.hold(reason)` holds the session on the running handle and returns the release.
 import { createWorkKeeper } from './keep-work.ts';
 import { keepingWork, optionsFromScript } from './script-options.ts';
-import { startIdleLogout, type IdleLogoutHandle } from './start.ts';
+import { currentHandle, startIdleLogout, type IdleLogoutHandle } from './start.ts';
 
 // The global's names, each documented in the README's script-tag section (client/script-tag.iife.test.ts checks).
 export { startIdleLogout };
@@ -59,6 +60,15 @@ function autostart(): IdleLogoutHandle | undefined {
 }
 
 autostart();
+
+/**
+ * Keeps the running session alive until the returned release is called (`IdleLogoutHandle.hold`);
+ * before any start and after `stop()` there is nothing to hold: the release does nothing.
+ *
+ * @example
+ * const release = IdleLogout.hold('upload');
+ */
+export const hold = (reason?: string): (() => void) => currentHandle?.hold(reason) ?? (() => {});
 
 /**
  * The running handle: the one started from the data attributes, then that of the latest

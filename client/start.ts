@@ -6,6 +6,7 @@ import { initialState, phaseAt, remainingMsAt, step, type CoreEvent, type CoreSt
 import { carryOut, readRecord, reportError, type Shells } from './effects.ts';
 import { createEmitter, type IdleLogoutEvent, type IdleLogoutEvents } from './events.ts';
 import { createExternalStore, type IdleLogoutSnapshot } from './external-store.ts';
+import { createHoldKeeper, isRelease } from './hold.ts';
 import { resolveHost, type IdleLogoutHost } from './host.ts';
 import { resolveOptions, type IdleLogoutOptions } from './options.ts';
 import { createPageShell } from './page.ts';
@@ -28,6 +29,17 @@ export interface IdleLogoutHandle {
   getRemainingMs(): number | null;
   /** What this tab shows; `'stopped'` after `stop()`, when it no longer follows the session. */
   getPhase(): Phase | 'stopped';
+  /**
+   * Keeps the session alive while held — an upload, a video call, a kiosk — as continuous input in
+   * every tab would, up to the absolute lifetime; returns the release (idempotent), after which the
+   * idle timeout counts from the release. A hold ends by itself within 3 minutes if this tab closes,
+   * is frozen or navigates away (it is a lease this tab renews: hold.ts).
+   *
+   * @example
+   * const release = idle.hold('upload');
+   * try { await upload(file); } finally { release(); }
+   */
+  hold(reason?: string): () => void;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends IdleLogoutEvent>(event: E, listener: (detail: IdleLogoutEvents[E]) => void): () => void;
   /** Calls `listener` after each change of `getSnapshot()`; returns the unsubscribe function (for `useSyncExternalStore`, Vue, Svelte, Solid). */
@@ -122,17 +134,35 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   });
   const sync = h.tabSync(o.channelName, {
     onNotify: (change) => {
+      // A release from a tab going away may never land by itself: write it too (hold.ts).
+      if (isRelease(change) && shells) carryOut({ type: 'write', patch: change }, shells);
       // The change is in the store already; applying it to this tab's view needs no store read.
       if (change) dispatch({ type: 'record-read', record: storage.learn(change) });
       read();
     },
     onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
   });
+  // This tab's lease in the shared record (hold.ts), written as every core write is. A page that goes
+  // for good (a pagehide not into the back/forward cache) releases it at once, if the write still
+  // lands (and tells the other tabs, which write it too); else the lease runs out.
+  const holds = createHoldKeeper({
+    tab: Math.random().toString(36).slice(2),
+    now,
+    timers: h.timers,
+    write: (patch, announce) => {
+      if (announce) sync.notify(patch);
+      if (shells) carryOut({ type: 'write', patch }, shells);
+    },
+  });
+  const onPageHide = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) holds.leave();
+  };
+  win.addEventListener('pagehide', onPageHide);
   // A frozen page finishes nothing until it runs again, yet Chromium still hands it BroadcastChannel
   // messages: so it lets go of channel, leader lock and database first, and starts nothing
   // (shared-state.ts, tab-sync.ts).
   const stopSuspend = listenForSuspend(win, doc, (suspended) => {
-    for (const part of [sync, storage]) suspended ? part.suspend?.() : part.resume?.();
+    for (const part of [sync, storage, holds]) suspended ? part.suspend?.() : part.resume?.();
   });
 
   // 3. The wiring.
@@ -143,6 +173,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     stopActivity();
     stopWakeUps();
     stopSuspend();
+    holds.stop();
     sync.close();
   };
   shells = { options: o, host: h, storage, sync, page, emit: events.emit, dispatch, teardown, stopped: () => stopped };
@@ -155,6 +186,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     stop() {
       if (stopped) return;
       page.stop();
+      win.removeEventListener('pagehide', onPageHide);
       stopped = true;
       teardown();
       scheduler.stop();
@@ -166,6 +198,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     signOut: () => dispatch({ type: 'sign-out' }),
     getRemainingMs,
     getPhase,
+    hold: holds.hold,
     on: events.on,
     subscribe: snapshots.subscribe,
     getSnapshot: snapshots.getSnapshot,
