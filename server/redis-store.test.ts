@@ -66,6 +66,13 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
     return { store: new RedisSessionStore({ client: admin, prefix, ...options }), cleanup: () => dropKeys(admin, prefix) };
   });
 
+  // Sharded (Redis Cluster capacity): the same contract with sessions over 16 hash tags. A plain
+  // Redis runs it too; server/redis-cluster.test.ts runs it on a real Cluster.
+  describeSessionStoreContract('RedisSessionStore with 16 shards', async (options) => {
+    const prefix = freshPrefix();
+    return { store: new RedisSessionStore({ client: admin, prefix, shards: 16, ...options }), cleanup: () => dropKeys(admin, `${prefix.slice(0, -2)}.`) };
+  });
+
   // As the server uses it: bounded in time, with the late-command refusal that adoptTimeLimit turns on.
   describeSessionStoreContract('guardStore(RedisSessionStore)', async (options) => {
     const prefix = freshPrefix();
@@ -149,6 +156,30 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(await store.delete(digest(1))).toBeUndefined(); // a sign-out of it reports nothing
     });
 
+    // Compatibility: keys exactly as the release before sharding wrote them, written by hand here,
+    // so that a change of the default layout fails this test rather than sign everyone out.
+    it('keeps the users of an earlier release signed in: the default (one shard) reads, extends and sweeps its keys', async () => {
+      const prefix = freshPrefix();
+      const legacy = async (n: number, subject: string, idleDeadlineAt: number) => {
+        await admin.hSet(`${prefix}${digest(n)}`, { s: subject, c: String(T0), i: String(idleDeadlineAt), a: String(T0 + ABSOLUTE) });
+        await admin.pExpire(`${prefix}${digest(n)}`, IDLE + 3_600_000);
+        await admin.zAdd(`${prefix}#deadlines`, { score: idleDeadlineAt, value: digest(n) });
+        await admin.zAdd(`${prefix}#subject:${subject}`, { score: T0, value: digest(n) });
+      };
+      await legacy(1, 'alice', T0 + IDLE);
+      await legacy(2, 'alice', T0 + 1_000);
+      const store = new RedisSessionStore({ client: admin, prefix });
+      expect(await store.get(digest(1), T0 + 10)).toEqual(record());
+      expect((await store.extend(digest(1), T0 + 10 + IDLE, T0 + 10))?.idleDeadlineAt).toBe(T0 + 10 + IDLE);
+      expect((await store.listSubject('alice', T0 + 10)).map((s) => s.key)).toEqual([digest(1), digest(2)]);
+      expect((await store.takeExpired(T0 + 1_000, 10)).map((e) => e.key)).toEqual([digest(2)]);
+      expect(await store.delete(digest(1))).toEqual(record({ idleDeadlineAt: T0 + 10 + IDLE }));
+      expect(await admin.keys(`${prefix}*`)).toEqual([]);
+      // Moving the same prefix to shards > 1 is a new layout: the old keys are not read (docs/redis.md).
+      await legacy(3, 'alice', T0 + IDLE);
+      expect(await new RedisSessionStore({ client: admin, prefix, shards: 4 }).get(digest(3), T0)).toBeUndefined();
+    });
+
     it('works through a client with its own keyPrefix', async () => {
       const prefix = freshPrefix();
       const prefixed = await connect({ keyPrefix: `${FILE_PREFIX}:app:` });
@@ -209,6 +240,10 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(() => new RedisSessionStore({ client: admin, expiryGraceMs: -1 })).toThrow(/expiryGraceMs must be a non-negative integer/);
       expect(() => new RedisSessionStore({ client: admin, maxSessions: 0 })).toThrow(/maxSessions must be a positive integer/);
       expect(() => new RedisSessionStore({ client: admin, commandTimeoutMs: 1_000 } as never)).toThrow(/set storeTimeoutMs instead/);
+      expect(() => new RedisSessionStore({ client: admin, shards: 0 })).toThrow(/shards must be a positive integer/);
+      expect(() => new RedisSessionStore({ client: admin, shards: 257 })).toThrow(/shards must be at most 256/);
+      expect(() => new RedisSessionStore({ client: admin, shards: 4, prefix: 'myapp:' })).toThrow(/prefix needs a \{hash tag\}/);
+      expect(() => new RedisSessionStore({ client: admin, waitForReplicas: -1 })).toThrow(/waitForReplicas must be a non-negative integer/);
     });
 
     it('follows one time bound: two servers sharing a store must agree on storeTimeoutMs', () => {
