@@ -9,7 +9,7 @@ import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore } from './redis-store.ts';
 import { SessionStoreFullError, type SessionRecord } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
-import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
+import { claimUntilDrained, REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
@@ -275,16 +275,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       const stores = await Promise.all([1, 2, 3].map(async () => new RedisSessionStore({ client: await connect(), prefix })));
       const count = 1_200;
       await Promise.all(Array.from({ length: count }, (_, i) => stores[0]!.create(digest(i), record({ idleDeadlineAt: T0 + i }))));
-      const claimed: string[] = [];
-      await Promise.all(
-        stores.map(async (store) => {
-          for (;;) {
-            const batch = await store.takeExpired(T0 + count, 100);
-            claimed.push(...batch.map((e) => e.key));
-            if (batch.length === 0) return;
-          }
-        }),
-      );
+      const claimed = await claimUntilDrained(stores, T0 + count, 100);
       expect(claimed).toHaveLength(count);
       expect(new Set(claimed).size).toBe(count);
     });

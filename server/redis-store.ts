@@ -91,8 +91,13 @@ export interface RedisSessionStoreOptions {
 const DEFAULT_PREFIX = 'idle-logout:{sessions}:';
 const DEFAULT_EXPIRY_GRACE_MS = 3_600_000;
 const DEFAULT_MAX_SESSIONS = 1_000_000;
-// WAIT's bound for a store no createIdleSession adopted (tests, scripts): the default storeTimeoutMs.
-const DEFAULT_WAIT_MS = 2_000;
+// How long WAIT may take. A replica that is up confirms in about a round trip; WAIT blocks the
+// connection it is sent on (every command behind it waits), so a master without its replicas
+// must not hold that connection for long.
+const REPLICA_WAIT_MS = 100;
+// After a WAIT fell short, how long the shard counts as short of replicas without asking again:
+// sign-ins and data updates there answer 503 at once, removals go unconfirmed (docs/redis.md).
+const UNCONFIRMED_RECHECK_MS = 1_000;
 // Index entries one takeExpired script looks at before it hands control back to Redis: a backlog
 // of re-scores (sessions extended since they were indexed) must not block Redis for long.
 const EXAMINE_BUDGET = 1_000;
@@ -454,6 +459,9 @@ export class RedisSessionStore implements SessionStore {
   #client: RedisSessionClient;
   #shardKeys: RedisShard[];
   #redisClock: RedisClock;
+  #logger: Pick<Console, 'warn'>;
+  /** Per shard, until when (performance.now()) its master is known to lack the replicas asked for. */
+  #unconfirmedUntil = new Map<RedisShard, number>();
   #scripts = {
     create: script(CREATE),
     list: script(LIST),
@@ -493,7 +501,8 @@ export class RedisSessionStore implements SessionStore {
     this.#appClient = client;
     this.#client = client;
     this.#shardKeys = shardsOf(this.prefix, this.shards);
-    this.#redisClock = new RedisClock(() => this.#redisTime(), options.logger ?? console);
+    this.#logger = options.logger ?? console;
+    this.#redisClock = new RedisClock(() => this.#redisTime(), this.#logger);
   }
 
   /** Follows the server's `storeTimeoutMs` (createIdleSession calls this; see SessionStore). */
@@ -566,11 +575,12 @@ export class RedisSessionStore implements SessionStore {
 
   async update(key: string, data: unknown, now: number): Promise<SessionRecord | undefined> {
     const shard = this.#shardOf(key);
+    this.#refuseUnconfirmed(shard, 'session update');
     const args = [...(await this.#timing()), String(now), data === undefined ? '' : JSON.stringify(data)];
     const reply = await this.#run(this.#scripts.update, [shard.prefix + key], args);
     if (text(reply) === 'late') throw this.#late('session update');
     if (!Array.isArray(reply)) return undefined;
-    await this.#replicated(shard, 'session update');
+    await this.#replicated(shard, 'session update', 'confirm');
     return recordFrom(reply);
   }
 
@@ -592,7 +602,7 @@ export class RedisSessionStore implements SessionStore {
     const shard = this.#shardOf(key);
     const reply = await this.#run(this.#scripts.delete, [shard.prefix + key, shard.index], [key], this.#appClient);
     if (!Array.isArray(reply)) return undefined;
-    await this.#replicated(shard, 'sign-out');
+    await this.#replicated(shard, 'sign-out', 'removal');
     return recordFrom(reply);
   }
 
@@ -650,7 +660,7 @@ export class RedisSessionStore implements SessionStore {
       try {
         const { sessions, status } = sessionsFrom(await this.#run(this.#scripts.takeExpired, [shard.index], args));
         if (status === 'late') throw this.#late('expiry claim');
-        if (sessions.length > 0) await this.#replicated(shard, 'expiry claim');
+        if (sessions.length > 0) await this.#replicated(shard, 'expiry claim', 'removal');
         claimed = { sessions, more: status === 'more' };
       } catch (error) {
         if (expired.length === 0) throw error;
@@ -664,6 +674,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** Runs CREATE on the session's shard, with the cap and per-subject limit that shard enforces (0: none). */
   async #createIn(shard: RedisShard, key: string, record: SessionRecord, perSubject: number, maxSessions: number): Promise<StoredSession[]> {
+    this.#refuseUnconfirmed(shard, 'sign-in');
     const endsAt = endsAtOf(record);
     // A TTL relative to the record's own clock (createdAt is the server's now at sign-in), so a
     // test clock in the past does not make Redis drop the key at once.
@@ -688,7 +699,7 @@ export class RedisSessionStore implements SessionStore {
     if (status === 'late') throw this.#late('sign-in');
     if (status === 'full') throw this.#full();
     if (status === 'exists') throw new Error('RedisSessionStore: a session with this key exists');
-    await this.#replicated(shard, 'sign-in');
+    await this.#replicated(shard, 'sign-in', 'confirm');
     return sessions;
   }
 
@@ -703,7 +714,7 @@ export class RedisSessionStore implements SessionStore {
       targets.map(async ([shard, named]) => {
         const reply = await this.#run(this.#scripts.revoke, [subjectIndexOf(shard, subject), shard.index], [...timing, String(now), mode, mark, ...named], this.#appClient);
         const { sessions } = sessionsFrom(reply);
-        if (sessions.length > 0) await this.#replicated(shard, 'revoke');
+        if (sessions.length > 0) await this.#replicated(shard, 'revoke', 'removal');
         return sessions;
       }),
     );
@@ -732,19 +743,41 @@ export class RedisSessionStore implements SessionStore {
 
   /**
    * With `waitForReplicas`, waits until that many replicas of the shard's master have every write
-   * this connection sent so far (Redis WAIT; it must go to the connection that wrote). Fewer in
-   * time: the write may be undone by a failover, so the caller is not told it happened (503).
+   * this connection sent so far (Redis WAIT; it must go to the connection that wrote).
+   * - WAIT fails (the connection dropped: the master may have died with the write): throws, so
+   *   the caller answers 503 and reports nothing; a failover that undid it leaves the session for
+   *   a later sweep or sign-out to report, once.
+   * - Fewer replicas confirm in time (the master answered, its replicas did not): a sign-in or
+   *   update ('confirm') throws, and so does every one on that shard for the next second without
+   *   asking; a removal stands and is reported (only a failover to a replica that missed it could
+   *   undo it, and no replica confirms now), and a warning is logged.
    */
-  async #replicated(shard: RedisShard, operation: string): Promise<void> {
+  async #replicated(shard: RedisShard, operation: string, kind: 'confirm' | 'removal'): Promise<void> {
     if (this.waitForReplicas === 0) return;
+    if (kind === 'removal' && (this.#unconfirmedUntil.get(shard) ?? 0) > performance.now()) return;
     const client = this.#appClient;
     const node = client.getNodeClientForKey ? await client.getNodeClientForKey(shard.index) : (client as unknown as RedisNodeConnection);
-    const timeoutMs = this.#timeLimitMs ?? DEFAULT_WAIT_MS;
-    const acks = Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(timeoutMs)])));
-    if (acks >= this.waitForReplicas) return;
-    throw new SessionStoreUnavailableError(
-      `the ${operation} reached ${acks} of the ${this.waitForReplicas} replicas waitForReplicas asks for within ${timeoutMs} ms, so a failover could undo it`,
-    );
+    const acks = Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(REPLICA_WAIT_MS)])));
+    if (acks >= this.waitForReplicas) {
+      this.#unconfirmedUntil.delete(shard);
+      return;
+    }
+    if (!this.#unconfirmedUntil.has(shard)) {
+      this.#logger.warn(
+        `idle-logout: Redis confirmed the ${operation} on ${acks} of the ${this.waitForReplicas} replicas waitForReplicas asks for within ${REPLICA_WAIT_MS} ms. Until its replicas are back, sign-ins on its shard answer 503 and sign-outs and expiries there are not confirmed (docs/redis.md, Failover).`,
+      );
+    }
+    this.#unconfirmedUntil.set(shard, performance.now() + UNCONFIRMED_RECHECK_MS);
+    if (kind === 'confirm') throw this.#unconfirmed(operation);
+  }
+
+  /** A sign-in or update on a shard known to lack its replicas: refused before it is sent. */
+  #refuseUnconfirmed(shard: RedisShard, operation: string): void {
+    if ((this.#unconfirmedUntil.get(shard) ?? 0) > performance.now()) throw this.#unconfirmed(operation);
+  }
+
+  #unconfirmed(operation: string): SessionStoreUnavailableError {
+    return new SessionStoreUnavailableError(`fewer than the ${this.waitForReplicas} replicas waitForReplicas asks for confirm writes on this shard, so the ${operation} was refused: a failover could undo it`);
   }
 
   #full(): SessionStoreFullError {
