@@ -1,7 +1,7 @@
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BuildEnvironmentOptions, LibraryOptions, Plugin } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // One config for the build and for Vitest.
 // Server tests run in Node; client tests opt into happy-dom per file or by folder below.
@@ -16,6 +16,8 @@ import { defineConfig } from 'vitest/config';
 //                               a server-only install pulls nothing of the client's (package/pack.test.ts).
 //   vite build --mode iife    → dist/idle-logout.iife.js: the script-tag file, everything bundled
 //                               (dialog, idb-keyval, the native channel), global `IdleLogout`.
+const clusterSuite = 'server/redis-cluster.test.ts';
+
 const external = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || /^[@a-z]/i.test(id); // bare imports: packages
 
@@ -81,9 +83,22 @@ export default defineConfig(({ command, mode }) => {
     ...(mode === 'iife' ? { resolve: { alias: nativeChannelOnly } } : {}),
     ...(build ? { build } : {}),
     test: {
-      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
       environment: 'node',
       testTimeout: 20_000,
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: 'main',
+            include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
+            exclude: [...configDefaults.exclude, clusterSuite],
+          },
+        },
+        // The Redis Cluster suite starts six redis-servers and SIGKILLs a master under load (about
+        // a minute). It runs alone, after every other file (a later group), so it never takes the
+        // CPU from the timing-sensitive suites on a 2-core machine, nor they from its failover.
+        { extends: true, test: { name: 'redis-cluster', include: [clusterSuite], sequence: { groupOrder: 1 }, testTimeout: 60_000 } },
+      ],
     },
   };
 });

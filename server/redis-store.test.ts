@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardStore } from './guarded-store.ts';
 import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore } from './redis-store.ts';
-import { SessionStoreFullError, type SessionRecord } from './store.ts';
+import { SessionStoreFullError, SessionStoreUnavailableError, type SessionRecord } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
 import { claimUntilDrained, REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
@@ -244,6 +244,23 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(() => new RedisSessionStore({ client: admin, shards: 257 })).toThrow(/shards must be at most 256/);
       expect(() => new RedisSessionStore({ client: admin, shards: 4, prefix: 'myapp:' })).toThrow(/prefix needs a \{hash tag\}/);
       expect(() => new RedisSessionStore({ client: admin, waitForReplicas: -1 })).toThrow(/waitForReplicas must be a non-negative integer/);
+    });
+
+    // The shared Redis has no replica, so WAIT 1 falls short (after its 100 ms): what a master
+    // that lost its replica does with waitForReplicas. A cluster with replicas: redis-cluster.test.ts.
+    it('with waitForReplicas, refuses a sign-in no replica confirms (then every one there for a second, unsent), and still reports removals', async () => {
+      const client = await connect(); // its own connection: WAIT holds it for up to 100 ms
+      const prefix = freshPrefix();
+      const warn = vi.fn();
+      const store = new RedisSessionStore({ client, prefix, waitForReplicas: 1, logger: { warn } });
+      await expect(store.create(digest(1), record())).rejects.toThrow(/fewer than the 1 replicas waitForReplicas asks for confirm writes on this shard, so the sign-in was refused/);
+      await expect(store.create(digest(2), record())).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      expect(await admin.exists(`${prefix}${digest(2)}`)).toBe(0); // refused before it was sent
+      // The master wrote the first before WAIT: the cookie was never given, and a removal is
+      // reported, unconfirmed (no replica could undo it now).
+      expect(await store.delete(digest(1))).toEqual(record());
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatch(/confirmed the sign-in on 0 of the 1 replicas waitForReplicas asks for within 100 ms/);
     });
 
     it('follows one time bound: two servers sharing a store must agree on storeTimeoutMs', () => {
