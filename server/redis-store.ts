@@ -2,6 +2,34 @@
 // one round trip, every rule that two instances could race applied atomically in a Lua script.
 // Web standards only (Web Crypto, TextDecoder, performance.now): the node-redis client is the
 // app's, passed in.
+//
+// Redis Cluster (docs/redis.md, Redis Cluster). A script may touch keys of one hash slot only.
+// So the store is cut into `shards`, each one `{hash tag}` (redis-shards.ts): a session's record,
+// its shard's deadline index and its shard's index of that subject's sessions share a tag, and
+// every script runs inside one shard. A session's shard is CRC16(key) mod shards (the key is
+// already a SHA-256 digest), so get, extend, update, endedBy and delete stay one command to one
+// master. The scripts name the index (and the record) in KEYS and reach the records an index
+// lists as prefix + member: those share the index's tag, so they are in the slot the script was
+// routed to, which Cluster allows. What spans shards, and is no longer one atomic step:
+// - listSubject reads every shard (in parallel); each shard's part is exact.
+// - revoke runs in every shard holding the subject (named keys: only theirs); each session is
+//   handed out once, but a sign-in on another shard may land between two shards' revokes (as it
+//   could just after an atomic one). A shard that fails makes the call fail (503, the user
+//   retries); what the other shards removed is then not reported.
+// - create, with a per-subject limit or the cap: reads every shard's count and the subject's
+//   sessions, creates in the session's shard, then removes the subject's oldest past the limit
+//   where they are (marked 'replaced'). Concurrent sign-ins of one subject can leave it over its
+//   limit, and concurrent sign-ins can pass the cap, by how many run at once: both are enforced
+//   again by the next sign-in (eventually, not atomically).
+// - takeExpired peeks at every shard's due entries and claims from each its share of the
+//   globally oldest, so no shard's ended sessions wait behind another's; each claim is one
+//   shard's atomic script, so every ended session is still handed out exactly once.
+// One shard (the default) is the prefix itself: today's keys, unchanged, so an upgrade keeps
+// everyone signed in, and every operation is the single atomic script it always was.
+//
+// Failover: Redis replicates asynchronously, so a write the master acknowledged can be missing on
+// the replica that replaces it. `waitForReplicas` sends WAIT after writes that create or remove
+// sessions (not keepalives: they stay one round trip); see #replicated for what a shortfall does.
 import { check, integerAtLeast } from './option-checks.ts';
 import { RedisClock } from './redis-clock.ts';
 import { INDEX_SUFFIX, MAX_SHARDS, SUBJECT_INFIX, shardIndexOf, shardsOf, subjectIndexOf, type RedisShard } from './redis-shards.ts';
