@@ -89,6 +89,30 @@ describe.skipIf(Boolean(clusterMissing))('RedisSessionStore on a real Redis Clus
     store: new RedisSessionStore({ client: admin, prefix: freshPrefix(), ...options }),
   }));
 
+  describeSessionStoreContract(`RedisSessionStore on Redis Cluster, ${SHARDS} shards, waitForReplicas: 1`, async (options) => ({
+    store: new RedisSessionStore({ client: admin, prefix: freshPrefix(), shards: SHARDS, waitForReplicas: 1, ...options }),
+  }));
+
+  it('waitForReplicas waits on the master that took the write: a sign-in whose replica is stalled is refused', async () => {
+    const prefix = freshPrefix();
+    const store = new RedisSessionStore({ client: admin, prefix, shards: SHARDS, waitForReplicas: 1, logger: { warn() {} } });
+    const [master] = await cluster.masters();
+    const slotOf = (key: string) => clusterSlot(shardsOf(prefix, SHARDS)[shardIndexOf(key, SHARDS)]!.index);
+    const onMaster = range(100).map(digest).filter((key) => master!.slots.some(([from, to]) => slotOf(key) >= from && slotOf(key) <= to));
+    const elsewhere = range(100).map(digest).find((key) => !onMaster.includes(key))!;
+    const replica = createClient({ url: `redis://127.0.0.1:${master!.replicas[0]}` });
+    await replica.connect();
+    // The replica stops reading for 500 ms (less than cluster-node-timeout: nobody fails over).
+    const stalled = replica.sendCommand(['DEBUG', 'SLEEP', '0.5']);
+    await sleep(50);
+    await expect(store.create(onMaster[0]!, record())).rejects.toThrow(/fewer than the 1 replicas/);
+    expect(await store.create(elsewhere, record())).toEqual([]); // other masters' replicas confirm
+    await stalled;
+    await replica.close();
+    await sleep(1_000); // the shard is asked again after a second
+    expect(await store.create(onMaster[1]!, record())).toEqual([]);
+  });
+
   it('spreads sessions and their indexes over all three masters, a third each', async () => {
     const prefix = freshPrefix();
     const store = new RedisSessionStore({ client: admin, prefix, shards: SHARDS });

@@ -25,8 +25,8 @@ export interface ClusterNode {
 export interface LocalRedisCluster {
   /** Every node started, masters and replicas (the client discovers the rest from any of them). */
   nodes: ClusterNode[];
-  /** The nodes that are masters now, each with the slot ranges it serves (from CLUSTER NODES). */
-  masters(): Promise<{ port: number; url: string; slots: [number, number][] }[]>;
+  /** The nodes that are masters now, each with the slot ranges it serves and its replicas' ports (CLUSTER NODES). */
+  masters(): Promise<{ port: number; url: string; slots: [number, number][]; replicas: number[] }[]>;
   /** SIGKILL one node, as a crash would; resolves once the process is gone. */
   kill(port: number): Promise<void>;
   /** Starts a killed node again (same port, same cluster identity), and waits until the cluster is healthy. */
@@ -159,13 +159,14 @@ async function mastersOf(livePorts: number[]) {
       await client.connect();
       const lines = String(await client.sendCommand(['CLUSTER', 'NODES'])).trim().split('\n');
       await client.close();
-      return lines
-        .map((line) => line.split(' '))
-        .filter((fields) => fields[2]!.includes('master') && !fields[2]!.includes('fail'))
-        .map((fields) => {
-          const masterPort = Number(fields[1]!.split('@')[0]!.split(':')[1]);
+      // <id> <ip:port@bus> <flags> <master id or -> <ping> <pong> <epoch> <link> <slot ranges...>
+      const nodes = lines.map((line) => line.split(' ')).map((fields) => ({ fields, port: Number(fields[1]!.split('@')[0]!.split(':')[1]) }));
+      return nodes
+        .filter(({ fields }) => fields[2]!.includes('master') && !fields[2]!.includes('fail'))
+        .map(({ fields, port }) => {
           const slots = fields.slice(8).filter((range) => !range.startsWith('[')).map((range) => range.split('-').map(Number) as [number, number]);
-          return { port: masterPort, url: `redis://127.0.0.1:${masterPort}`, slots: slots.map(([from, to]) => [from, to ?? from] as [number, number]) };
+          const replicas = nodes.filter((node) => node.fields[3] === fields[0] && !node.fields[2]!.includes('fail')).map((node) => node.port);
+          return { port, url: `redis://127.0.0.1:${port}`, slots: slots.map(([from, to]) => [from, to ?? from] as [number, number]), replicas };
         })
         .filter((master) => master.slots.length > 0);
     } catch {
