@@ -59,6 +59,7 @@ const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
   ...overrides,
 });
 const digest = (n: number) => `d${String(n).padStart(42, '0')}`;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
   describeSessionStoreContract('RedisSessionStore', async (options) => {
@@ -269,6 +270,24 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       createIdleSession({ store, storeTimeoutMs: 1_500, sweepIntervalMs: 0, logger: quiet });
       expect(() => createIdleSession({ store, storeTimeoutMs: 1_500, sweepIntervalMs: 0, logger: quiet })).not.toThrow();
       expect(() => createIdleSession({ store, storeTimeoutMs: 2_000, sweepIntervalMs: 0, logger: quiet })).toThrow(/storeTimeoutMs 1500, not 2000/);
+    });
+  });
+
+  describe('sharded (shards > 1)', () => {
+    // Across shards a sign-in reads the limits, creates, then removes the surplus: not one atomic
+    // step, so racing sign-ins may overshoot, and the next sign-in removes what is over.
+    it('enforces maxPerSubject eventually: racing sign-ins may overshoot, the next one trims to the limit, each removal reported once', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix, shards: 16 });
+      const racing = await Promise.all(range(6).map((i) => store.create(digest(i), record({ createdAt: T0 + i }), 2)));
+      const held = (await store.listSubject('alice', T0 + 10)).map((s) => s.key);
+      expect(held.length).toBeGreaterThanOrEqual(2);
+      const replaced = [...racing.flat(), ...(await store.create(digest(9), record({ createdAt: T0 + 9 }), 2))].map((s) => s.key);
+      const left = (await store.listSubject('alice', T0 + 10)).map((s) => s.key);
+      expect(left).toHaveLength(2);
+      expect(left.at(-1)).toBe(digest(9));
+      expect([...left, ...replaced].sort()).toEqual([...range(6).map(digest), digest(9)].sort()); // each once
+      for (const key of replaced) expect(await store.endedBy(key)).toBe('replaced');
     });
   });
 
