@@ -92,6 +92,7 @@ export default defineConfig(({ command, mode }) => {
             name: 'main',
             include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts'],
             exclude: [...configDefaults.exclude, clusterSuite],
+            sequence: { groupOrder: 0 },
           },
         },
         // The Redis Cluster suite starts six redis-servers and SIGKILLs a master under load (about

@@ -51,7 +51,7 @@ async function connectCluster() {
 /** One server instance on the cluster: its own client, a sharded store, the test app on the shared clock. */
 async function instance(clock: Clock, store: Omit<RedisSessionStoreOptions, 'client'>) {
   const client = await connectCluster();
-  const sessions = new RedisSessionStore({ client, shards: SHARDS, ...store });
+  const sessions = new RedisSessionStore({ client, shards: SHARDS, logger: { warn() {} }, ...store });
   const server = createTestApp({ store: sessions, clock, storeTimeoutMs: 500, logger: { warn() {}, error() {} } });
   return { ...server, sessions };
 }
@@ -282,7 +282,7 @@ async function failover(store: Pick<RedisSessionStoreOptions, 'waitForReplicas'>
   async function keepalives(): Promise<void> {
     for (let n = 1; running; n++) {
       const key = pick(probes);
-      const extended = await a.sessions.extend(key, T0 + IDLE + n, T0).catch(() => undefined);
+      const extended = await Promise.race([a.sessions.extend(key, T0 + IDLE + n, T0).catch(() => undefined), sleep(1_000).then(() => undefined)]);
       if (extended && performance.now() < killedAt) {
         acked.set(key, extended.idleDeadlineAt);
         report.keepalivesAcked += 1;
@@ -312,7 +312,8 @@ async function failover(store: Pick<RedisSessionStoreOptions, 'waitForReplicas'>
 
   // Everything that ended gets swept (both instances), whatever was lost and found again.
   clock.advance(10 * ending.length + 1_000);
-  for (let quiet = 0; quiet < 3; ) {
+  const drainedBy = performance.now() + 30_000;
+  for (let quiet = 0; quiet < 3 && performance.now() < drainedBy; ) {
     const swept = await Promise.all(servers.map((server) => server.idle.sweepExpired().catch(() => -1)));
     quiet = swept.every((count) => count === 0) ? quiet + 1 : 0;
     await sleep(50);

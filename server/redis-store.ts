@@ -126,6 +126,8 @@ const REPLICA_WAIT_MS = 100;
 // After a WAIT fell short, how long the shard counts as short of replicas without asking again:
 // sign-ins and data updates there answer 503 at once, removals go unconfirmed (docs/redis.md).
 const UNCONFIRMED_RECHECK_MS = 1_000;
+// The time bound of a store no createIdleSession adopted (scripts, tests): the default storeTimeoutMs.
+const DEFAULT_TIME_LIMIT_MS = 2_000;
 // Index entries one takeExpired script looks at before it hands control back to Redis: a backlog
 // of re-scores (sessions extended since they were indexed) must not block Redis for long.
 const EXAMINE_BUDGET = 1_000;
@@ -783,9 +785,7 @@ export class RedisSessionStore implements SessionStore {
   async #replicated(shard: RedisShard, operation: string, kind: 'confirm' | 'removal'): Promise<void> {
     if (this.waitForReplicas === 0) return;
     if (kind === 'removal' && (this.#unconfirmedUntil.get(shard) ?? 0) > performance.now()) return;
-    const client = this.#appClient;
-    const node = client.getNodeClientForKey ? await client.getNodeClientForKey(shard.index) : (client as unknown as RedisNodeConnection);
-    const acks = Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(REPLICA_WAIT_MS)])));
+    const acks = await this.#replicaAcks(shard);
     if (acks >= this.waitForReplicas) {
       this.#unconfirmedUntil.delete(shard);
       return;
@@ -797,6 +797,31 @@ export class RedisSessionStore implements SessionStore {
     }
     this.#unconfirmedUntil.set(shard, performance.now() + UNCONFIRMED_RECHECK_MS);
     if (kind === 'confirm') throw this.#unconfirmed(operation);
+  }
+
+  /**
+   * WAIT's answer from the shard's master. A connection that is down (a cluster client waits for
+   * it to reconnect, a single client may queue the command) cannot confirm the write it sent: past
+   * WAIT's own bound plus the time bound, this gives up rather than wait for a master that died.
+   */
+  async #replicaAcks(shard: RedisShard): Promise<number> {
+    const client = this.#appClient;
+    const wait = async () => {
+      const node = client.getNodeClientForKey ? await client.getNodeClientForKey(shard.index) : (client as unknown as RedisNodeConnection);
+      return Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(REPLICA_WAIT_MS)])));
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SessionStoreUnavailableError('the connection to the master that took the write did not answer WAIT, so a failover may undo the write')),
+        REPLICA_WAIT_MS + (this.#timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
+      );
+    });
+    try {
+      return await Promise.race([wait(), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A sign-in or update on a shard known to lack its replicas: refused before it is sent. */

@@ -79,8 +79,14 @@ export async function startLocalCluster(): Promise<LocalRedisCluster> {
   const taken = new Set<number>();
   const children = new Map<number, ChildProcess>();
   const exits = new Map<number, Promise<void>>();
-  const stop = async () => {
+  const killAll = () => {
     for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  // A test process that dies (a timeout, Ctrl-C) must not leave six redis-servers behind.
+  process.once('exit', killAll);
+  const stop = async () => {
+    killAll();
+    process.off('exit', killAll);
     await Promise.all(exits.values());
     await rm(dir, { recursive: true, force: true });
   };
