@@ -1,7 +1,7 @@
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BuildEnvironmentOptions, LibraryOptions, Plugin } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // One config for the build and for Vitest.
 // Server tests run in Node; client tests opt into happy-dom per file or by folder below.
@@ -18,6 +18,8 @@ import { defineConfig } from 'vitest/config';
 //                               (dialog, idb-keyval, the native channel), global `IdleLogout`.
 //   vite build --mode react   → dist/client/react.js: `idle-logout/react`, its own code only; `react` (the
 //                               app's, an optional peer) and the client (./index.js beside it) stay imports.
+const clusterSuite = 'server/redis-cluster.test.ts';
+
 const external = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || /^[@a-z]/i.test(id); // bare imports: packages
 
@@ -100,9 +102,23 @@ export default defineConfig(({ command, mode }) => {
     ...(mode === 'iife' ? { resolve: { alias: nativeChannelOnly } } : {}),
     ...(build ? { build } : {}),
     test: {
-      include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts', 'docs/examples/*.test.ts'],
       environment: 'node',
       testTimeout: 20_000,
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: 'main',
+            include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts', 'docs/examples/*.test.ts'],
+            exclude: [...configDefaults.exclude, clusterSuite],
+            sequence: { groupOrder: 0 },
+          },
+        },
+        // The Redis Cluster suite starts six redis-servers and SIGKILLs a master under load (about
+        // a minute). It runs alone, after every other file (a later group), so it never takes the
+        // CPU from the timing-sensitive suites on a 2-core machine, nor they from its failover.
+        { extends: true, test: { name: 'redis-cluster', include: [clusterSuite], sequence: { groupOrder: 1 }, testTimeout: 60_000 } },
+      ],
     },
   };
 });

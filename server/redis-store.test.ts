@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardStore } from './guarded-store.ts';
 import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore } from './redis-store.ts';
-import { SessionStoreFullError, type SessionRecord } from './store.ts';
+import { SessionStoreFullError, SessionStoreUnavailableError, type SessionRecord } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
-import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
+import { claimUntilDrained, REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
@@ -59,11 +59,19 @@ const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
   ...overrides,
 });
 const digest = (n: number) => `d${String(n).padStart(42, '0')}`;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
   describeSessionStoreContract('RedisSessionStore', async (options) => {
     const prefix = freshPrefix();
     return { store: new RedisSessionStore({ client: admin, prefix, ...options }), cleanup: () => dropKeys(admin, prefix) };
+  });
+
+  // Sharded (Redis Cluster capacity): the same contract with sessions over 16 hash tags. A plain
+  // Redis runs it too; server/redis-cluster.test.ts runs it on a real Cluster.
+  describeSessionStoreContract('RedisSessionStore with 16 shards', async (options) => {
+    const prefix = freshPrefix();
+    return { store: new RedisSessionStore({ client: admin, prefix, shards: 16, ...options }), cleanup: () => dropKeys(admin, `${prefix.slice(0, -2)}.`) };
   });
 
   // As the server uses it: bounded in time, with the late-command refusal that adoptTimeLimit turns on.
@@ -149,6 +157,30 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(await store.delete(digest(1))).toBeUndefined(); // a sign-out of it reports nothing
     });
 
+    // Compatibility: keys exactly as the release before sharding wrote them, written by hand here,
+    // so that a change of the default layout fails this test rather than sign everyone out.
+    it('keeps the users of an earlier release signed in: the default (one shard) reads, extends and sweeps its keys', async () => {
+      const prefix = freshPrefix();
+      const legacy = async (n: number, subject: string, idleDeadlineAt: number) => {
+        await admin.hSet(`${prefix}${digest(n)}`, { s: subject, c: String(T0), i: String(idleDeadlineAt), a: String(T0 + ABSOLUTE) });
+        await admin.pExpire(`${prefix}${digest(n)}`, IDLE + 3_600_000);
+        await admin.zAdd(`${prefix}#deadlines`, { score: idleDeadlineAt, value: digest(n) });
+        await admin.zAdd(`${prefix}#subject:${subject}`, { score: T0, value: digest(n) });
+      };
+      await legacy(1, 'alice', T0 + IDLE);
+      await legacy(2, 'alice', T0 + 1_000);
+      const store = new RedisSessionStore({ client: admin, prefix });
+      expect(await store.get(digest(1), T0 + 10)).toEqual(record());
+      expect((await store.extend(digest(1), T0 + 10 + IDLE, T0 + 10))?.idleDeadlineAt).toBe(T0 + 10 + IDLE);
+      expect((await store.listSubject('alice', T0 + 10)).map((s) => s.key)).toEqual([digest(1), digest(2)]);
+      expect((await store.takeExpired(T0 + 1_000, 10)).map((e) => e.key)).toEqual([digest(2)]);
+      expect(await store.delete(digest(1))).toEqual(record({ idleDeadlineAt: T0 + 10 + IDLE }));
+      expect(await admin.keys(`${prefix}*`)).toEqual([]);
+      // Moving the same prefix to shards > 1 is a new layout: the old keys are not read (docs/redis.md).
+      await legacy(3, 'alice', T0 + IDLE);
+      expect(await new RedisSessionStore({ client: admin, prefix, shards: 4 }).get(digest(3), T0)).toBeUndefined();
+    });
+
     it('works through a client with its own keyPrefix', async () => {
       const prefix = freshPrefix();
       const prefixed = await connect({ keyPrefix: `${FILE_PREFIX}:app:` });
@@ -209,6 +241,27 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(() => new RedisSessionStore({ client: admin, expiryGraceMs: -1 })).toThrow(/expiryGraceMs must be a non-negative integer/);
       expect(() => new RedisSessionStore({ client: admin, maxSessions: 0 })).toThrow(/maxSessions must be a positive integer/);
       expect(() => new RedisSessionStore({ client: admin, commandTimeoutMs: 1_000 } as never)).toThrow(/set storeTimeoutMs instead/);
+      expect(() => new RedisSessionStore({ client: admin, shards: 0 })).toThrow(/shards must be a positive integer/);
+      expect(() => new RedisSessionStore({ client: admin, shards: 257 })).toThrow(/shards must be at most 256/);
+      expect(() => new RedisSessionStore({ client: admin, shards: 4, prefix: 'myapp:' })).toThrow(/prefix needs a \{hash tag\}/);
+      expect(() => new RedisSessionStore({ client: admin, waitForReplicas: -1 })).toThrow(/waitForReplicas must be a non-negative integer/);
+    });
+
+    // The shared Redis has no replica, so WAIT 1 falls short (after its 100 ms): what a master
+    // that lost its replica does with waitForReplicas. A cluster with replicas: redis-cluster.test.ts.
+    it('with waitForReplicas, refuses a sign-in no replica confirms (then every one there for a second, unsent), and still reports removals', async () => {
+      const client = await connect(); // its own connection: WAIT holds it for up to 100 ms
+      const prefix = freshPrefix();
+      const warn = vi.fn();
+      const store = new RedisSessionStore({ client, prefix, waitForReplicas: 1, logger: { warn } });
+      await expect(store.create(digest(1), record())).rejects.toThrow(/fewer than the 1 replicas waitForReplicas asks for confirm writes on this shard, so the sign-in was refused/);
+      await expect(store.create(digest(2), record())).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      expect(await admin.exists(`${prefix}${digest(2)}`)).toBe(0); // refused before it was sent
+      // The master wrote the first before WAIT: the cookie was never given, and a removal is
+      // reported, unconfirmed (no replica could undo it now).
+      expect(await store.delete(digest(1))).toEqual(record());
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatch(/confirmed the sign-in on 0 of the 1 replicas waitForReplicas asks for within 100 ms/);
     });
 
     it('follows one time bound: two servers sharing a store must agree on storeTimeoutMs', () => {
@@ -217,6 +270,24 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       createIdleSession({ store, storeTimeoutMs: 1_500, sweepIntervalMs: 0, logger: quiet });
       expect(() => createIdleSession({ store, storeTimeoutMs: 1_500, sweepIntervalMs: 0, logger: quiet })).not.toThrow();
       expect(() => createIdleSession({ store, storeTimeoutMs: 2_000, sweepIntervalMs: 0, logger: quiet })).toThrow(/storeTimeoutMs 1500, not 2000/);
+    });
+  });
+
+  describe('sharded (shards > 1)', () => {
+    // Across shards a sign-in reads the limits, creates, then removes the surplus: not one atomic
+    // step, so racing sign-ins may overshoot, and the next sign-in removes what is over.
+    it('enforces maxPerSubject eventually: racing sign-ins may overshoot, the next one trims to the limit, each removal reported once', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisSessionStore({ client: admin, prefix, shards: 16 });
+      const racing = await Promise.all(range(6).map((i) => store.create(digest(i), record({ createdAt: T0 + i }), 2)));
+      const held = (await store.listSubject('alice', T0 + 10)).map((s) => s.key);
+      expect(held.length).toBeGreaterThanOrEqual(2);
+      const replaced = [...racing.flat(), ...(await store.create(digest(9), record({ createdAt: T0 + 9 }), 2))].map((s) => s.key);
+      const left = (await store.listSubject('alice', T0 + 10)).map((s) => s.key);
+      expect(left).toHaveLength(2);
+      expect(left.at(-1)).toBe(digest(9));
+      expect([...left, ...replaced].sort()).toEqual([...range(6).map(digest), digest(9)].sort()); // each once
+      for (const key of replaced) expect(await store.endedBy(key)).toBe('replaced');
     });
   });
 
@@ -240,16 +311,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       const stores = await Promise.all([1, 2, 3].map(async () => new RedisSessionStore({ client: await connect(), prefix })));
       const count = 1_200;
       await Promise.all(Array.from({ length: count }, (_, i) => stores[0]!.create(digest(i), record({ idleDeadlineAt: T0 + i }))));
-      const claimed: string[] = [];
-      await Promise.all(
-        stores.map(async (store) => {
-          for (;;) {
-            const batch = await store.takeExpired(T0 + count, 100);
-            claimed.push(...batch.map((e) => e.key));
-            if (batch.length === 0) return;
-          }
-        }),
-      );
+      const claimed = await claimUntilDrained(stores, T0 + count, 100);
       expect(claimed).toHaveLength(count);
       expect(new Set(claimed).size).toBe(count);
     });

@@ -2,8 +2,37 @@
 // one round trip, every rule that two instances could race applied atomically in a Lua script.
 // Web standards only (Web Crypto, TextDecoder, performance.now): the node-redis client is the
 // app's, passed in.
+//
+// Redis Cluster (docs/redis.md, Redis Cluster). A script may touch keys of one hash slot only.
+// So the store is cut into `shards`, each one `{hash tag}` (redis-shards.ts): a session's record,
+// its shard's deadline index and its shard's index of that subject's sessions share a tag, and
+// every script runs inside one shard. A session's shard is CRC16(key) mod shards (the key is
+// already a SHA-256 digest), so get, extend, update, endedBy and delete stay one command to one
+// master. The scripts name the index (and the record) in KEYS and reach the records an index
+// lists as prefix + member: those share the index's tag, so they are in the slot the script was
+// routed to, which Cluster allows. What spans shards, and is no longer one atomic step:
+// - listSubject reads every shard (in parallel); each shard's part is exact.
+// - revoke runs in every shard holding the subject (named keys: only theirs); each session is
+//   handed out once, but a sign-in on another shard may land between two shards' revokes (as it
+//   could just after an atomic one). A shard that fails makes the call fail (503, the user
+//   retries); what the other shards removed is then not reported.
+// - create, with a per-subject limit or the cap: reads every shard's count and the subject's
+//   sessions, creates in the session's shard, then removes the subject's oldest past the limit
+//   where they are (marked 'replaced'). Concurrent sign-ins of one subject can leave it over its
+//   limit, and concurrent sign-ins can pass the cap, by how many run at once: both are enforced
+//   again by the next sign-in (eventually, not atomically).
+// - takeExpired peeks at every shard's due entries and claims from each its share of the
+//   globally oldest, so no shard's ended sessions wait behind another's; each claim is one
+//   shard's atomic script, so every ended session is still handed out exactly once.
+// One shard (the default) is the prefix itself: today's keys, unchanged, so an upgrade keeps
+// everyone signed in, and every operation is the single atomic script it always was.
+//
+// Failover: Redis replicates asynchronously, so a write the master acknowledged can be missing on
+// the replica that replaces it. `waitForReplicas` sends WAIT after writes that create or remove
+// sessions (not keepalives: they stay one round trip); see #replicated for what a shortfall does.
 import { check, integerAtLeast } from './option-checks.ts';
 import { RedisClock } from './redis-clock.ts';
+import { INDEX_SUFFIX, MAX_SHARDS, SUBJECT_INFIX, shardIndexOf, shardsOf, subjectIndexOf, type RedisShard } from './redis-shards.ts';
 import {
   SessionStoreFullError,
   SessionStoreUnavailableError,
@@ -32,6 +61,17 @@ export interface RedisSessionClient {
   evalSha(sha1: string, options: RedisScriptOptions): Promise<unknown>;
   eval(script: string, options: RedisScriptOptions): Promise<unknown>;
   withCommandOptions(options: { timeout: number }): RedisSessionClient;
+  /**
+   * A cluster client's connection to the master of a key's slot, where `waitForReplicas` sends
+   * WAIT (it must follow the write on the connection that wrote). A single-node client is that
+   * connection itself.
+   */
+  getNodeClientForKey?(key: string): Promise<RedisNodeConnection>;
+}
+
+/** One connection to one Redis node (a node-redis client): enough to send WAIT. */
+export interface RedisNodeConnection {
+  sendCommand(args: string[]): Promise<unknown>;
 }
 
 export interface RedisSessionStoreOptions {
@@ -39,10 +79,25 @@ export interface RedisSessionStoreOptions {
   client: RedisSessionClient;
   /**
    * Prepended to every key. Default `idle-logout:{sessions}:`. Keep a `{hash tag}` in it on Redis
-   * Cluster: the scripts touch a session's key and the deadline index together, which Cluster
+   * Cluster: the scripts touch a session's key and its shard's indexes together, which Cluster
    * allows only within one hash slot. Give each app (or environment) sharing a Redis its own prefix.
    */
   prefix?: string;
+  /**
+   * How many hash tags (shards) sessions are spread over: on Redis Cluster, k masters then carry
+   * k shares of them. Default 1: every key under the prefix's one tag, as every release before
+   * sharding wrote them. Changing it on a running Redis signs everyone out once (docs/redis.md,
+   * Redis Cluster). At most 256: a sign-in with a per-subject limit reads every shard.
+   */
+  shards?: number;
+  /**
+   * After every write that creates or removes a session or changes its data (sign-in, sign-out,
+   * revoke, sweep claim, update), wait until this many replicas have it (Redis WAIT, within the
+   * time bound) before answering, so a failover cannot undo what the app was told; fewer answer
+   * 503. Keepalives do not wait (docs/redis.md, Failover). Default 0: Redis's asynchronous
+   * replication, as before. Set it only when every master has that many replicas.
+   */
+  waitForReplicas?: number;
   /**
    * How long Redis keeps a session's record after the session ended, so that the sweeper of some
    * instance can still claim it and fire `onSessionEnd` when every instance was down at the
@@ -64,11 +119,15 @@ export interface RedisSessionStoreOptions {
 const DEFAULT_PREFIX = 'idle-logout:{sessions}:';
 const DEFAULT_EXPIRY_GRACE_MS = 3_600_000;
 const DEFAULT_MAX_SESSIONS = 1_000_000;
-// '#' never occurs in a base64url digest, so neither index key can ever be some session's key.
-const INDEX_SUFFIX = '#deadlines';
-// A subject's index: a sorted set of its sessions' keys scored by createdAt (oldest first), under
-// the same prefix and so the same hash tag as the sessions.
-const SUBJECT_INFIX = '#subject:';
+// How long WAIT may take. A replica that is up confirms in about a round trip; WAIT blocks the
+// connection it is sent on (every command behind it waits), so a master without its replicas
+// must not hold that connection for long.
+const REPLICA_WAIT_MS = 100;
+// After a WAIT fell short, how long the shard counts as short of replicas without asking again:
+// sign-ins and data updates there answer 503 at once, removals go unconfirmed (docs/redis.md).
+const UNCONFIRMED_RECHECK_MS = 1_000;
+// The time bound of a store no createIdleSession adopted (scripts, tests): the default storeTimeoutMs.
+const DEFAULT_TIME_LIMIT_MS = 2_000;
 // Index entries one takeExpired script looks at before it hands control back to Redis: a backlog
 // of re-scores (sessions extended since they were indexed) must not block Redis for long.
 const EXAMINE_BUDGET = 1_000;
@@ -182,27 +241,29 @@ if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[12]) then redis.call('PEXPIRE', K
 return out
 `;
 
-// KEYS: subject index, index. Returns {'done', member, fields x6, ...}, oldest first; the caller
-// keeps the live ones (judged like get, with the server's now).
+// KEYS: subject index, index. Returns {sessions in the index, member, fields x6, ...}, oldest
+// first; the caller keeps the live ones (judged like get, with the server's now). The count is
+// what a sign-in on a sharded store checks the cap against (the sum over the shards).
 const LIST = `${SESSIONS}
-local out = {'done'}
+local out = {redis.call('ZCARD', KEYS[2])}
 for _, found in ipairs(sessionsOf(prefixOf(KEYS[2]), KEYS[1])) do handOut(out, found[1], found[2]) end
 return out
 `;
 
-// KEYS: subject index, index. ARGV: sentAt, bound, now, 'only' | 'except', member... Removes the
-// subject's sessions named (only) or not named (except), marking the live ones 'revoked'; only
-// members of this subject's index can be touched. Never refused for arriving late, like a
+// KEYS: subject index, index. ARGV: sentAt, bound, now, 'only' | 'except', mark, member...
+// Removes the subject's sessions named (only) or not named (except), marking the live ones with
+// the mark ('revoked', or 'replaced' when a sharded store's sign-in frees its subject's oldest
+// slots in other shards); only members of this subject's index can be touched. Never refused for arriving late, like a
 // sign-out: what Redis receives lands and is reported once.
 const REVOKE = `${LATENESS}${SESSIONS}
 local prefix, now = prefixOf(KEYS[2]), tonumber(ARGV[3]) + lateMs()
 local named = {}
-for n = 5, #ARGV do named[ARGV[n]] = true end
+for n = 6, #ARGV do named[ARGV[n]] = true end
 local only = ARGV[4] == 'only'
 local out = {'done'}
 for _, found in ipairs(sessionsOf(prefix, KEYS[1])) do
   if (named[found[1]] == true) == only then
-    removeSession(prefix, KEYS[2], found[1], found[2], now, 'revoked')
+    removeSession(prefix, KEYS[2], found[1], found[2], now, ARGV[5])
     handOut(out, found[1], found[2])
   end
 end
@@ -315,8 +376,14 @@ if #rescore > 0 then redis.call('ZADD', index, 'XX', unpack(rescore)) end
 return out
 `;
 
-// Redis's clock, for the store to measure its offset from the app's. KEYS: the index (only so that
-// a Cluster client sends it to the shard that holds the sessions).
+// KEYS: index. ARGV: now, limit. The first `limit` index entries due at now, with their scores:
+// what a sharded store reads from every shard to claim the oldest ended sessions first, whichever
+// shard they are in. Entries of sessions extended since they were indexed are among them (the
+// claim re-scores those), so a peek may promise more than the claim then finds.
+const PEEK_DUE = `return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])`;
+
+// Redis's clock, for the store to measure its offset from the app's. KEYS: the first shard's index
+// (only so that a Cluster client sends it to a master that holds sessions).
 const TIME = `return redis.call('TIME')`;
 
 interface Script {
@@ -380,6 +447,14 @@ function isFlagsUnsupportedError(error: unknown): boolean {
 }
 
 
+const endsAtOf = (record: SessionRecord): number => Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt);
+/** Sessions from several shards in the order one shard's index keeps them: by score, then key. */
+const byCreatedAt = (a: StoredSession, b: StoredSession) => a.record.createdAt - b.record.createdAt || (a.key < b.key ? -1 : 1);
+const byEnd = (a: StoredSession, b: StoredSession) => endsAtOf(a.record) - endsAtOf(b.record) || (a.key < b.key ? -1 : 1);
+// Peek-then-claim rounds one sharded takeExpired makes at most: a round falls short only when the
+// peek saw entries of extended sessions (which the claim re-scores) or another instance was faster.
+const MAX_CLAIM_ROUNDS = 8;
+
 /**
  * Sessions in Redis, shared by every server instance that uses the same Redis and prefix. Each
  * operation is one round trip; extend, delete and the expiry claim are Lua scripts, so instances
@@ -387,7 +462,8 @@ function isFlagsUnsupportedError(error: unknown): boolean {
  * Deadlines are the servers' clocks (`now`); a script judges them at the time Redis runs it, and
  * refuses work that reaches Redis later than the server's `storeTimeoutMs` after it was sent.
  * The store measures its clock against Redis's and warns when they differ by more than 1 s
- * (redis-clock.ts): keep instances NTP-synced.
+ * (redis-clock.ts): keep instances NTP-synced. With `shards`, sessions spread over that many hash
+ * tags (Redis Cluster capacity); a session's own operations stay one script on one shard.
  *
  * Exported from `idle-logout/server/redis`; docs/redis.md covers deployment.
  *
@@ -401,16 +477,21 @@ function isFlagsUnsupportedError(error: unknown): boolean {
  */
 export class RedisSessionStore implements SessionStore {
   readonly prefix: string;
+  readonly shards: number;
   readonly expiryGraceMs: number;
   readonly maxSessions: number;
+  readonly waitForReplicas: number;
   /** The one time bound (the server's storeTimeoutMs), once a createIdleSession adopted the store. */
   #timeLimitMs: number | undefined;
   /** The app's client as given: sign-outs wait for their answer however late (the server reports it). */
   #appClient: RedisSessionClient;
   /** Withdraws commands still queued in node-redis when the time bound passes. */
   #client: RedisSessionClient;
-  #indexKey: string;
+  #shardKeys: RedisShard[];
   #redisClock: RedisClock;
+  #logger: Pick<Console, 'warn'>;
+  /** Per shard, until when (performance.now()) its master is known to lack the replicas asked for. */
+  #unconfirmedUntil = new Map<RedisShard, number>();
   #scripts = {
     create: script(CREATE),
     list: script(LIST),
@@ -419,6 +500,7 @@ export class RedisSessionStore implements SessionStore {
     extend: script(EXTEND),
     delete: script(DELETE),
     takeExpired: script(TAKE_EXPIRED),
+    peekDue: script(PEEK_DUE),
     time: script(TIME),
   };
 
@@ -436,12 +518,21 @@ export class RedisSessionStore implements SessionStore {
     );
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     check(typeof this.prefix === 'string', OWNER, 'prefix must be a string');
+    this.shards = integerAtLeast(1, OWNER, 'shards', options.shards ?? 1);
+    check(this.shards <= MAX_SHARDS, OWNER, `shards must be at most ${MAX_SHARDS} (a sign-in with a per-subject limit reads every shard)`);
     this.expiryGraceMs = integerAtLeast(0, OWNER, 'expiryGraceMs', options.expiryGraceMs ?? DEFAULT_EXPIRY_GRACE_MS);
     this.maxSessions = integerAtLeast(1, OWNER, 'maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
+    this.waitForReplicas = integerAtLeast(0, OWNER, 'waitForReplicas', options.waitForReplicas ?? 0);
+    check(
+      this.waitForReplicas === 0 || typeof client.getNodeClientForKey === 'function' || typeof (client as Partial<RedisNodeConnection>).sendCommand === 'function',
+      OWNER,
+      'waitForReplicas needs a node-redis client or cluster client (it sends WAIT); pass one, or leave waitForReplicas at 0',
+    );
     this.#appClient = client;
     this.#client = client;
-    this.#indexKey = this.prefix + INDEX_SUFFIX;
-    this.#redisClock = new RedisClock(() => this.#redisTime(), options.logger ?? console);
+    this.#shardKeys = shardsOf(this.prefix, this.shards);
+    this.#logger = options.logger ?? console;
+    this.#redisClock = new RedisClock(() => this.#redisTime(), this.#logger);
   }
 
   /** Follows the server's `storeTimeoutMs` (createIdleSession calls this; see SessionStore). */
@@ -460,14 +551,161 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(key: string, now: number): Promise<SessionRecord | undefined> {
-    const fields = await this.#client.hmGet(this.prefix + key, FIELDS);
+    const fields = await this.#client.hmGet(this.#recordKey(key), FIELDS);
     const record = Array.isArray(fields) ? recordFrom(fields) : undefined;
     // Ended but not yet swept: the record is still there for the sweeper, but it is not live.
-    return record && Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt) > now ? record : undefined;
+    return record && endsAtOf(record) > now ? record : undefined;
   }
 
   async create(key: string, record: SessionRecord, maxPerSubject?: number): Promise<StoredSession[]> {
-    const endsAt = Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt);
+    const shard = this.#shardOf(key);
+    if (this.shards === 1) return this.#createIn(shard, key, record, maxPerSubject ?? 0, this.maxSessions);
+    // Sharded: the subject's sessions and the store's count are spread over the shards, so the
+    // limits are read first (one script per shard, in parallel), then the session is created in
+    // its own shard, then the subject's oldest past the limit are removed where they are. Each
+    // step is atomic on its shard; together they are not, so sign-ins racing each other can
+    // overshoot either limit by how many run at once, and the next sign-in removes the surplus.
+    const census = await Promise.all(this.#shardKeys.map((each) => this.#run(this.#scripts.list, [subjectIndexOf(each, record.subject), each.index], [])));
+    let held = 0;
+    const subjects: StoredSession[] = [];
+    for (const reply of census) {
+      const { sessions, status } = sessionsFrom(reply);
+      held += Number(status);
+      subjects.push(...sessions);
+    }
+    const surplus = maxPerSubject ? Math.max(0, subjects.length - maxPerSubject + 1) : 0;
+    if (held - surplus >= this.maxSessions) throw this.#full();
+    await this.#createIn(shard, key, record, 0, 0);
+    if (surplus === 0) return [];
+    // The session exists now: a shard failing here leaves its surplus for the next sign-in, and
+    // what the others removed is handed over, so each is reported once.
+    const oldest = subjects.sort(byCreatedAt).slice(0, surplus).map((each) => each.key);
+    const { removed } = await this.#revokeIn(record.subject, this.#byShard(oldest), 'only', 'replaced', record.createdAt);
+    return removed;
+  }
+
+  async listSubject(subject: string, now: number): Promise<StoredSession[]> {
+    const replies = await Promise.all(this.#shardKeys.map((shard) => this.#run(this.#scripts.list, [subjectIndexOf(shard, subject), shard.index], [])));
+    const sessions = replies.flatMap((reply) => sessionsFrom(reply).sessions).filter(({ record }) => endsAtOf(record) > now);
+    return this.shards === 1 ? sessions : sessions.sort(byCreatedAt);
+  }
+
+  async revoke(subject: string, which: RevokeSelection, now: number): Promise<StoredSession[]> {
+    const except = new Set(which.exceptKeys);
+    // Named sessions: only their shards. All (but some): every shard, each told the exceptions.
+    const targets: [RedisShard, string[]][] = which.keys
+      ? this.#byShard(which.keys.filter((key) => !except.has(key)))
+      : this.#shardKeys.map((shard) => [shard, [...except]]);
+    const { removed, failure } = await this.#revokeIn(subject, targets, which.keys ? 'only' : 'except', 'revoked', now);
+    // A shard that failed still holds its sessions: the user gets 503 and asks again, rather than
+    // be told all were ended. What the other shards removed is then not reported (docs/redis.md).
+    if (failure !== undefined) throw failure;
+    return removed;
+  }
+
+  async update(key: string, data: unknown, now: number): Promise<SessionRecord | undefined> {
+    const shard = this.#shardOf(key);
+    this.#refuseUnconfirmed(shard, 'session update');
+    const args = [...(await this.#timing()), String(now), data === undefined ? '' : JSON.stringify(data)];
+    const reply = await this.#run(this.#scripts.update, [shard.prefix + key], args);
+    if (text(reply) === 'late') throw this.#late('session update');
+    if (!Array.isArray(reply)) return undefined;
+    await this.#replicated(shard, 'session update', 'confirm');
+    return recordFrom(reply);
+  }
+
+  /** The mark expires in Redis when the session would have ended, so `now` is not needed here. */
+  async endedBy(key: string): Promise<RemovalMark | undefined> {
+    const reply = await this.#client.hmGet(this.#recordKey(key), [MARK_FIELD]);
+    const mark = Array.isArray(reply) ? text(reply[0]) : undefined;
+    return mark === 'revoked' || mark === 'replaced' ? mark : undefined;
+  }
+
+  async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined> {
+    const args = [...(await this.#timing()), String(proposedDeadlineAt), String(now), String(this.expiryGraceMs)];
+    const reply = await this.#run(this.#scripts.extend, [this.#recordKey(key)], args);
+    if (text(reply) === 'late') throw this.#late('keepalive');
+    return Array.isArray(reply) ? recordFrom(reply) : undefined;
+  }
+
+  async delete(key: string): Promise<SessionRecord | undefined> {
+    const shard = this.#shardOf(key);
+    const reply = await this.#run(this.#scripts.delete, [shard.prefix + key, shard.index], [key], this.#appClient);
+    if (!Array.isArray(reply)) return undefined;
+    await this.#replicated(shard, 'sign-out', 'removal');
+    return recordFrom(reply);
+  }
+
+  async takeExpired(now: number, limit: number): Promise<ExpiredSession[]> {
+    if (this.shards === 1) return this.#claimFrom(this.#shardKeys[0]!, now, limit);
+    // Oldest ended sessions first whichever shard holds them, so no shard waits behind another:
+    // peek at every shard's due entries, then claim from each shard its share of the oldest.
+    const expired: ExpiredSession[] = [];
+    let failure: unknown;
+    for (let round = 0; round < MAX_CLAIM_ROUNDS && expired.length < limit && failure === undefined; round++) {
+      const due = await this.#dueShares(now, limit - expired.length);
+      failure = due.failure;
+      if (due.shares.length === 0) break;
+      const claims = await Promise.allSettled(due.shares.map(([shard, count]) => this.#claimFrom(shard, now, count)));
+      let claimed = 0;
+      for (const claim of claims) {
+        if (claim.status === 'rejected') failure ??= claim.reason;
+        else {
+          expired.push(...claim.value);
+          claimed += claim.value.length;
+        }
+      }
+      if (claimed === due.total) break; // every due entry it saw was an ended session: none left
+    }
+    // A shard that failed (its master down) does not hold up the others' sessions; only when
+    // nothing could be claimed does the sweep fail (and the outage get logged).
+    if (expired.length === 0 && failure !== undefined) throw failure;
+    return expired.sort(byEnd);
+  }
+
+  /** How many of the `limit` oldest due index entries each shard holds; a shard that fails is left out. */
+  async #dueShares(now: number, limit: number): Promise<{ shares: [RedisShard, number][]; total: number; failure: unknown }> {
+    const peeks = await Promise.allSettled(this.#shardKeys.map((shard) => this.#run(this.#scripts.peekDue, [shard.index], [String(now), String(limit)])));
+    const entries: { shard: RedisShard; score: number }[] = [];
+    let failure: unknown;
+    peeks.forEach((peek, i) => {
+      if (peek.status === 'rejected') return void (failure ??= peek.reason);
+      const reply = Array.isArray(peek.value) ? peek.value : [];
+      for (let n = 1; n < reply.length; n += 2) entries.push({ shard: this.#shardKeys[i]!, score: Number(text(reply[n])) });
+    });
+    const oldest = entries.sort((a, b) => a.score - b.score).slice(0, limit);
+    const shares = new Map<RedisShard, number>();
+    for (const { shard } of oldest) shares.set(shard, (shares.get(shard) ?? 0) + 1);
+    return { shares: [...shares], total: oldest.length, failure };
+  }
+
+  /** One shard's claim: one script unless a backlog of re-scores used up a script's budget. */
+  async #claimFrom(shard: RedisShard, now: number, limit: number): Promise<ExpiredSession[]> {
+    const expired: ExpiredSession[] = [];
+    // One round trip unless a backlog of re-scores used up a script's budget; then go on, each
+    // script short enough not to stall Redis.
+    while (expired.length < limit) {
+      const args = [...(await this.#timing()), String(now), String(limit - expired.length), String(EXAMINE_BUDGET)];
+      let claimed: { sessions: ExpiredSession[]; more: boolean };
+      try {
+        const { sessions, status } = sessionsFrom(await this.#run(this.#scripts.takeExpired, [shard.index], args));
+        if (status === 'late') throw this.#late('expiry claim');
+        if (sessions.length > 0) await this.#replicated(shard, 'expiry claim', 'removal');
+        claimed = { sessions, more: status === 'more' };
+      } catch (error) {
+        if (expired.length === 0) throw error;
+        break; // hand over what earlier scripts removed: only this caller can report it
+      }
+      expired.push(...claimed.sessions);
+      if (!claimed.more) break;
+    }
+    return expired;
+  }
+
+  /** Runs CREATE on the session's shard, with the cap and per-subject limit that shard enforces (0: none). */
+  async #createIn(shard: RedisShard, key: string, record: SessionRecord, perSubject: number, maxSessions: number): Promise<StoredSession[]> {
+    this.#refuseUnconfirmed(shard, 'sign-in');
+    const endsAt = endsAtOf(record);
     // A TTL relative to the record's own clock (createdAt is the server's now at sign-in), so a
     // test clock in the past does not make Redis drop the key at once.
     const ttlMs = Math.max(0, Math.ceil(endsAt - record.createdAt)) + this.expiryGraceMs;
@@ -480,83 +718,123 @@ export class RedisSessionStore implements SessionStore {
       String(record.absoluteDeadlineAt),
       String(endsAt),
       String(Math.max(1, ttlMs)),
-      String(this.maxSessions),
-      String(maxPerSubject ?? 0),
+      String(maxSessions),
+      String(perSubject),
       String(Math.max(1, Math.ceil(record.absoluteDeadlineAt - record.createdAt)) + this.expiryGraceMs),
       record.data === undefined ? '' : JSON.stringify(record.data),
       record.display === undefined ? '' : JSON.stringify(record.display),
     ];
-    const keys = [this.prefix + key, this.#indexKey, this.#subjectKey(record.subject)];
+    const keys = [shard.prefix + key, shard.index, subjectIndexOf(shard, record.subject)];
     const { sessions, status } = sessionsFrom(await this.#run(this.#scripts.create, keys, args));
     if (status === 'late') throw this.#late('sign-in');
-    if (status === 'full') throw new SessionStoreFullError(`the Redis store holds its cap of ${this.maxSessions} sessions`);
+    if (status === 'full') throw this.#full();
     if (status === 'exists') throw new Error('RedisSessionStore: a session with this key exists');
+    await this.#replicated(shard, 'sign-in', 'confirm');
     return sessions;
   }
 
-  async listSubject(subject: string, now: number): Promise<StoredSession[]> {
-    const reply = await this.#run(this.#scripts.list, [this.#subjectKey(subject), this.#indexKey], []);
-    return sessionsFrom(reply).sessions.filter(({ record }) => Math.min(record.idleDeadlineAt, record.absoluteDeadlineAt) > now);
+  /**
+   * REVOKE on each shard given (with the keys it names there), in parallel: every shard's
+   * removals, oldest first, and the first failure if a shard failed. Like delete, on the app's
+   * own client, so a revoke Redis received is reported however late.
+   */
+  async #revokeIn(subject: string, targets: [RedisShard, string[]][], mode: 'only' | 'except', mark: RemovalMark, now: number) {
+    const timing = await this.#timing();
+    const replies = await Promise.allSettled(
+      targets.map(async ([shard, named]) => {
+        const reply = await this.#run(this.#scripts.revoke, [subjectIndexOf(shard, subject), shard.index], [...timing, String(now), mode, mark, ...named], this.#appClient);
+        const { sessions } = sessionsFrom(reply);
+        if (sessions.length > 0) await this.#replicated(shard, 'revoke', 'removal');
+        return sessions;
+      }),
+    );
+    const removed = replies.flatMap((reply) => (reply.status === 'fulfilled' ? reply.value : []));
+    const failure: unknown = replies.find((reply) => reply.status === 'rejected')?.reason;
+    return { removed: targets.length === 1 ? removed : removed.sort(byCreatedAt), failure };
   }
 
-  async revoke(subject: string, which: RevokeSelection, now: number): Promise<StoredSession[]> {
-    const except = new Set(which.exceptKeys);
-    const [mode, named] = which.keys ? ['only', which.keys.filter((key) => !except.has(key))] : ['except', [...except]];
-    const args = [...(await this.#timing()), String(now), mode, ...named];
-    // Like delete: the app's own client, so a revoke Redis received is reported however late.
-    const reply = await this.#run(this.#scripts.revoke, [this.#subjectKey(subject), this.#indexKey], args, this.#appClient);
-    return sessionsFrom(reply).sessions;
+  #shardOf(key: string): RedisShard {
+    return this.#shardKeys[shardIndexOf(key, this.shards)]!;
   }
 
-  async update(key: string, data: unknown, now: number): Promise<SessionRecord | undefined> {
-    const args = [...(await this.#timing()), String(now), data === undefined ? '' : JSON.stringify(data)];
-    const reply = await this.#run(this.#scripts.update, [this.prefix + key], args);
-    if (text(reply) === 'late') throw this.#late('session update');
-    return Array.isArray(reply) ? recordFrom(reply) : undefined;
+  #recordKey(key: string): string {
+    return this.#shardOf(key).prefix + key;
   }
 
-  /** The mark expires in Redis when the session would have ended, so `now` is not needed here. */
-  async endedBy(key: string): Promise<RemovalMark | undefined> {
-    const reply = await this.#client.hmGet(this.prefix + key, [MARK_FIELD]);
-    const mark = Array.isArray(reply) ? text(reply[0]) : undefined;
-    return mark === 'revoked' || mark === 'replaced' ? mark : undefined;
-  }
-
-  #subjectKey(subject: string): string {
-    return this.prefix + SUBJECT_INFIX + subject;
-  }
-
-  async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined> {
-    const args = [...(await this.#timing()), String(proposedDeadlineAt), String(now), String(this.expiryGraceMs)];
-    const reply = await this.#run(this.#scripts.extend, [this.prefix + key], args);
-    if (text(reply) === 'late') throw this.#late('keepalive');
-    return Array.isArray(reply) ? recordFrom(reply) : undefined;
-  }
-
-  async delete(key: string): Promise<SessionRecord | undefined> {
-    const reply = await this.#run(this.#scripts.delete, [this.prefix + key, this.#indexKey], [key], this.#appClient);
-    return Array.isArray(reply) ? recordFrom(reply) : undefined;
-  }
-
-  async takeExpired(now: number, limit: number): Promise<ExpiredSession[]> {
-    const expired: ExpiredSession[] = [];
-    // One round trip unless a backlog of re-scores used up a script's budget; then go on, each
-    // script short enough not to stall Redis.
-    while (expired.length < limit) {
-      const args = [...(await this.#timing()), String(now), String(limit - expired.length), String(EXAMINE_BUDGET)];
-      let claimed: { sessions: ExpiredSession[]; more: boolean };
-      try {
-        const { sessions, status } = sessionsFrom(await this.#run(this.#scripts.takeExpired, [this.#indexKey], args));
-        if (status === 'late') throw this.#late('expiry claim');
-        claimed = { sessions, more: status === 'more' };
-      } catch (error) {
-        if (expired.length === 0) throw error;
-        break; // hand over what earlier scripts removed: only this caller can report it
-      }
-      expired.push(...claimed.sessions);
-      if (!claimed.more) break;
+  /** Keys grouped by the shard that holds them. */
+  #byShard(keys: readonly string[]): [RedisShard, string[]][] {
+    const grouped = new Map<RedisShard, string[]>();
+    for (const key of keys) {
+      const shard = this.#shardOf(key);
+      grouped.set(shard, [...(grouped.get(shard) ?? []), key]);
     }
-    return expired;
+    return [...grouped];
+  }
+
+  /**
+   * With `waitForReplicas`, waits until that many replicas of the shard's master have every write
+   * this connection sent so far (Redis WAIT; it must go to the connection that wrote).
+   * - WAIT fails (the connection dropped: the master may have died with the write): throws, so
+   *   the caller answers 503 and reports nothing; a failover that undid it leaves the session for
+   *   a later sweep or sign-out to report, once.
+   * - Fewer replicas confirm in time (the master answered, its replicas did not): a sign-in or
+   *   update ('confirm') throws, and so does every one on that shard for the next second without
+   *   asking; a removal stands and is reported (only a failover to a replica that missed it could
+   *   undo it, and no replica confirms now), and a warning is logged.
+   */
+  async #replicated(shard: RedisShard, operation: string, kind: 'confirm' | 'removal'): Promise<void> {
+    if (this.waitForReplicas === 0) return;
+    if (kind === 'removal' && (this.#unconfirmedUntil.get(shard) ?? 0) > performance.now()) return;
+    const acks = await this.#replicaAcks(shard);
+    if (acks >= this.waitForReplicas) {
+      this.#unconfirmedUntil.delete(shard);
+      return;
+    }
+    if (!this.#unconfirmedUntil.has(shard)) {
+      this.#logger.warn(
+        `idle-logout: Redis confirmed the ${operation} on ${acks} of the ${this.waitForReplicas} replicas waitForReplicas asks for within ${REPLICA_WAIT_MS} ms. Until its replicas are back, sign-ins on its shard answer 503 and sign-outs and expiries there are not confirmed (docs/redis.md, Failover).`,
+      );
+    }
+    this.#unconfirmedUntil.set(shard, performance.now() + UNCONFIRMED_RECHECK_MS);
+    if (kind === 'confirm') throw this.#unconfirmed(operation);
+  }
+
+  /**
+   * WAIT's answer from the shard's master. A connection that is down (a cluster client waits for
+   * it to reconnect, a single client may queue the command) cannot confirm the write it sent: past
+   * WAIT's own bound plus the time bound, this gives up rather than wait for a master that died.
+   */
+  async #replicaAcks(shard: RedisShard): Promise<number> {
+    const client = this.#appClient;
+    const wait = async () => {
+      const node = client.getNodeClientForKey ? await client.getNodeClientForKey(shard.index) : (client as unknown as RedisNodeConnection);
+      return Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(REPLICA_WAIT_MS)])));
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SessionStoreUnavailableError('the connection to the master that took the write did not answer WAIT, so a failover may undo the write')),
+        REPLICA_WAIT_MS + (this.#timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
+      );
+    });
+    try {
+      return await Promise.race([wait(), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A sign-in or update on a shard known to lack its replicas: refused before it is sent. */
+  #refuseUnconfirmed(shard: RedisShard, operation: string): void {
+    if ((this.#unconfirmedUntil.get(shard) ?? 0) > performance.now()) throw this.#unconfirmed(operation);
+  }
+
+  #unconfirmed(operation: string): SessionStoreUnavailableError {
+    return new SessionStoreUnavailableError(`fewer than the ${this.waitForReplicas} replicas waitForReplicas asks for confirm writes on this shard, so the ${operation} was refused: a failover could undo it`);
+  }
+
+  #full(): SessionStoreFullError {
+    return new SessionStoreFullError(`the Redis store holds its cap of ${this.maxSessions} sessions`);
   }
 
   /** The scripts' first two arguments: when the call was made, in Redis's clock, and the bound. */
@@ -572,8 +850,9 @@ export class RedisSessionStore implements SessionStore {
     );
   }
 
+  /** Redis's clock, read on the first shard's master (a Cluster's masters must keep one time: docs/redis.md). */
   async #redisTime(): Promise<readonly [unknown, unknown]> {
-    const reply = await this.#run(this.#scripts.time, [this.#indexKey], [], this.#appClient);
+    const reply = await this.#run(this.#scripts.time, [this.#shardKeys[0]!.index], [], this.#appClient);
     if (!Array.isArray(reply) || reply.length !== 2) throw new Error('RedisSessionStore: unexpected reply from TIME');
     return [text(reply[0]), text(reply[1])];
   }

@@ -2,6 +2,7 @@
 // Web standards only, like idle-logout/server; the app brings its own node-redis client.
 export {
   RedisSessionStore,
+  type RedisNodeConnection,
   type RedisScriptOptions,
   type RedisSessionClient,
   type RedisSessionStoreOptions,

@@ -1,6 +1,7 @@
 // Where the Redis suites find Redis, and whether they may run: under CI=true a missing Redis
 // fails the run (the suites must run there); elsewhere they skip and say why.
 import { createClient } from 'redis';
+import type { SessionStore } from '../store.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Under CI the Redis suites must run: a missing Redis fails the run instead of skipping it. */
@@ -27,4 +28,26 @@ export async function redisUnavailableFor(suite: string): Promise<string | undef
   if (down && IN_CI) throw new Error(`CI=true: the ${suite} must run, but ${REDIS_URL} did not answer: ${down}`);
   if (down) console.warn(`Skipping the ${suite}: ${REDIS_URL} did not answer (${down}). Start redis-server (or set REDIS_URL) to run it.`);
   return down;
+}
+
+/**
+ * Several stores (instances) sweeping at once until none finds anything more: every key each
+ * claim handed out, in the order the claims answered.
+ *
+ * @example
+ * const claimed = await claimUntilDrained(stores, T0 + 1_000, 100);
+ * expect(new Set(claimed).size).toBe(claimed.length); // nothing handed out twice
+ */
+export async function claimUntilDrained(stores: readonly Pick<SessionStore, 'takeExpired'>[], now: number, batchSize: number): Promise<string[]> {
+  const claimed: string[] = [];
+  await Promise.all(
+    stores.map(async (store) => {
+      for (;;) {
+        const batch = await store.takeExpired(now, batchSize);
+        claimed.push(...batch.map((e) => e.key));
+        if (batch.length === 0) return;
+      }
+    }),
+  );
+  return claimed;
 }
