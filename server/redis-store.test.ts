@@ -6,7 +6,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardStore } from './guarded-store.ts';
 import { createIdleSession } from './idle-session.ts';
-import { RedisSessionStore } from './redis-store.ts';
+import { RedisSessionStore, type RedisSessionClient } from './redis-store.ts';
 import { liveRecord, SessionStoreFullError, SessionStoreUnavailableError, type SessionRecord } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
 import { claimUntilDrained, REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
@@ -79,6 +79,29 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
     const prefix = freshPrefix();
     const store = guardStore(new RedisSessionStore({ client: admin, prefix, ...options }), { timeLimitMs: 2_000, now: Date.now, logger: console });
     return { store, cleanup: () => dropKeys(admin, prefix) };
+  });
+
+  // The mark `x` lives in the session's own hash: a miss answers it from the same command, so a
+  // request whose session was ended elsewhere costs one round trip (and stays on one shard).
+  it('answers a revoked session’s mark with the miss in one command, for get and for extend', async () => {
+    const commands: string[] = [];
+    const client: RedisSessionClient = {
+      hmGet: (key, fields) => (commands.push('HMGET'), admin.hmGet(key, fields)),
+      evalSha: (sha1, options) => (commands.push('EVALSHA'), admin.evalSha(sha1, options)),
+      eval: (source, options) => (commands.push('EVAL'), admin.eval(source, options)),
+      withCommandOptions: () => client,
+    };
+    const store = new RedisSessionStore({ client, prefix: freshPrefix(), shards: 16 });
+    await store.create(digest(1), record());
+    await store.extend(digest(1), T0 + IDLE + 1, T0 + 1); // loads the script and measures the clock
+    await store.revoke('alice', {}, T0 + 2);
+    commands.length = 0;
+    expect(await store.get(digest(1), T0 + 3)).toEqual({ endedBy: 'revoked' });
+    expect(commands).toEqual(['HMGET']);
+    commands.length = 0;
+    expect(await store.extend(digest(1), T0 + IDLE + 3, T0 + 3)).toEqual({ endedBy: 'revoked' });
+    expect(commands).toEqual(['EVALSHA']);
+    expect(await store.get(digest(2), T0 + 3)).toBeUndefined();
   });
 
   describe('keys and TTLs', () => {

@@ -164,12 +164,12 @@ local function tooLate(late)
   return bound > 0 and late > bound
 end
 -- The record's fields and the time now as Redis runs this (the sender's now plus the time in
--- transit); or, when the record is gone or no longer live then, nil and the removal mark (false
--- when there is none), read in the same HMGET so that a miss costs no second round trip.
+-- transit); or, when the record is gone or no longer live then, nil, nil and the removal mark
+-- (false when there is none), read in the same HMGET so that a miss costs no second round trip.
 local function liveAt(key, sentNow, late)
   local f = redis.call('HMGET', key, 's', 'd', 'c', 'i', 'a', 'v', '${MARK_FIELD}')
   local now = tonumber(sentNow) + late
-  if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= now then return nil, f[7] end
+  if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= now then return nil, nil, f[7] end
   f[7] = nil
   return f, now
 end
@@ -306,8 +306,8 @@ return f
 const EXTEND = `${LATENESS}
 local late = lateMs()
 if tooLate(late) then return 'late' end
-local f, now = liveAt(KEYS[1], ARGV[4], late)
-if not f then return now end -- the mark, or false
+local f, now, mark = liveAt(KEYS[1], ARGV[4], late)
+if not f then return mark end
 local idle, absolute = tonumber(f[4]), tonumber(f[5])
 local proposed = tonumber(ARGV[3])
 local nextIdle, nextText = idle, f[4]
