@@ -10,7 +10,7 @@ import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import type { IdleSessionOptions } from './options.ts';
 import { storeKeyFor } from './session-id.ts';
-import type { SessionRecord, SessionStore } from './store.ts';
+import { liveRecord, type SessionRecord, type SessionStore } from './store.ts';
 import { createTestApp, quiet, type TestApp } from './testing/app.ts';
 import { countedBody, switchableStore } from './testing/faults.ts';
 import { forwardTo } from './testing/store-doubles.ts';
@@ -435,9 +435,10 @@ describe('bounded fuzz', () => {
         return inner.create(key, record);
       },
       extend: async (key: string, proposed: number, at: number) => {
-        const before = await inner.get(key, at);
+        const before = liveRecord(await inner.get(key, at));
         const after = await inner.extend(key, proposed, at);
-        if (before && after && after.idleDeadlineAt > before.idleDeadlineAt) {
+        const extended = liveRecord(after);
+        if (before && extended && extended.idleDeadlineAt > before.idleDeadlineAt) {
           judge('extended', key, mayBeActivity);
           changes.extended += 1;
         }
@@ -522,7 +523,7 @@ describe('bounded fuzz', () => {
       await response.arrayBuffer();
       await new Promise((resolve) => setImmediate(resolve)); // activity recorded after the response lands here
       // Sessions this request ended or let expire leave the pool.
-      for (let i = live.length - 1; i >= 0; i--) if (!(await inner.get(storeKeyFor(live[i]!), now()))) live.splice(i, 1);
+      for (let i = live.length - 1; i >= 0; i--) if (!liveRecord(await inner.get(storeKeyFor(live[i]!), now()))) live.splice(i, 1);
     }
     if (process.env.FUZZ_SEED) console.log(seed, changes);
     expect(serverErrors).toBe(0);

@@ -4,15 +4,20 @@ import type { SessionCookies } from './cookie.ts';
 import type { SessionParts } from './parts.ts';
 import { proposedIdleDeadline } from './session.ts';
 import { storeKeyFor } from './session-id.ts';
-import type { RemovalMark, SessionRecord } from './store.ts';
+import { liveRecord, type RemovalMark, type SessionRecord } from './store.ts';
 
 /** Why a request has no session: no cookie, a malformed one, none live, or several live. */
 export type SignedOutReason = 'none' | 'invalid' | 'unknown' | 'ambiguous';
 
-export type SessionLookup = { kind: SignedOutReason } | { kind: 'live'; key: string; record: SessionRecord };
+/**
+ * What `findSession` found. `endedBy`: for the one cookie of a request naming a session that is
+ * gone, the mark the store kept when it was ended elsewhere (`revoked`, `replaced`), read with the miss.
+ */
+export type SessionLookup = { kind: SignedOutReason; endedBy?: RemovalMark } | { kind: 'live'; key: string; record: SessionRecord };
 
 /**
- * The session the cookies name; with `idleMs`, extended as a keepalive would (one store call).
+ * The session the cookies name; with `idleMs`, extended as a keepalive would (one store call,
+ * which on a miss also answers the removal mark).
  *
  * Several cookies of our name reach us when another host on the parent domain, or anyone on
  * plain http, planted one beside ours ("cookie tossing"; browsers send the longer path first).
@@ -32,7 +37,7 @@ export async function findSession(parts: SessionParts, cookies: SessionCookies, 
     const found = await Promise.all(
       cookies.ids.map(async (id) => {
         const candidate = storeKeyFor(id);
-        const record = await store.get(candidate, at);
+        const record = liveRecord(await store.get(candidate, at));
         return record && { key: candidate, record };
       }),
     );
@@ -42,10 +47,14 @@ export async function findSession(parts: SessionParts, cookies: SessionCookies, 
     key = live[0]!.key;
   }
   const at = now();
-  const record = await (idleMs === undefined
+  const found = await (idleMs === undefined
     ? store.get(key, at)
     : store.extend(key, proposedIdleDeadline(at, idleMs, parts.schedule.idleTimeoutMs), at));
-  return record ? { kind: 'live', key, record } : { kind: 'unknown' };
+  if (found === undefined) return { kind: 'unknown' };
+  // With several cookies (some maybe planted) the answer stays the plain "unknown": a mark speaks
+  // for the request's one cookie only.
+  if ('endedBy' in found) return cookies.ids.length === 1 ? { kind: 'unknown', endedBy: found.endedBy } : { kind: 'unknown' };
+  return { kind: 'live', key, record: found };
 }
 
 /**
@@ -59,22 +68,11 @@ export function mayClearCookie(why: SignedOutReason, cookies: SessionCookies): b
 }
 
 /**
- * For a request whose one cookie names no live session: whether the store kept a mark that it was
- * ended elsewhere (`revoked`, `replaced`). One store read, only on this signed-out path; if the
- * store cannot say, undefined (the plain "unknown" is as true).
- */
-export async function removalMarkOf(parts: SessionParts, found: SessionLookup, cookies: SessionCookies): Promise<RemovalMark | undefined> {
-  if (found.kind !== 'unknown' || cookies.ids.length !== 1) return undefined;
-  return parts.store.endedBy(storeKeyFor(cookies.ids[0]!), parts.now()).catch(() => undefined);
-}
-
-/**
  * Clears the cookie of a signed-out request when `mayClearCookie` allows it and the session was
  * not ended elsewhere: that cookie stays while the store keeps its mark, so that every tab's
  * status check hears why (`session-revoked`), not only the first request that got an answer.
- * `mark` is what `removalMarkOf` answered for this request: the store is asked once, not again here.
  */
-export function clearDeadCookie(parts: SessionParts, c: Context, found: SessionLookup, cookies: SessionCookies, mark: RemovalMark | undefined): void {
-  if (found.kind === 'live' || mark !== undefined || !mayClearCookie(found.kind, cookies)) return;
+export function clearDeadCookie(parts: SessionParts, c: Context, found: SessionLookup, cookies: SessionCookies): void {
+  if (found.kind === 'live' || found.endedBy !== undefined || !mayClearCookie(found.kind, cookies)) return;
   parts.cookie.clear(c);
 }

@@ -44,7 +44,7 @@ export interface GuardedStore extends SessionStore {
  *
  * @example
  * const store = guardStore(new MemorySessionStore(), { timeLimitMs: 2_000, now: Date.now, logger: console });
- * await store.get(key, Date.now()); // a record, undefined, or a SessionStore…Error within 2 s
+ * await store.get(key, Date.now()); // a record, { endedBy }, undefined, or a SessionStore…Error within 2 s
  */
 export function guardStore(store: SessionStore, options: GuardedStoreOptions): GuardedStore {
   // storeTimeoutMs is the ONE time bound of the store: every call answers within it, and a store
@@ -95,7 +95,6 @@ export function guardStore(store: SessionStore, options: GuardedStoreOptions): G
     listSubject: (subject, now) => call(() => store.listSubject(subject, now)),
     revoke: (subject, which, now, onLate) => call(() => store.revoke(subject, which, now), onLate),
     update: (key, data, now) => call(() => store.update(key, data, now)),
-    endedBy: (key, now) => call(() => store.endedBy(key, now)),
     extend: (key, proposedDeadlineAt, now) => call(() => store.extend(key, proposedDeadlineAt, now)),
     delete: (key, onLate) => call(() => store.delete(key), onLate),
     takeExpired: (now, limit, onLate) => call(() => claim(now, limit), onLate),

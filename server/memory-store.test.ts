@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from './memory-store.ts';
-import { SessionStoreFullError, type SessionRecord } from './store.ts';
+import { liveRecord, SessionStoreFullError, type SessionRecord } from './store.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 
 describeSessionStoreContract('MemorySessionStore', async (options) => ({ store: new MemorySessionStore(options) }));
@@ -40,8 +40,8 @@ describe('MemorySessionStore', () => {
     for (let i = 0; i < 2_000; i++) await store.create(`s${i}`, { ...record(T0 + 1_000 + i), subject: `user${i}` });
     for (let i = 0; i < 2_000; i += 2) await store.delete(`s${i}`);
     for (let i = 0; i < 1_000; i++) await store.create(`t${i}`, { ...record(T0 + 5_000 + i), subject: `new${i}` });
-    expect((await store.get('s1', T0))?.subject).toBe('user1');
-    expect((await store.get('t999', T0))?.subject).toBe('new999');
+    expect(liveRecord(await store.get('s1', T0))?.subject).toBe('user1');
+    expect(liveRecord(await store.get('t999', T0))?.subject).toBe('new999');
     const ended = await store.takeExpired(T0 + 4_000, 10_000);
     expect(ended).toHaveLength(1_000);
     expect(ended.every((e) => e.key.startsWith('s') && Number(e.key.slice(1)) % 2 === 1)).toBe(true);
@@ -52,11 +52,11 @@ describe('MemorySessionStore', () => {
     const store = new MemorySessionStore();
     await store.create('a', record(T0 + 1_000));
     await store.revoke('u', {}, T0);
-    expect(await store.endedBy('a', T0 + 999)).toBe('revoked');
+    expect(await store.get('a', T0 + 999)).toEqual({ endedBy: 'revoked' });
     await store.create('b', record(T0 + 5_000));
     await store.revoke('u', {}, T0 + 1_000); // a's mark has run out by now
-    expect(await store.endedBy('a', T0)).toBeUndefined(); // forgotten, even asked at an earlier time
-    expect(await store.endedBy('b', T0 + 1_000)).toBe('revoked');
+    expect(await store.get('a', T0)).toBeUndefined(); // forgotten, even asked at an earlier time
+    expect(await store.extend('b', T0 + 9_000, T0 + 1_000)).toEqual({ endedBy: 'revoked' });
   });
 
   it('keeps at most maxSessions marks, dropping the oldest', async () => {
@@ -65,7 +65,7 @@ describe('MemorySessionStore', () => {
       await store.create(key, record(T0 + 5_000));
       await store.revoke('u', {}, T0);
     }
-    expect(await Promise.all(['b', 'c', 'd', 'e'].map((key) => store.endedBy(key, T0)))).toEqual([undefined, 'revoked', 'revoked', 'revoked']);
+    expect(await Promise.all(['b', 'c', 'd', 'e'].map((key) => store.get(key, T0)))).toEqual([undefined, { endedBy: 'revoked' }, { endedBy: 'revoked' }, { endedBy: 'revoked' }]);
   });
 
   it('rejects a cap that is not a positive integer, saying what to change', () => {

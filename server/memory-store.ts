@@ -2,11 +2,14 @@ import { DeadlineHeap } from './deadline-heap.ts';
 import { integerAtLeast } from './option-checks.ts';
 import { extendedIdleDeadline, isLive, sessionEndsAt } from './session.ts';
 import {
+  removedSession,
   SessionStoreFullError,
   type ExpiredSession,
   type RemovalMark,
+  type RemovedSession,
   type RevokeSelection,
   type SessionDisplay,
+  type SessionLookupResult,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
@@ -76,9 +79,9 @@ export class MemorySessionStore implements SessionStore {
     return this.#slotOf.size;
   }
 
-  async get(key: string, now: number): Promise<SessionRecord | undefined> {
+  async get(key: string, now: number): Promise<SessionLookupResult> {
     const slot = this.#slotOf.get(key);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) return this.#markOf(key, now);
     const record = this.#recordAt(slot);
     return isLive(record, now) ? record : undefined;
   }
@@ -130,16 +133,9 @@ export class MemorySessionStore implements SessionStore {
     return this.#recordAt(slot);
   }
 
-  async endedBy(key: string, now: number): Promise<RemovalMark | undefined> {
-    const found = this.#marks.get(key);
-    if (found && found.untilAt > now) return found.mark;
-    this.#marks.delete(key);
-    return undefined;
-  }
-
-  async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined> {
+  async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionLookupResult> {
     const slot = this.#slotOf.get(key);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) return this.#markOf(key, now);
     const record = this.#recordAt(slot);
     const idleDeadlineAt = extendedIdleDeadline(record, proposedDeadlineAt, now);
     if (idleDeadlineAt === undefined) return undefined;
@@ -157,6 +153,18 @@ export class MemorySessionStore implements SessionStore {
     this.#heap.remove(slot);
     this.#release(key, slot);
     return record;
+  }
+
+  /**
+   * The mark of a key with no slot while it lasts (a key that still has one was never removed, so
+   * has none); a mark that has run out is forgotten as it is found.
+   */
+  #markOf(key: string, now: number): RemovedSession | undefined {
+    const mark = this.#marks.get(key);
+    if (mark === undefined) return undefined;
+    if (mark.untilAt > now) return removedSession(mark.mark);
+    this.#marks.delete(key);
+    return undefined;
   }
 
   /** Removes a slot for `create`/`revoke`, marking it when it was live at `now`. */

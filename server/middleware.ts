@@ -5,7 +5,7 @@ import { errorAnswer, errorException, forbidCaching, storeFailureCode } from './
 import type { SessionCookies } from './cookie.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { IdleSessionEnv, IdleSessionVariables, RequiredSessionEnv } from './env.ts';
-import { clearDeadCookie, findSession, removalMarkOf, type SessionLookup } from './find-session.ts';
+import { clearDeadCookie, findSession, type SessionLookup } from './find-session.ts';
 import type { SessionParts } from './parts.ts';
 import { activeSession, type ActiveSession } from './session.ts';
 import { SessionStoreUnavailableError } from './store.ts';
@@ -46,7 +46,7 @@ async function readSession(parts: SessionParts, c: Context, cookies: SessionCook
     throw errorException(storeFailureCode(error), { cause: error });
   }
   if (found.kind === 'live') return activeSession(found.record, parts.now());
-  clearDeadCookie(parts, c, found, cookies, await removalMarkOf(parts, found, cookies));
+  clearDeadCookie(parts, c, found, cookies);
   return null;
 }
 

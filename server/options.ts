@@ -171,7 +171,7 @@ export function resolveOptions<Data>(options: IdleSessionOptions<Data> = {}): Re
   check(
     !missing?.length,
     OWNER,
-    `store lacks ${missing?.join(', ')}: a SessionStore needs ${SESSION_STORE_METHODS.join(', ')} (per-user session control needs the last four; see server/store.ts and run server/testing/store-contract.ts against it)`,
+    `store lacks ${missing?.join(', ')}: a SessionStore needs ${SESSION_STORE_METHODS.join(', ')} (per-user session control needs the last three; see server/store.ts and run server/testing/store-contract.ts against it)`,
   );
   const logger = options.logger ?? console;
   if (warningMs < WCAG_MIN_WARNING_MS) {

@@ -8,7 +8,7 @@ import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts';
 import { clusterSlot, shardIndexOf, shardsOf } from './redis-shards.ts';
-import type { SessionRecord } from './store.ts';
+import { liveRecord, type SessionRecord } from './store.ts';
 import { createTestApp, testClock, type Clock } from './testing/app.ts';
 import { T0 } from './testing/deadline-rule.ts';
 import { claimUntilDrained } from './testing/redis.ts';
@@ -286,7 +286,7 @@ async function failover(store: Pick<RedisSessionStoreOptions, 'waitForReplicas'>
     for (let n = 1; running; n++) {
       await new Promise((resolve) => setImmediate(resolve));
       const key = pick(probes);
-      const extended = await Promise.race([a.sessions.extend(key, T0 + IDLE + n, T0).catch(() => undefined), sleep(1_000).then(() => undefined)]);
+      const extended = liveRecord(await Promise.race([a.sessions.extend(key, T0 + IDLE + n, T0).catch(() => undefined), sleep(1_000).then(() => undefined)]));
       if (extended && performance.now() < killedAt) {
         acked.set(key, extended.idleDeadlineAt);
         report.keepalivesAcked += 1;
@@ -328,7 +328,7 @@ async function failover(store: Pick<RedisSessionStoreOptions, 'waitForReplicas'>
   report.reportedTwice = [...reports].filter(([, count]) => count > 1).map(([subject]) => subject);
   const shouldEnd = [...ending.map((_, i) => `ending${i}`), ...signedOut.map((cookie) => `leaver${leaving.indexOf(cookie)}`)];
   report.neverReported = shouldEnd.filter((subject) => !reports.has(subject)).length;
-  for (const [key, deadline] of acked) if (((await a.sessions.get(key, T0)) ?? { idleDeadlineAt: 0 }).idleDeadlineAt < deadline) report.keepalivesLost += 1;
+  for (const [key, deadline] of acked) if ((liveRecord(await a.sessions.get(key, T0))?.idleDeadlineAt ?? 0) < deadline) report.keepalivesLost += 1;
   for (const server of servers) server.idle.close();
   return report;
 }

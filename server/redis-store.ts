@@ -7,7 +7,7 @@
 // So the store is cut into `shards`, each one `{hash tag}` (redis-shards.ts): a session's record,
 // its shard's deadline index and its shard's index of that subject's sessions share a tag, and
 // every script runs inside one shard. A session's shard is CRC16(key) mod shards (the key is
-// already a SHA-256 digest), so get, extend, update, endedBy and delete stay one command to one
+// already a SHA-256 digest), so get, extend, update and delete stay one command to one
 // master. The scripts name the index (and the record) in KEYS and reach the records an index
 // lists as prefix + member: those share the index's tag, so they are in the slot the script was
 // routed to, which Cluster allows. What spans shards, and is no longer one atomic step:
@@ -34,11 +34,14 @@ import { check, integerAtLeast } from './option-checks.ts';
 import { RedisClock } from './redis-clock.ts';
 import { INDEX_SUFFIX, MAX_SHARDS, SUBJECT_INFIX, shardIndexOf, shardsOf, subjectIndexOf, type RedisShard } from './redis-shards.ts';
 import {
+  removedSession,
   SessionStoreFullError,
   SessionStoreUnavailableError,
   type ExpiredSession,
   type RemovalMark,
+  type RemovedSession,
   type RevokeSelection,
+  type SessionLookupResult,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
@@ -136,12 +139,14 @@ const EXAMINE_BUDGET = 1_000;
 // absent when the session has none), created, idle deadline, absolute deadline, display (JSON,
 // absent when none). A session removed by `create` or `revoke` while live leaves its key behind
 // as a hash with the one field `x` (the RemovalMark), expiring when the session would have ended:
-// no other script reads a record without `s`. Numbers are kept as
+// get and extend read it with the fields, so a miss answers the mark in the same round trip; no
+// other script reads a record without `s`. Numbers are kept as
 // the decimal strings JavaScript wrote; the scripts compare them but only ever copy a string that
 // is already there, never format one (Lua 5.1 prints numbers with 14 significant digits), and
 // never decode `data` (cjson turns an empty array into an object).
 const FIELDS = ['s', 'd', 'c', 'i', 'a', 'v'];
 const MARK_FIELD = 'x';
+const FIELDS_AND_MARK = [...FIELDS, MARK_FIELD];
 
 // The sign-in, keepalive and sweep scripts start with the same two arguments: when the app sent
 // the command, in Redis's clock (converted with the offset RedisClock measures), and the time
@@ -159,11 +164,13 @@ local function tooLate(late)
   return bound > 0 and late > bound
 end
 -- The record's fields and the time now as Redis runs this (the sender's now plus the time in
--- transit), or nil when the record is gone or no longer live then.
+-- transit); or, when the record is gone or no longer live then, nil, nil and the removal mark
+-- (false when there is none), read in the same HMGET so that a miss costs no second round trip.
 local function liveAt(key, sentNow, late)
-  local f = redis.call('HMGET', key, 's', 'd', 'c', 'i', 'a', 'v')
+  local f = redis.call('HMGET', key, 's', 'd', 'c', 'i', 'a', 'v', '${MARK_FIELD}')
   local now = tonumber(sentNow) + late
-  if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= now then return nil end
+  if not f[1] or math.min(tonumber(f[4]), tonumber(f[5])) <= now then return nil, nil, f[7] end
+  f[7] = nil
   return f, now
 end
 `;
@@ -287,7 +294,8 @@ end
 return f
 `;
 
-// KEYS: record. ARGV: sentAt, bound, proposed idle deadline, now, grace ms. The store's one rule
+// KEYS: record. ARGV: sentAt, bound, proposed idle deadline, now, grace ms. Returns the fields,
+// 'late', the removal mark when the session is gone but marked, or nil. The store's one rule
 // (session.ts extendedIdleDeadline; the contract suite holds this copy to it and to the cases in
 // server/testing/deadline-rule.ts): never earlier, never past the absolute deadline, only while
 // live at the time Redis runs it; never creates. A keepalive that left while the session was live
@@ -298,8 +306,8 @@ return f
 const EXTEND = `${LATENESS}
 local late = lateMs()
 if tooLate(late) then return 'late' end
-local f, now = liveAt(KEYS[1], ARGV[4], late)
-if not f then return false end
+local f, now, mark = liveAt(KEYS[1], ARGV[4], late)
+if not f then return mark end
 local idle, absolute = tonumber(f[4]), tonumber(f[5])
 local proposed = tonumber(ARGV[3])
 local nextIdle, nextText = idle, f[4]
@@ -408,6 +416,12 @@ function text(reply: unknown): string | undefined {
   if (typeof reply === 'string') return reply;
   if (reply instanceof Uint8Array) return decoder.decode(reply);
   return String(reply);
+}
+
+/** What a miss answers for the mark field's reply: Redis expires a mark when the session would have ended, so no `now` is needed. */
+function removedBy(reply: unknown): RemovedSession | undefined {
+  const mark = text(reply);
+  return mark === 'revoked' || mark === 'replaced' ? removedSession(mark) : undefined;
 }
 
 function recordFrom(fields: readonly unknown[]): SessionRecord | undefined {
@@ -550,11 +564,13 @@ export class RedisSessionStore implements SessionStore {
     this.#redisClock.check().catch(() => {});
   }
 
-  async get(key: string, now: number): Promise<SessionRecord | undefined> {
-    const fields = await this.#client.hmGet(this.#recordKey(key), FIELDS);
-    const record = Array.isArray(fields) ? recordFrom(fields) : undefined;
+  async get(key: string, now: number): Promise<SessionLookupResult> {
+    const fields = await this.#client.hmGet(this.#recordKey(key), FIELDS_AND_MARK);
+    if (!Array.isArray(fields)) return undefined;
+    const record = recordFrom(fields);
     // Ended but not yet swept: the record is still there for the sweeper, but it is not live.
-    return record && endsAtOf(record) > now ? record : undefined;
+    if (record) return endsAtOf(record) > now ? record : undefined;
+    return removedBy(fields[FIELDS.length]);
   }
 
   async create(key: string, record: SessionRecord, maxPerSubject?: number): Promise<StoredSession[]> {
@@ -614,18 +630,12 @@ export class RedisSessionStore implements SessionStore {
     return recordFrom(reply);
   }
 
-  /** The mark expires in Redis when the session would have ended, so `now` is not needed here. */
-  async endedBy(key: string): Promise<RemovalMark | undefined> {
-    const reply = await this.#client.hmGet(this.#recordKey(key), [MARK_FIELD]);
-    const mark = Array.isArray(reply) ? text(reply[0]) : undefined;
-    return mark === 'revoked' || mark === 'replaced' ? mark : undefined;
-  }
-
-  async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined> {
+  async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionLookupResult> {
     const args = [...(await this.#timing()), String(proposedDeadlineAt), String(now), String(this.expiryGraceMs)];
     const reply = await this.#run(this.#scripts.extend, [this.#recordKey(key)], args);
+    if (Array.isArray(reply)) return recordFrom(reply);
     if (text(reply) === 'late') throw this.#late('keepalive');
-    return Array.isArray(reply) ? recordFrom(reply) : undefined;
+    return removedBy(reply);
   }
 
   async delete(key: string): Promise<SessionRecord | undefined> {

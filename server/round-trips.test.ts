@@ -26,15 +26,17 @@ async function signedInApp() {
   const { store, inner, calls } = countingStore();
   const app = createTestApp({ store });
   const { cookie } = await app.signIn('alice');
-  /** The store calls `request` made, in order. */
+  let answered: Response | undefined;
+  /** The store calls `request` made, in order; its response is then `lastAnswer()`. */
   const callsOf = async (request: () => Promise<Response>, status = 200) => {
     calls.length = 0;
-    const response = await request();
+    const response = (answered = await request());
     expect(response.status).toBe(status);
     await new Promise((resolve) => setImmediate(resolve)); // activity recorded after the response
     return [...calls];
   };
-  return { ...app, cookie, inner, callsOf };
+  const lastAnswer = async () => answered!.json();
+  return { ...app, cookie, inner, callsOf, lastAnswer };
 }
 
 const sameOrigin = { 'Sec-Fetch-Site': 'same-origin' };
@@ -77,31 +79,31 @@ describe('one store call per request', () => {
   });
 });
 
-// A cookie whose session is gone: the lookup misses, then `endedBy` asks whether another browser
-// ended it (to answer session-revoked, and to keep the cookie so every tab hears why). That is a
-// second call, and the SessionStore contract offers no way to ask both in one. The change that
-// would make it one (for the lead; server/redis-store.ts is not this round's to edit):
-//   - `get(key, now)` and `extend(key, proposed, now)` resolve to
-//     `SessionRecord | { endedBy: RemovalMark } | undefined`: on a miss, the mark `endedBy` would
-//     have answered, read in the same atomic step; `endedBy` leaves the contract.
-//   - Redis: the mark is already a field (`x`) of the session's own hash, so `get` adds it to its
-//     HMGET and the EXTEND script's `liveAt` reads it with the other fields and returns it on a
-//     miss: no extra key, the same hash slot, still one round trip.
-//   - Memory store: look in `#marks` when the slot is missing. find-session.ts then passes the mark
-//     on instead of calling `removalMarkOf`, and the contract suite checks both methods return it.
-// These tests pin today's cost so that a change to it is seen; this path runs until the mark
-// expires for a cookie whose session was revoked or replaced, once for any other dead cookie.
-describe('an unknown session costs two calls until the store contract can answer the mark with the miss', () => {
-  it('status, keepalive and an app GET each ask endedBy after the miss', async () => {
+// A cookie whose session is gone: `get` and `extend` answer the removal mark (revoked, replaced)
+// with the miss, read in the same atomic step, so the signed-out answer can say it was ended
+// elsewhere (and keep the cookie, so every tab hears why) without a second call.
+describe('a request whose session is gone costs one call too', () => {
+  it('status, keepalive and an app GET with an unknown session each make one call', async () => {
     const { send, status, keepalive, callsOf } = await signedInApp();
-    expect(await callsOf(() => status(unknownCookie), 401)).toEqual(['get', 'endedBy']);
-    expect(await callsOf(() => keepalive(unknownCookie, { idleMs: 0 }), 401)).toEqual(['extend', 'endedBy']);
-    expect(await callsOf(() => send('GET', '/app', { cookie: unknownCookie, headers: sameOrigin }))).toEqual(['extend', 'endedBy']);
+    expect(await callsOf(() => status(unknownCookie), 401)).toEqual(['get']);
+    expect(await callsOf(() => keepalive(unknownCookie, { idleMs: 0 }), 401)).toEqual(['extend']);
+    expect(await callsOf(() => send('GET', '/app', { cookie: unknownCookie, headers: sameOrigin }))).toEqual(['extend']);
   });
 
-  it('a background GET with an unknown session reads and asks endedBy', async () => {
+  it('a background GET with an unknown session makes one call', async () => {
     const { send, callsOf } = await signedInApp();
     const headers = { ...sameOrigin, [BACKGROUND_HEADER]: '1' };
-    expect(await callsOf(() => send('GET', '/app', { cookie: unknownCookie, headers }))).toEqual(['get', 'endedBy']);
+    expect(await callsOf(() => send('GET', '/app', { cookie: unknownCookie, headers }))).toEqual(['get']);
+  });
+
+  it('status, keepalive, app and background GETs of a revoked session make one call each and still answer why', async () => {
+    const { send, status, keepalive, callsOf, lastAnswer, cookie, idle } = await signedInApp();
+    await idle.endSessions('alice');
+    expect(await callsOf(() => status(cookie), 401)).toEqual(['get']);
+    expect(await lastAnswer()).toMatchObject({ error: 'session-revoked' });
+    expect(await callsOf(() => keepalive(cookie, { idleMs: 0 }), 401)).toEqual(['extend']);
+    expect(await lastAnswer()).toMatchObject({ error: 'session-revoked' });
+    expect(await callsOf(() => send('GET', '/app', { cookie, headers: sameOrigin }))).toEqual(['extend']);
+    expect(await callsOf(() => send('GET', '/app', { cookie, headers: { ...sameOrigin, [BACKGROUND_HEADER]: '1' } }))).toEqual(['get']);
   });
 });

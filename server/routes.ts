@@ -5,7 +5,7 @@ import { answer, errorAnswer, storeFailureCode } from './answers.ts';
 import { readKeepaliveBody } from './body.ts';
 import { csrfRefusal } from './csrf.ts';
 import type { IdleSessionEnv } from './env.ts';
-import { clearDeadCookie, findSession, removalMarkOf, type SessionLookup } from './find-session.ts';
+import { clearDeadCookie, findSession, type SessionLookup } from './find-session.ts';
 import type { SessionParts } from './parts.ts';
 import { activeStatusBody } from './session.ts';
 import { endSessionsOf } from './sign-in.ts';
@@ -79,11 +79,10 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
   async function sessionAnswer(c: Context, found: SessionLookup): Promise<Response> {
     if (found.kind === 'live') return answer(c, 200, activeStatusBody(found.record, parts.now(), parts.schedule));
     const cookies = parts.cookie.read(c);
+    clearDeadCookie(parts, c, found, cookies);
     // `session-revoked` / `session-replaced` when the store kept that mark, so the browser can say
     // it was ended elsewhere.
-    const mark = await removalMarkOf(parts, found, cookies);
-    clearDeadCookie(parts, c, found, cookies, mark);
-    return errorAnswer(c, mark ? REMOVED_CODES[mark] : SIGNED_OUT_CODES[found.kind]);
+    return errorAnswer(c, found.endedBy ? REMOVED_CODES[found.endedBy] : SIGNED_OUT_CODES[found.kind]);
   }
 
   routes.get(basePath + STATUS_PATH, route(async (c) => sessionAnswer(c, await findSession(parts, parts.cookie.read(c)))));

@@ -43,6 +43,39 @@ export type ExpiredSession = StoredSession;
  */
 export type RemovalMark = 'revoked' | 'replaced';
 
+/**
+ * What `get` and `extend` answer for a key that holds no live session but the mark `create` or
+ * `revoke` left when they removed it while live, until the time that session would have ended by
+ * itself (then, or once the store needs the room, the mark is forgotten). Lets a signed-out answer
+ * say the session was ended elsewhere, read in the same step as the miss: no second store call.
+ */
+export interface RemovedSession {
+  endedBy: RemovalMark;
+}
+
+const REMOVED: Readonly<Record<RemovalMark, RemovedSession>> = {
+  revoked: Object.freeze({ endedBy: 'revoked' }),
+  replaced: Object.freeze({ endedBy: 'replaced' }),
+};
+
+/** What `get`/`extend` answer for a key marked `mark`: one frozen object per mark, so a miss allocates nothing. */
+export function removedSession(mark: RemovalMark): RemovedSession {
+  return REMOVED[mark];
+}
+
+/** A live record, a removed session's mark, or undefined: what `get` and `extend` find. */
+export type SessionLookupResult = SessionRecord | RemovedSession | undefined;
+
+/**
+ * The live record in what `get` or `extend` found, or undefined.
+ *
+ * @example
+ * const record = liveRecord(await store.get(key, Date.now()));
+ */
+export function liveRecord(found: SessionLookupResult): SessionRecord | undefined {
+  return found === undefined || 'endedBy' in found ? undefined : found;
+}
+
 /** Which of a subject's sessions `revoke` ends: all, only those in `keys`, or all but `exceptKeys`. */
 export interface RevokeSelection {
   keys?: readonly string[];
@@ -50,13 +83,17 @@ export interface RevokeSelection {
 }
 
 export interface SessionStore {
-  /** The record if it exists and is live at `now`; never extends it. */
-  get(key: string, now: number): Promise<SessionRecord | undefined>;
+  /**
+   * The record if it exists and is live at `now`; never extends it. Otherwise, read in the same
+   * step, `{ endedBy }` when the store keeps a removal mark for the key (see `RemovedSession`),
+   * else undefined.
+   */
+  get(key: string, now: number): Promise<SessionLookupResult>;
   /**
    * Stores a new record and files it under its subject. With `maxPerSubject`, in the same atomic
    * step: when the subject already holds that many sessions (ended but uncollected ones included),
    * removes their oldest (by `createdAt`) until the new one is the `maxPerSubject`th, marks each
-   * live one `replaced` (see `endedBy`) and returns all it removed, so each is reported once. Those
+   * live one `replaced` (see `RemovedSession`) and returns all it removed, so each is reported once. Those
    * free their slots first: a subject at its limit never meets the store's cap. Throws
    * `SessionStoreFullError` (and removes nothing) when the store is at its cap.
    */
@@ -65,7 +102,7 @@ export interface SessionStore {
   listSubject(subject: string, now: number): Promise<StoredSession[]>;
   /**
    * Atomically removes the subject's sessions that `which` selects (never another subject's),
-   * marks each one live at `now` `revoked` (see `endedBy`), and returns every one it removed,
+   * marks each one live at `now` `revoked` (see `RemovedSession`), and returns every one it removed,
    * ended but uncollected ones included, so each is reported exactly once.
    */
   revoke(subject: string, which: RevokeSelection, now: number): Promise<StoredSession[]>;
@@ -75,19 +112,12 @@ export interface SessionStore {
    */
   update(key: string, data: unknown, now: number): Promise<SessionRecord | undefined>;
   /**
-   * The mark `create` or `revoke` left for a session they removed while it was live, until the
-   * time that session would have ended by itself (then, or once the store needs the room, it is
-   * forgotten). Lets a signed-out answer say the session was ended elsewhere. Not on the hot path:
-   * only a request whose session is gone asks.
-   */
-  endedBy(key: string, now: number): Promise<RemovalMark | undefined>;
-  /**
    * Atomically, if the record exists and is live at `now`:
    * `idleDeadlineAt = min(max(idleDeadlineAt, proposedDeadlineAt), absoluteDeadlineAt)`.
-   * Returns the record after the update, or undefined when it is gone or no longer live (it is
-   * never created or revived).
+   * Returns the record after the update; when it is gone or no longer live (it is never created or
+   * revived), what `get` would: `{ endedBy }` when the store keeps a removal mark, else undefined.
    */
-  extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionRecord | undefined>;
+  extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionLookupResult>;
   /** Removes the record (and its index entries) whatever its state; returns what was removed, so exactly one caller sees it. */
   delete(key: string): Promise<SessionRecord | undefined>;
   /**
@@ -108,7 +138,7 @@ export interface SessionStore {
 }
 
 /** The methods every store has (`adoptTimeLimit` is optional); createIdleSession checks a store has them all. */
-export const SESSION_STORE_METHODS = ['get', 'create', 'extend', 'delete', 'takeExpired', 'listSubject', 'revoke', 'update', 'endedBy'] as const satisfies readonly (keyof SessionStore)[];
+export const SESSION_STORE_METHODS = ['get', 'create', 'extend', 'delete', 'takeExpired', 'listSubject', 'revoke', 'update'] as const satisfies readonly (keyof SessionStore)[];
 
 /** Thrown by `create` when the store refuses new sessions rather than evict live ones. */
 export class SessionStoreFullError extends Error {

@@ -1,7 +1,7 @@
 // The contract every SessionStore must keep, as one suite that runs unchanged against each store
 // (memory and Redis). Call it from a store's test file.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SessionStoreFullError, type SessionRecord, type SessionStore } from '../store.ts';
+import { liveRecord, SessionStoreFullError, type SessionLookupResult, type SessionRecord, type SessionStore } from '../store.ts';
 import { extendedIdleDeadline } from '../session.ts';
 import { DEADLINE_CASES, T0 } from './deadline-rule.ts';
 
@@ -22,6 +22,17 @@ let keyCounter = 0;
 function freshKey(): string {
   keyCounter += 1;
   return `k${keyCounter.toString().padStart(42, '0')}`;
+}
+
+/**
+ * What `get` and `extend` answer at `now` for a key that holds no live session (the removal mark,
+ * or undefined); both must answer the same, and neither may revive it.
+ */
+async function missOf(store: SessionStore, key: string, now: number): Promise<SessionLookupResult> {
+  const viaGet = await store.get(key, now);
+  expect(await store.extend(key, now + IDLE, now), 'extend answers what get does').toEqual(viaGet);
+  expect(await store.get(key, now), 'extend revived nothing').toEqual(viaGet);
+  return viaGet;
 }
 
 /** The one store option the contract varies: its global cap. */
@@ -61,7 +72,7 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
       const key = freshKey();
       await store.create(key, record());
       for (let i = 0; i < 3; i++) await store.get(key, T0 + IDLE - 1);
-      expect((await store.get(key, T0 + IDLE - 1))?.idleDeadlineAt).toBe(T0 + IDLE);
+      expect(liveRecord(await store.get(key, T0 + IDLE - 1))?.idleDeadlineAt).toBe(T0 + IDLE);
       expect(await store.get(key, T0 + IDLE)).toBeUndefined();
 
       const capped = freshKey();
@@ -77,7 +88,7 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
       const before = session && record({ idleDeadlineAt: T0 + session.idleDeadlineAt, absoluteDeadlineAt: T0 + session.absoluteDeadlineAt });
       if (before) await store.create(key, before);
       const extended = await store.extend(key, T0 + proposedDeadlineAt, T0 + now);
-      expect(extended?.idleDeadlineAt, 'the store agrees with session.ts extendedIdleDeadline').toBe(
+      expect(liveRecord(extended)?.idleDeadlineAt, 'the store agrees with session.ts extendedIdleDeadline').toBe(
         before && extendedIdleDeadline(before, T0 + proposedDeadlineAt, T0 + now),
       );
       if (expected === 'not-live') {
@@ -93,10 +104,10 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
     it('extend moves the deadline later, never earlier, never past the absolute deadline', async () => {
       const key = freshKey();
       await store.create(key, record({ absoluteDeadlineAt: T0 + 400_000 }));
-      expect((await store.extend(key, T0 + 350_000, T0 + 50_000))?.idleDeadlineAt).toBe(T0 + 350_000);
-      expect((await store.extend(key, T0 + 320_000, T0 + 60_000))?.idleDeadlineAt).toBe(T0 + 350_000);
-      expect((await store.extend(key, T0 + 900_000, T0 + 70_000))?.idleDeadlineAt).toBe(T0 + 400_000);
-      expect((await store.get(key, T0 + 399_999))?.idleDeadlineAt).toBe(T0 + 400_000);
+      expect(liveRecord(await store.extend(key, T0 + 350_000, T0 + 50_000))?.idleDeadlineAt).toBe(T0 + 350_000);
+      expect(liveRecord(await store.extend(key, T0 + 320_000, T0 + 60_000))?.idleDeadlineAt).toBe(T0 + 350_000);
+      expect(liveRecord(await store.extend(key, T0 + 900_000, T0 + 70_000))?.idleDeadlineAt).toBe(T0 + 400_000);
+      expect(liveRecord(await store.get(key, T0 + 399_999))?.idleDeadlineAt).toBe(T0 + 400_000);
     });
 
     it('extend never creates or revives a session', async () => {
@@ -213,10 +224,8 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
         await store.create(bob, record({ subject: 'bob' }));
         for (const [i, key] of keys.entries()) expect(await store.create(key, record({ createdAt: T0 + i }), 2)).toEqual(i < 2 ? [] : [{ key: keys[0], record: record({ createdAt: T0 }) }]);
         expect(keysOf(await store.listSubject('alice', T0 + 10))).toEqual([keys[1], keys[2]]);
-        expect(await store.get(keys[0]!, T0 + 10)).toBeUndefined();
-        expect(await store.extend(keys[0]!, T0 + IDLE + 10, T0 + 10)).toBeUndefined();
-        expect(await store.endedBy(keys[0]!, T0 + 10)).toBe('replaced');
-        expect(await store.endedBy(keys[1]!, T0 + 10)).toBeUndefined();
+        // get and extend answer the mark with the miss, so a signed-out answer can say why.
+        expect(await missOf(store, keys[0]!, T0 + 10)).toEqual({ endedBy: 'replaced' });
         // A limit lowered to 1 removes as many as it takes.
         const last = freshKey();
         expect(keysOf(await store.create(last, record({ createdAt: T0 + 5 }), 1))).toEqual([keys[1], keys[2]]);
@@ -247,10 +256,7 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
         expect(await store.get(b1, T0 + 10)).toBeDefined();
         expect(keysOf(await store.revoke('alice', { exceptKeys: [a3] }, T0 + 10))).toEqual([a1, a4]);
         expect(keysOf(await store.listSubject('alice', T0 + 10))).toEqual([a3]);
-        for (const key of [a1, a2, a4]) {
-          expect(await store.endedBy(key, T0 + 10)).toBe('revoked');
-          expect(await store.extend(key, T0 + IDLE + 10, T0 + 10)).toBeUndefined();
-        }
+        for (const key of [a1, a2, a4]) expect(await missOf(store, key, T0 + 10)).toEqual({ endedBy: 'revoked' });
         expect(keysOf(await store.revoke('alice', {}, T0 + 10))).toEqual([a3]);
         expect(await store.revoke('alice', {}, T0 + 10)).toEqual([]);
         expect(keysOf(await store.listSubject('bob', T0 + 10))).toEqual([b1]);
@@ -261,7 +267,7 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
         const ended = freshKey();
         await store.create(ended, record({ idleDeadlineAt: T0 + 1_000 }));
         expect(keysOf(await store.revoke('alice', {}, T0 + 1_000))).toEqual([ended]);
-        expect(await store.endedBy(ended, T0 + 1_000)).toBeUndefined();
+        expect(await missOf(store, ended, T0 + 1_000)).toBeUndefined();
         expect(await store.takeExpired(T0 + 1_000, 10)).toEqual([]);
       });
 
@@ -274,7 +280,7 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
           store.revoke('alice', {}, T0 + 10),
         ]);
         const existing = [];
-        for (const key of keys) if (await store.get(key, T0 + 10)) existing.push(key);
+        for (const key of keys) if (liveRecord(await store.get(key, T0 + 10))) existing.push(key);
         expect(keysOf(await store.listSubject('alice', T0 + 10)).sort()).toEqual(existing.sort());
         expect(keysOf(await store.revoke('alice', {}, T0 + 10)).sort()).toEqual(existing.sort());
         expect(await store.listSubject('alice', T0 + 10)).toEqual([]);
@@ -294,9 +300,9 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
         await store.create(signedOut, record());
         await store.delete(signedOut);
         await store.revoke('alice', { keys: [revoked] }, T0 + 1_000);
-        expect(await store.endedBy(revoked, T0 + 4_999)).toBe('revoked');
-        expect(await store.endedBy(signedOut, T0 + 1_000)).toBeUndefined();
-        expect(await store.endedBy(freshKey(), T0 + 1_000)).toBeUndefined();
+        expect(await missOf(store, revoked, T0 + 4_999)).toEqual({ endedBy: 'revoked' });
+        expect(await missOf(store, signedOut, T0 + 1_000)).toBeUndefined();
+        expect(await missOf(store, freshKey(), T0 + 1_000)).toBeUndefined();
       });
 
       it('update replaces the data of a live session only, never extending or reviving it', async () => {
@@ -306,7 +312,7 @@ export function describeSessionStoreContract(name: string, makeStore: (options?:
         expect(await store.update(key, { role: 'admin', stepUpAt: T0 + 5 }, T0 + 5)).toEqual(
           record({ data: { role: 'admin', stepUpAt: T0 + 5 }, display: { device: 'phone' } }),
         );
-        expect((await store.get(key, T0 + 6))?.data).toEqual({ role: 'admin', stepUpAt: T0 + 5 });
+        expect(liveRecord(await store.get(key, T0 + 6))?.data).toEqual({ role: 'admin', stepUpAt: T0 + 5 });
         expect(await store.update(key, undefined, T0 + 7)).toEqual(record({ display: { device: 'phone' } }));
         expect(await store.update(ended, { role: 'admin' }, T0 + 1_000)).toBeUndefined();
         expect(await store.get(ended, T0)).toEqual(record({ idleDeadlineAt: T0 + 1_000 }));

@@ -19,7 +19,6 @@ class ForgetfulStore implements SessionStore {
   listSubject: SessionStore['listSubject'] = (...args) => this.#inner.listSubject(...args);
   revoke: SessionStore['revoke'] = (...args) => this.#inner.revoke(...args);
   update: SessionStore['update'] = (...args) => this.#inner.update(...args);
-  endedBy: SessionStore['endedBy'] = (...args) => this.#inner.endedBy(...args);
 }
 
 describeSessionStoreContract('ForgetfulStore', async () => ({ store: new ForgetfulStore() }));
