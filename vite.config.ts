@@ -49,14 +49,15 @@ const nativeChannelOnly = { 'broadcast-channel': fileURLToPath(new URL('client/n
 /**
  * The browser builds: everything bundled and minified, with a source map. Terser with three passes
  * rather than the default minifier: about 2.5 % fewer gzip bytes of the script-tag file, whose
- * 12 KB budget every page pays (bench/size.ts); a build takes a second longer.
+ * 12 KB budget every page pays (bench/size.ts); a build takes a second longer. `ecma: 2020` lets it
+ * write ES2020 syntax (`??`, `?.`, shorthand methods; the build targets ES2022 anyway): 25 B fewer.
  */
 const browserBuild = (lib: LibraryOptions): BuildEnvironmentOptions => ({
   outDir: 'dist',
   emptyOutDir: false,
   target: 'es2022',
   minify: 'terser',
-  terserOptions: { compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true }, mangle: true, toplevel: true },
+  terserOptions: { ecma: 2020, compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true }, mangle: true, toplevel: true },
   sourcemap: true,
   lib,
 });
