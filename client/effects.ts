@@ -95,7 +95,7 @@ function runHook(reason: SignedOutReason, { options, host: { timers }, dispatch 
     Promise.resolve()
       .then(() => options.beforeSignOut?.(reason))
       .catch(reportError),
-    new Promise((timedOut) => (timer = timers.setTimeout(timedOut, options.beforeSignOutTimeoutMs))),
+    new Promise<void>((timedOut) => (timer = timers.setTimeout(timedOut, options.beforeSignOutTimeoutMs))),
   ]).then(() => {
     timers.clearTimeout(timer);
     dispatch({ type: 'hook-done' });
