@@ -97,7 +97,7 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
   const edits = new WeakMap<EventTarget, number>();
   doc.addEventListener('input', (event) => edits.set(event.target!, Date.now()), true);
 
-  /** The kept fields, grouped by key. Throws when a field has no key or two fields share one. */
+  /** The kept fields, grouped by key. Throws `IdleLogoutOptionsError` when a field has no key or two fields share one. */
   function collect(): Map<string, Field[]> {
     const groups = new Map<string, Field[]>();
     const seen = new Set<Element>();
@@ -117,20 +117,13 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
         const key =
           field.getAttribute(KEY_ATTRIBUTE) ||
           (field.type === 'radio' ? field.name || field.id : field.id || field.name);
-        if (!key) {
-          throw new Error(
-            `idle-logout: cannot keep a <${field.localName}> with no key; give it ${KEY_ATTRIBUTE}="…", an id or a name`,
-          );
-        }
+        check(!!key, `cannot keep a <${field.localName}> with no key; give it ${KEY_ATTRIBUTE}="…", an id or a name`);
         const group = groups.get(key);
-        if (!group) {
-          groups.set(key, [field]);
-        } else if (group[0]!.type === field.type && /^(checkbox|radio)$/.test(field.type)) {
+        if (!group) groups.set(key, [field]);
+        else {
+          // Checkboxes and radios sharing a key are one group; any other pair is a mistake.
+          check(group[0]!.type === field.type && /^(checkbox|radio)$/.test(field.type), `two kept fields share the key "${key}"; give each its own ${KEY_ATTRIBUTE}="…" value`);
           group.push(field);
-        } else {
-          throw new Error(
-            `idle-logout: two kept fields share the key "${key}"; give each its own ${KEY_ATTRIBUTE}="…" value`,
-          );
         }
       }
     }
