@@ -131,7 +131,11 @@ const builds: Record<string, BuildEnvironmentOptions> = {
     rolldownOptions: { external, output: { chunkFileNames: 'server/[name]-[hash].js' } },
   },
   client: browserBuild({ entry: { 'client/index': 'client/index.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` }),
-  iife: browserBuild({ entry: 'client/script-tag.ts', formats: ['iife'], name: 'IdleLogout', fileName: () => 'idle-logout.iife.js' }, true),
+  iife: {
+    ...browserBuild({ entry: 'client/script-tag.ts', formats: ['iife'], name: 'IdleLogout', fileName: () => 'idle-logout.iife.js' }, true),
+    // No Symbol.toStringTag on the global (String(IdleLogout) is "[object Object]", not "[object Module]"): 29 B gzip.
+    rolldownOptions: { output: { generatedCode: { symbols: false } } },
+  },
   react: {
     ...browserBuild({ entry: { 'client/react': 'client/react.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` }),
     rolldownOptions: { external: (id) => id === 'react' || id.startsWith('react/') },
