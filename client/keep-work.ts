@@ -135,13 +135,12 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
       const mine: [string, SavedValue, number][] = [];
       for (const [key, group] of collect()) {
         const first = group[0]!;
-        // Checkboxes: the checked values, so unticking one of several that start ticked is kept too.
+        // Checkboxes and radios: the checked values (a radio's one), so unticking one of several that
+        // start ticked is kept too. (Earlier builds saved a radio's value as a string: restoreGroup reads both.)
         const value =
-          first.type === 'checkbox'
+          first.type === 'checkbox' || first.type === 'radio'
             ? (group as HTMLInputElement[]).filter((box) => box.checked).map((box) => box.value)
-            : first.type === 'radio'
-              ? ((group as HTMLInputElement[]).find((radio) => radio.checked)?.value ?? '')
-              : first.type === 'select-multiple'
+            : first.type === 'select-multiple'
                 ? Array.from((first as HTMLSelectElement).selectedOptions, (option) => option.value)
                 : first.value;
         if (value.length) mine.push([key, value, Math.max(0, ...group.map((field) => edits.get(field) ?? 0))]);
