@@ -120,10 +120,10 @@ function signOut(reason: SignedOutReason, { page, teardown, emit, options }: She
 function refusalAdvice({ kind, status, error, message }: Extract<Effect, { type: 'error' }>, { options, host }: Shells): string {
   const check =
     status === 403
-      ? `that the server's allowedOrigins has this page's origin (${host.window.location.origin}), or that a proxy passes the browser's Host`
+      ? `the server's allowedOrigins for this page's origin (${host.window.location.origin}), and that a proxy passes the browser's Host`
       : status === 404 || status === 405
-        ? `the endpoint option ("${options.endpoint}") against the server's basePath`
-        : 'that client and server speak the same protocol (docs/protocol.md)';
+        ? `endpoint ("${options.endpoint}") against the server's basePath`
+        : 'that client and server versions match (docs/protocol.md)';
   return `idle-logout: the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}. Check ${check}. Retrying slowly.`;
 }
 

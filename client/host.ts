@@ -39,7 +39,7 @@ export type ResolvedHost = Required<Omit<IdleLogoutHost, 'fetch'>> & { monoNow: 
  */
 export function resolveHost(host: IdleLogoutHost, app: { endpoint: string; credentials?: RequestCredentials; channelName: string }): ResolvedHost {
   const win = host.window ?? (typeof window === 'undefined' ? undefined : window);
-  if (!win) throw new TypeError('idle-logout: startIdleLogout() needs a browser window; call it on the client, not during server-side rendering.');
+  if (!win) throw new TypeError('idle-logout: no window: call startIdleLogout() on the client, not during server-side rendering.');
   return {
     window: win,
     document: host.document ?? win.document,

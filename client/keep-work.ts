@@ -89,7 +89,7 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
     maxAgeMs = 24 * 60 * 60 * 1000,
     store,
   } = options;
-  check(maxAgeMs > 0, `maxAgeMs must be a positive number of milliseconds, got ${maxAgeMs}`);
+  check(maxAgeMs > 0, `maxAgeMs must be a positive number of ms, got ${maxAgeMs}`);
 
   const recordKey = (): IDBValidKey => [storageKey, userKey, options.pageKey ?? doc.location.pathname];
   // When this tab's user last edited each field. Several tabs of one page save at the same sign-out;
