@@ -56,7 +56,7 @@ export function createPageShell({ window: win, document: doc, options: o, naviga
   const locale = (): string => (o.dialog && o.dialog.locale) || doc.documentElement.lang || 'en';
   const openDialog = (): WarningDialog | undefined =>
     o.dialog
-      ? (dialog ??= createWarningDialog({ document: doc, locale: locale(), strings: o.dialog.strings, signOutButton: o.dialog.signOutButton, onStay, onSignOut }))
+      ? (dialog ??= createWarningDialog({ ...o.dialog, document: doc, locale: locale(), onStay, onSignOut }))
       : undefined;
 
   /** Where this sign-out leads, with its reason; undefined: nowhere, the page stays. */
