@@ -83,9 +83,9 @@ function writePatch(patch: Extract<Effect, { type: 'write' }>['patch'], shells: 
 
 function sendRequest(effect: Extract<Effect, { type: 'request' }>, { host, dispatch }: Shells): void {
   const requestedAt = host.now();
-  const { transport } = host;
-  const request = effect.kind === 'status' ? transport.status() : effect.kind === 'keepalive' ? transport.keepalive(effect.idleMs) : transport.logout();
-  request.then((result) => dispatch({ type: 'response', kind: effect.kind, requestedAt, result }), reportError);
+  const { kind } = effect;
+  // The transport's method of the same name; only keepalive takes an argument (the others ignore it).
+  host.transport[kind]('idleMs' in effect ? effect.idleMs : 0).then((result) => dispatch({ type: 'response', kind, requestedAt, result }), reportError);
 }
 
 /** Runs the app's `beforeSignOut`, for at most `beforeSignOutTimeoutMs`. */
