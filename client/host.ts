@@ -49,7 +49,7 @@ export function resolveHost(host: IdleLogoutHost, app: { endpoint: string; crede
     monoNow: host.now ? () => NaN : () => performance.now(),
     transport: host.transport ?? fetchTransport(app.endpoint, host.fetch ?? win.fetch.bind(win), app.credentials),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
-    storage: host.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(app.channelName) : memorySharedStore()),
+    storage: host.storage ?? (win.indexedDB ? idbSharedStore(app.channelName) : memorySharedStore()),
     tabSync: host.tabSync ?? browserTabSync(win),
     timers: host.timers ?? hostTimers,
     navigate: host.navigate ?? ((url) => win.location.assign(url)),
