@@ -215,8 +215,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     const buttons = el('div', dialog, { class: 'b' });
     stay = el('button', buttons, { type: 'button', class: 'p' }, strings.staySignedIn);
     signOut = el('button', buttons, { type: 'button' }, strings.signOut);
-    stay.onclick = () => onStay();
-    signOut.onclick = () => onSignOut();
+    stay.onclick = onStay;
+    signOut.onclick = onSignOut;
     return made;
   }
 
