@@ -125,7 +125,7 @@ const css =
   'button{flex:auto;min-height:2.75rem;padding:.5rem 1rem;font:600 1rem/1.5 var(--idle-logout-font,system-ui,sans-serif);border:2px solid var(--idle-logout-accent,#1d70b8)}' +
   '.p{background:var(--idle-logout-accent,#1d70b8);color:var(--idle-logout-accent-fg,#fff)}' +
   'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--idle-logout-fg,CanvasText));outline-offset:2px}' +
-  '@media (forced-colors:active){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}';
+  '@media(forced-colors){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}';
 
 /**
  * Creates the warning dialog. Nothing is added to the page until `show()`.
