@@ -110,23 +110,22 @@ export function openingSpokenMs(remainingMs: number): number {
 // draws the secondary border (3.7:1 on a dark Canvas, ≥ 3:1 for non-text), so it needs no dark
 // variant. A transparent border becomes visible in forced colours, where both buttons would
 // otherwise be the same ButtonFace box: the primary one is inverted in system colours instead
-// (they still follow the user's palette).
+// (they still follow the user's palette). The heading keeps the UA's h2 size (1.5em of the dialog's
+// 1rem); the theme properties are spelled out where used (gzip stores a repeat in a few bytes, the
+// short aliases once cost more; the font shorthand too). #0009 is rgb(0 0 0 / .6), #0000 transparent.
 const css =
   ':host{all:initial}' +
-  'dialog{--a:var(--idle-logout-accent,#1d70b8);--b:var(--idle-logout-bg,Canvas);--f:var(--idle-logout-fg,CanvasText);' +
-  '--r:var(--idle-logout-radius,.5rem);color-scheme:light dark;width:32rem;padding:min(1.5rem,5vw);overflow-wrap:anywhere;' +
-  'background:var(--b);color:var(--f);border:2px solid transparent;border-radius:var(--r);' +
+  'dialog{color-scheme:light dark;width:32rem;padding:min(1.5rem,5vw);overflow-wrap:anywhere;border:2px solid #0000;' +
   'font:1rem/1.5 var(--idle-logout-font,system-ui,sans-serif)}' +
-  '::backdrop{background:var(--idle-logout-backdrop,rgb(0 0 0/.6))}' +
-  'h2{margin:0 0 1rem;font-size:1.5rem;line-height:1.25}' +
-  'p{margin:0 0 1rem}p:empty{margin:0}' +
-  '.c{font-size:2.5rem;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}' +
+  'dialog,button{background:var(--idle-logout-bg,Canvas);color:var(--idle-logout-fg,CanvasText);border-radius:var(--idle-logout-radius,.5rem)}' +
+  '::backdrop{background:var(--idle-logout-backdrop,#0009)}' +
+  'h2,p{margin:0 0 1rem}p:empty{margin:0}h2{line-height:1.25}' +
+  '.c{font:700 2.5rem/1 var(--idle-logout-font,system-ui,sans-serif);font-variant-numeric:tabular-nums}' +
   '.b{display:flex;flex-wrap:wrap;gap:.75rem}' +
-  'button{flex:1 1 auto;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;' +
-  'border:2px solid var(--a);border-radius:var(--r);background:var(--b);color:var(--f)}' +
-  '.p{background:var(--a);color:var(--idle-logout-accent-fg,#fff)}' +
-  'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--f));outline-offset:2px}' +
-  '@media (forced-colors:active){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}';
+  'button{flex:auto;min-height:2.75rem;padding:.5rem 1rem;font:600 1rem/1.5 var(--idle-logout-font,system-ui,sans-serif);border:2px solid var(--idle-logout-accent,#1d70b8)}' +
+  '.p{background:var(--idle-logout-accent,#1d70b8);color:var(--idle-logout-accent-fg,#fff)}' +
+  'button:focus-visible{outline:3px solid var(--idle-logout-focus,var(--idle-logout-fg,CanvasText));outline-offset:2px}' +
+  '@media(forced-colors){.p{forced-color-adjust:none;background:ButtonText;color:ButtonFace}}';
 
 /**
  * Creates the warning dialog. Nothing is added to the page until `show()`.
@@ -216,8 +215,8 @@ export function createWarningDialog(options: WarningDialogOptions): WarningDialo
     const buttons = el('div', dialog, { class: 'b' });
     stay = el('button', buttons, { type: 'button', class: 'p' }, strings.staySignedIn);
     signOut = el('button', buttons, { type: 'button' }, strings.signOut);
-    stay.onclick = () => onStay();
-    signOut.onclick = () => onSignOut();
+    stay.onclick = onStay;
+    signOut.onclick = onSignOut;
     return made;
   }
 

@@ -56,10 +56,10 @@ export function carryOut(effect: Effect, shells: Shells): void {
     case 'extended':
       return emit('keepalive', { remainingMs: effect.remainingMs });
     case 'reachable':
-      return effect.reachable ? emit('reachable', {}) : emit('unreachable', {});
+      return emit(effect.reachable ? 'reachable' : 'unreachable', {});
     case 'error': {
       const { status, error, message } = effect;
-      console.error(`idle-logout: ${refusalAdvice(effect, shells.options.endpoint, shells.host.window.location.origin)}`);
+      console.error(refusalAdvice(effect, shells));
       return emit('error', { status, error, message });
     }
   }
@@ -83,25 +83,23 @@ function writePatch(patch: Extract<Effect, { type: 'write' }>['patch'], shells: 
 
 function sendRequest(effect: Extract<Effect, { type: 'request' }>, { host, dispatch }: Shells): void {
   const requestedAt = host.now();
-  const { transport } = host;
-  const request = effect.kind === 'status' ? transport.status() : effect.kind === 'keepalive' ? transport.keepalive(effect.idleMs) : transport.logout();
-  request.then((result) => dispatch({ type: 'response', kind: effect.kind, requestedAt, result }), reportError);
+  const { kind } = effect;
+  // The transport's method of the same name; only keepalive takes an argument (the others ignore it).
+  host.transport[kind]('idleMs' in effect ? effect.idleMs : 0).then((result) => dispatch({ type: 'response', kind, requestedAt, result }), reportError);
 }
 
 /** Runs the app's `beforeSignOut`, for at most `beforeSignOutTimeoutMs`. */
-function runHook(reason: SignedOutReason, { options, host, dispatch }: Shells): void {
-  let done = false;
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    host.timers.clearTimeout(timer);
+function runHook(reason: SignedOutReason, { options, host: { timers }, dispatch }: Shells): void {
+  let timer: unknown;
+  void Promise.race([
+    Promise.resolve()
+      .then(() => options.beforeSignOut?.(reason))
+      .catch(reportError),
+    new Promise<void>((timedOut) => (timer = timers.setTimeout(timedOut, options.beforeSignOutTimeoutMs))),
+  ]).then(() => {
+    timers.clearTimeout(timer);
     dispatch({ type: 'hook-done' });
-  };
-  const timer = host.timers.setTimeout(finish, options.beforeSignOutTimeoutMs);
-  Promise.resolve()
-    .then(() => options.beforeSignOut?.(reason))
-    .catch(reportError)
-    .finally(finish);
+  });
 }
 
 /** This tab shows "signed out": nothing is left to do in it but tell the app and leave. */
@@ -119,15 +117,14 @@ function signOut(reason: SignedOutReason, { page, teardown, emit, options }: She
 }
 
 /** What to check when the server refuses a request (4xx other than 401): a message that says what to change. */
-function refusalAdvice(refusal: { kind: string; status: number; error?: string; message?: string }, endpoint: string, pageOrigin: string): string {
-  const { kind, status, error, message } = refusal;
+function refusalAdvice({ kind, status, error, message }: Extract<Effect, { type: 'error' }>, { options, host }: Shells): string {
   const check =
     status === 403
-      ? `that the server's allowedOrigins has this page's origin (${pageOrigin}), or that a proxy passes the browser's Host`
+      ? `the server's allowedOrigins for this page's origin (${host.window.location.origin}), and that a proxy passes the browser's Host`
       : status === 404 || status === 405
-        ? `the endpoint option ("${endpoint}") against the server's basePath`
-        : 'that client and server speak the same protocol (docs/protocol.md)';
-  return `the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}. Check ${check}. Retrying slowly.`;
+        ? `endpoint ("${options.endpoint}") against the server's basePath`
+        : 'that client and server versions match (docs/protocol.md)';
+  return `idle-logout: the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}. Check ${check}. Retrying slowly.`;
 }
 
 /** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */

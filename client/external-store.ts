@@ -54,11 +54,13 @@ export function createExternalStore(handle: Pick<IdleLogoutHandle, 'on' | 'getPh
   const getSnapshot = (): IdleLogoutSnapshot => {
     // The phase is read live: `stop()` emits nothing (it drops every listener), yet reads 'stopped'.
     const phase = handle.getPhase();
-    const shown = phase === 'stopped' || remainingMs === null ? null : Math.ceil(remainingMs / 1000) * 1000;
-    const s = snapshot;
-    if (s.phase !== phase || s.remainingMs !== shown || s.reachable !== reachable || s.signedOutReason !== signedOutReason) {
-      snapshot = Object.freeze({ phase, remainingMs: shown, reachable, signedOutReason });
-    }
+    const next: IdleLogoutSnapshot = {
+      phase,
+      remainingMs: phase === 'stopped' || remainingMs === null ? null : Math.ceil(remainingMs / 1000) * 1000,
+      reachable,
+      signedOutReason,
+    };
+    for (const key in next) if (next[key as keyof IdleLogoutSnapshot] !== snapshot[key as keyof IdleLogoutSnapshot]) return (snapshot = Object.freeze(next));
     return snapshot;
   };
 
@@ -67,9 +69,8 @@ export function createExternalStore(handle: Pick<IdleLogoutHandle, 'on' | 'getPh
       remainingMs = detail.remainingMs ?? handle.getRemainingMs();
       if (event === 'unreachable' || event === 'reachable') reachable = event === 'reachable';
       if (detail.reason) signedOutReason = detail.reason;
-      const before = snapshot;
-      if (getSnapshot() === before) return;
-      for (const listener of [...listeners]) listener();
+      // (The snapshot before, compared with the one getSnapshot() makes now.)
+      if (snapshot !== getSnapshot()) for (const listener of [...listeners]) listener();
     });
   }
 

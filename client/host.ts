@@ -39,7 +39,7 @@ export type ResolvedHost = Required<Omit<IdleLogoutHost, 'fetch'>> & { monoNow: 
  */
 export function resolveHost(host: IdleLogoutHost, app: { endpoint: string; credentials?: RequestCredentials; channelName: string }): ResolvedHost {
   const win = host.window ?? (typeof window === 'undefined' ? undefined : window);
-  if (!win) throw new TypeError('idle-logout: startIdleLogout() needs a browser window; call it on the client, not during server-side rendering.');
+  if (!win) throw new TypeError('idle-logout: no window: call startIdleLogout() on the client, not during server-side rendering.');
   return {
     window: win,
     document: host.document ?? win.document,
@@ -49,7 +49,7 @@ export function resolveHost(host: IdleLogoutHost, app: { endpoint: string; crede
     monoNow: host.now ? () => NaN : () => performance.now(),
     transport: host.transport ?? fetchTransport(app.endpoint, host.fetch ?? win.fetch.bind(win), app.credentials),
     // IndexedDB can be missing (some embedded browsers): one tab then keeps its state in memory.
-    storage: host.storage ?? ('indexedDB' in win && win.indexedDB ? idbSharedStore(app.channelName) : memorySharedStore()),
+    storage: host.storage ?? (win.indexedDB ? idbSharedStore(app.channelName) : memorySharedStore()),
     tabSync: host.tabSync ?? browserTabSync(win),
     timers: host.timers ?? hostTimers,
     navigate: host.navigate ?? ((url) => win.location.assign(url)),

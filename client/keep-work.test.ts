@@ -234,6 +234,13 @@ describe('createWorkKeeper', () => {
     expect(await keys()).toEqual([]);
   });
 
+  test('a radio saved as a string (as earlier builds did) is restored', async () => {
+    await set(['idle-logout-work', '', '/compose'], { savedAt: Date.now(), fields: { size: 'l' } });
+    expect(await keeper().restore()).toBe(1);
+    expect($('#size-l').checked).toBe(true);
+    expect($('#size-s').checked).toBe(false);
+  });
+
   test('an empty field is neither stored nor counted as kept', async () => {
     newPage('<input id="title" data-idle-logout-keep><textarea id="body" data-idle-logout-keep></textarea>');
     expect(await keeper().save()).toBe(0);

@@ -89,7 +89,7 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
     maxAgeMs = 24 * 60 * 60 * 1000,
     store,
   } = options;
-  check(maxAgeMs > 0, `maxAgeMs must be a positive number of milliseconds, got ${maxAgeMs}`);
+  check(maxAgeMs > 0, `maxAgeMs must be a positive number of ms, got ${maxAgeMs}`);
 
   const recordKey = (): IDBValidKey => [storageKey, userKey, options.pageKey ?? doc.location.pathname];
   // When this tab's user last edited each field. Several tabs of one page save at the same sign-out;
@@ -97,7 +97,7 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
   const edits = new WeakMap<EventTarget, number>();
   doc.addEventListener('input', (event) => edits.set(event.target!, Date.now()), true);
 
-  /** The kept fields, grouped by key. Throws when a field has no key or two fields share one. */
+  /** The kept fields, grouped by key. Throws `IdleLogoutOptionsError` when a field has no key or two fields share one. */
   function collect(): Map<string, Field[]> {
     const groups = new Map<string, Field[]>();
     const seen = new Set<Element>();
@@ -117,20 +117,13 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
         const key =
           field.getAttribute(KEY_ATTRIBUTE) ||
           (field.type === 'radio' ? field.name || field.id : field.id || field.name);
-        if (!key) {
-          throw new Error(
-            `idle-logout: cannot keep a <${field.localName}> with no key; give it ${KEY_ATTRIBUTE}="…", an id or a name`,
-          );
-        }
+        check(!!key, `cannot keep a <${field.localName}> with no key; give it ${KEY_ATTRIBUTE}="…", an id or a name`);
         const group = groups.get(key);
-        if (!group) {
-          groups.set(key, [field]);
-        } else if (group[0]!.type === field.type && /^(checkbox|radio)$/.test(field.type)) {
+        if (!group) groups.set(key, [field]);
+        else {
+          // Checkboxes and radios sharing a key are one group; any other pair is a mistake.
+          check(group[0]!.type === field.type && /^(checkbox|radio)$/.test(field.type), `two kept fields share the key "${key}"; give each its own ${KEY_ATTRIBUTE}="…" value`);
           group.push(field);
-        } else {
-          throw new Error(
-            `idle-logout: two kept fields share the key "${key}"; give each its own ${KEY_ATTRIBUTE}="…" value`,
-          );
         }
       }
     }
@@ -142,13 +135,12 @@ export function createWorkKeeper(options: WorkKeeperOptions): WorkKeeper {
       const mine: [string, SavedValue, number][] = [];
       for (const [key, group] of collect()) {
         const first = group[0]!;
-        // Checkboxes: the checked values, so unticking one of several that start ticked is kept too.
+        // Checkboxes and radios: the checked values (a radio's one), so unticking one of several that
+        // start ticked is kept too. (Earlier builds saved a radio's value as a string: restoreGroup reads both.)
         const value =
-          first.type === 'checkbox'
+          first.type === 'checkbox' || first.type === 'radio'
             ? (group as HTMLInputElement[]).filter((box) => box.checked).map((box) => box.value)
-            : first.type === 'radio'
-              ? ((group as HTMLInputElement[]).find((radio) => radio.checked)?.value ?? '')
-              : first.type === 'select-multiple'
+            : first.type === 'select-multiple'
                 ? Array.from((first as HTMLSelectElement).selectedOptions, (option) => option.value)
                 : first.value;
         if (value.length) mine.push([key, value, Math.max(0, ...group.map((field) => edits.get(field) ?? 0))]);

@@ -25,14 +25,9 @@ export class BroadcastChannel {
     };
   }
 
-  /** Resolves once posted; rejects (never throws) after close, like the package. */
-  postMessage(data: unknown): Promise<void> {
-    try {
-      this.#channel.postMessage({ time: Date.now() * 1000, type: 'message', data });
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** Resolves once posted; rejects (never throws: async) after close, like the package. */
+  async postMessage(data: unknown): Promise<void> {
+    this.#channel.postMessage({ time: Date.now() * 1000, type: 'message', data });
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // Every option the SDK cannot use fails the same way: one error class, a message that names what
 // to change (the script tag's data attributes too: script-tag.test.ts).
 import { describe, expect, it } from 'vitest';
-import { IdleLogoutOptionsError, resolveOptions } from './options.ts';
+import { IdleLogoutOptionsError, resolveOptions, type IdleLogoutOptions } from './options.ts';
 
 function thrown(run: () => unknown): unknown {
   try {
@@ -30,5 +30,12 @@ describe('IdleLogoutOptionsError', () => {
 
   it('valid options pass with their defaults filled in', () => {
     expect(resolveOptions({ activityThrottleMs: 0 })).toMatchObject({ endpoint: '/session', activityThrottleMs: 0, revocationCheckMs: 60_000, channelName: 'idle-logout' });
+    expect(resolveOptions({ dialog: false, countdownInTitle: false })).toMatchObject({ dialog: false, countdownInTitle: false, activityDismissesWarning: false });
+  });
+
+  it("reads only the options' own names: startIdleLogout passes the host's parts in the same object", () => {
+    const resolved = resolveOptions({ signedOutUrl: '/out', now: () => 0 } as IdleLogoutOptions);
+    expect(resolved.signedOutUrl).toBe('/out');
+    expect(resolved).not.toHaveProperty('now');
   });
 });

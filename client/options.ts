@@ -83,37 +83,37 @@ export function check(ok: boolean, fix: string): void {
   if (!ok) throw new IdleLogoutOptionsError(`idle-logout: ${fix}`);
 }
 
-/** A duration option: `fallback` when absent, else a finite number ≥ 0. */
-function durationMs(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  check(Number.isFinite(value) && value >= 0, `\`${name}\` must be a finite number of ms ≥ 0, got ${value}.`);
-  return value;
-}
+/** Every option's default; the callbacks and URLs have none. */
+const DEFAULTS = {
+  endpoint: '/session',
+  beforeSignOutTimeoutMs: 2_000,
+  dialog: {},
+  countdownInTitle: true,
+  activityEvents: DEFAULT_ACTIVITY_EVENTS,
+  activityThrottleMs: 500,
+  activityOrigins: [],
+  activityDismissesWarning: false,
+  revocationCheckMs: 60_000,
+  channelName: 'idle-logout',
+} satisfies Omit<ResolvedOptions, 'signedOutUrl' | 'timeoutUrl' | 'onSignedOut' | 'beforeSignOut' | 'credentials'>;
 
 /**
- * Defaults in one place, with messages that say what to change.
+ * Defaults in one place, with messages that say what to change. Reads only the options' own names:
+ * `startIdleLogout` passes the host's parts in the same object.
  *
  * @example
  * resolveOptions({ endpoint: '/api/session' }).revocationCheckMs; // 60000
  */
 export function resolveOptions(options: IdleLogoutOptions): ResolvedOptions {
-  const endpoint = options.endpoint ?? '/session';
+  const resolved: Record<string, unknown> = {};
+  for (const key of [...Object.keys(DEFAULTS), 'signedOutUrl', 'timeoutUrl', 'onSignedOut', 'beforeSignOut', 'credentials']) {
+    resolved[key] = options[key as keyof IdleLogoutOptions] ?? DEFAULTS[key as keyof typeof DEFAULTS];
+  }
+  const { endpoint } = resolved;
   check(typeof endpoint === 'string' && endpoint !== '', '`endpoint` must be a path such as "/session" or a URL.');
-  return {
-    endpoint,
-    credentials: options.credentials,
-    signedOutUrl: options.signedOutUrl,
-    timeoutUrl: options.timeoutUrl,
-    onSignedOut: options.onSignedOut,
-    beforeSignOut: options.beforeSignOut,
-    beforeSignOutTimeoutMs: durationMs('beforeSignOutTimeoutMs', options.beforeSignOutTimeoutMs, 2_000),
-    dialog: options.dialog ?? {},
-    countdownInTitle: options.countdownInTitle ?? true,
-    activityEvents: options.activityEvents ?? DEFAULT_ACTIVITY_EVENTS,
-    activityThrottleMs: durationMs('activityThrottleMs', options.activityThrottleMs, 500),
-    activityOrigins: options.activityOrigins ?? [],
-    activityDismissesWarning: options.activityDismissesWarning ?? false,
-    revocationCheckMs: durationMs('revocationCheckMs', options.revocationCheckMs, 60_000),
-    channelName: options.channelName ?? 'idle-logout',
-  };
+  for (const name of ['beforeSignOutTimeoutMs', 'activityThrottleMs', 'revocationCheckMs']) {
+    const value = resolved[name] as number;
+    check(Number.isFinite(value) && value >= 0, `\`${name}\` must be a finite number of ms ≥ 0, got ${value}.`);
+  }
+  return resolved as ResolvedOptions;
 }

@@ -46,8 +46,9 @@ export function createPageShell({ window: win, document: doc, options: o, naviga
   /** The page's own title, to restore after the warning, and the countdown title we last wrote. */
   let titleBeforeWarning: string | null = null;
   let titleWritten: string | null = null;
-  /** Signed out while offline: navigates once back online; removed by stop(). */
-  let navigateWhenOnline: (() => void) | undefined;
+  /** Aborted by stop(): removes pagehide, pageshow and a pending navigation once back online. */
+  const listening = new AbortController();
+  const { signal } = listening;
   /** The sign-out this page showed (null: none). */
   let signedOut: SignedOutReason | null = null;
   /** 0: shown; 1: hidden for the back/forward cache; 2: restored, hidden until a fresh record says live. */
@@ -56,7 +57,7 @@ export function createPageShell({ window: win, document: doc, options: o, naviga
   const locale = (): string => (o.dialog && o.dialog.locale) || doc.documentElement.lang || 'en';
   const openDialog = (): WarningDialog | undefined =>
     o.dialog
-      ? (dialog ??= createWarningDialog({ document: doc, locale: locale(), strings: o.dialog.strings, signOutButton: o.dialog.signOutButton, onStay, onSignOut }))
+      ? (dialog ??= createWarningDialog({ ...o.dialog, document: doc, locale: locale(), onStay, onSignOut }))
       : undefined;
 
   /** Where this sign-out leads, with its reason; undefined: nowhere, the page stays. */
@@ -100,8 +101,8 @@ export function createPageShell({ window: win, document: doc, options: o, naviga
     if (href) win.location.replace(href);
     else win.location.reload();
   };
-  win.addEventListener('pagehide', onPageHide);
-  win.addEventListener('pageshow', onPageShow);
+  win.addEventListener('pagehide', onPageHide, { signal });
+  win.addEventListener('pageshow', onPageShow, { signal });
   // Back to a page the cache did not keep loads it from the HTTP cache, also with no request
   // (history navigations take stale entries; only no-store stops it): hidden the same way.
   if ((win.performance?.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'back_forward') conceal(2);
@@ -127,18 +128,15 @@ export function createPageShell({ window: win, document: doc, options: o, naviga
       if (offline) openDialog()?.show(0, 'signed-out');
       return () => {
         if (!href) return;
-        navigateWhenOnline = () => navigate(href);
-        if (offline) win.addEventListener('online', navigateWhenOnline, { once: true });
-        else navigateWhenOnline();
+        if (offline) win.addEventListener('online', () => navigate(href), { once: true, signal });
+        else navigate(href);
       };
     },
     awaitingFreshRecord: () => concealed > 1,
     reveal: () => concealed && conceal(0),
     stop() {
       closeWarning();
-      if (navigateWhenOnline) win.removeEventListener('online', navigateWhenOnline);
-      win.removeEventListener('pagehide', onPageHide);
-      win.removeEventListener('pageshow', onPageShow);
+      listening.abort();
       if (concealed) conceal(0);
       dialog = undefined;
     },
