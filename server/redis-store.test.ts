@@ -268,6 +268,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(() => new RedisSessionStore({ client: admin, shards: 257 })).toThrow(/shards must be at most 256/);
       expect(() => new RedisSessionStore({ client: admin, shards: 4, prefix: 'myapp:' })).toThrow(/prefix needs a \{hash tag\}/);
       expect(() => new RedisSessionStore({ client: admin, waitForReplicas: -1 })).toThrow(/waitForReplicas must be a non-negative integer/);
+      expect(() => new RedisSessionStore({ client: admin, waitForReplicas: 1, replicaWaitMs: 0 })).toThrow(/replicaWaitMs must be a positive integer/);
     });
 
     // The shared Redis has no replica, so WAIT 1 falls short (after its 100 ms): what a master

@@ -102,6 +102,13 @@ export interface RedisSessionStoreOptions {
    */
   waitForReplicas?: number;
   /**
+   * With `waitForReplicas`, how long one WAIT may take, in ms. WAIT blocks the connection it is sent
+   * on (every command behind it waits), so keep it short; a replica that is up confirms in about a
+   * round trip, but a busy machine can pause it for longer (then that shard answers 503 to sign-ins
+   * for a second). Default 100.
+   */
+  replicaWaitMs?: number;
+  /**
    * How long Redis keeps a session's record after the session ended, so that the sweeper of some
    * instance can still claim it and fire `onSessionEnd` when every instance was down at the
    * deadline. Past it Redis drops the record: the session stays ended, but its callback is lost.
@@ -122,10 +129,10 @@ export interface RedisSessionStoreOptions {
 const DEFAULT_PREFIX = 'idle-logout:{sessions}:';
 const DEFAULT_EXPIRY_GRACE_MS = 3_600_000;
 const DEFAULT_MAX_SESSIONS = 1_000_000;
-// How long WAIT may take. A replica that is up confirms in about a round trip; WAIT blocks the
-// connection it is sent on (every command behind it waits), so a master without its replicas
-// must not hold that connection for long.
-const REPLICA_WAIT_MS = 100;
+// How long WAIT may take by default. A replica that is up confirms in about a round trip; WAIT
+// blocks the connection it is sent on (every command behind it waits), so a master without its
+// replicas must not hold that connection for long.
+const DEFAULT_REPLICA_WAIT_MS = 100;
 // After a WAIT fell short, how long the shard counts as short of replicas without asking again:
 // sign-ins and data updates there answer 503 at once, removals go unconfirmed (docs/redis.md).
 const UNCONFIRMED_RECHECK_MS = 1_000;
@@ -495,6 +502,7 @@ export class RedisSessionStore implements SessionStore {
   readonly expiryGraceMs: number;
   readonly maxSessions: number;
   readonly waitForReplicas: number;
+  readonly replicaWaitMs: number;
   /** The one time bound (the server's storeTimeoutMs), once a createIdleSession adopted the store. */
   #timeLimitMs: number | undefined;
   /** The app's client as given: sign-outs wait for their answer however late (the server reports it). */
@@ -537,6 +545,7 @@ export class RedisSessionStore implements SessionStore {
     this.expiryGraceMs = integerAtLeast(0, OWNER, 'expiryGraceMs', options.expiryGraceMs ?? DEFAULT_EXPIRY_GRACE_MS);
     this.maxSessions = integerAtLeast(1, OWNER, 'maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
     this.waitForReplicas = integerAtLeast(0, OWNER, 'waitForReplicas', options.waitForReplicas ?? 0);
+    this.replicaWaitMs = integerAtLeast(1, OWNER, 'replicaWaitMs', options.replicaWaitMs ?? DEFAULT_REPLICA_WAIT_MS);
     check(
       this.waitForReplicas === 0 || typeof client.getNodeClientForKey === 'function' || typeof (client as Partial<RedisNodeConnection>).sendCommand === 'function',
       OWNER,
@@ -802,7 +811,7 @@ export class RedisSessionStore implements SessionStore {
     }
     if (!this.#unconfirmedUntil.has(shard)) {
       this.#logger.warn(
-        `idle-logout: Redis confirmed the ${operation} on ${acks} of the ${this.waitForReplicas} replicas waitForReplicas asks for within ${REPLICA_WAIT_MS} ms. Until its replicas are back, sign-ins on its shard answer 503 and sign-outs and expiries there are not confirmed (docs/redis.md, Failover).`,
+        `idle-logout: Redis confirmed the ${operation} on ${acks} of the ${this.waitForReplicas} replicas waitForReplicas asks for within ${this.replicaWaitMs} ms. Until its replicas are back, sign-ins on its shard answer 503 and sign-outs and expiries there are not confirmed (docs/redis.md, Failover).`,
       );
     }
     this.#unconfirmedUntil.set(shard, performance.now() + UNCONFIRMED_RECHECK_MS);
@@ -818,13 +827,13 @@ export class RedisSessionStore implements SessionStore {
     const client = this.#appClient;
     const wait = async () => {
       const node = client.getNodeClientForKey ? await client.getNodeClientForKey(shard.index) : (client as unknown as RedisNodeConnection);
-      return Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(REPLICA_WAIT_MS)])));
+      return Number(text(await node.sendCommand(['WAIT', String(this.waitForReplicas), String(this.replicaWaitMs)])));
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const gaveUp = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new SessionStoreUnavailableError('the connection to the master that took the write did not answer WAIT, so a failover may undo the write')),
-        REPLICA_WAIT_MS + (this.#timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
+        this.replicaWaitMs + (this.#timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
       );
     });
     try {
