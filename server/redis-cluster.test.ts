@@ -8,29 +8,20 @@ import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts';
 import { clusterSlot, shardIndexOf, shardsOf } from './redis-shards.ts';
-import { liveRecord, type SessionRecord } from './store.ts';
+import { liveRecord } from './store.ts';
 import { createTestApp, testClock, type Clock } from './testing/app.ts';
 import { T0 } from './testing/deadline-rule.ts';
-import { claimUntilDrained } from './testing/redis.ts';
+import { ABSOLUTE, claimUntilDrained, IDLE, sessionRecord as record, testKey } from './testing/redis.ts';
 import { localClusterUnavailableFor, startLocalCluster, type LocalRedisCluster } from './testing/redis-cluster.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 
 const clusterMissing = localClusterUnavailableFor('Redis Cluster suite');
 
 const SHARDS = 12; // 4 a master: the shards fall in 12 equal slot ranges, the masters in 3
-const IDLE = 300_000;
-const ABSOLUTE = 43_200_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let prefixCount = 0;
 const freshPrefix = () => `idle-logout-test:{c${++prefixCount}}:`;
-const digest = (n: number) => `d${String(n).padStart(42, '0')}`;
-const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  subject: 'alice',
-  createdAt: T0,
-  idleDeadlineAt: T0 + IDLE,
-  absoluteDeadlineAt: T0 + ABSOLUTE,
-  ...overrides,
-});
+const digest = (n: number) => testKey(n);
 
 let cluster: LocalRedisCluster;
 const clients: { destroy(): unknown }[] = [];
@@ -225,7 +216,7 @@ async function failover(store: Pick<RedisSessionStoreOptions, 'waitForReplicas'>
   const leaving: string[] = [];
   for (const i of range(24)) leaving.push((await b.signIn(`leaver${i}`)).cookie);
   // Sessions that end under load, one per 10 ms of the test clock, for the sweepers to claim.
-  const ending = range(300).map((i) => `e${String(i).padStart(42, '0')}`);
+  const ending = range(300).map((i) => testKey(i, 'e'));
   // A few at a time: the store follows the 500 ms bound, and each create reads all 12 shards.
   for (let from = 0; from < ending.length; from += 20) {
     await Promise.all(ending.slice(from, from + 20).map((key, i) => a.sessions.create(key, record({ subject: `ending${from + i}`, idleDeadlineAt: T0 + 10 * (from + i + 1) }))));
@@ -237,7 +228,7 @@ async function failover(store: Pick<RedisSessionStoreOptions, 'waitForReplicas'>
     return victim.slots.some(([from, to]) => slot >= from && slot <= to);
   };
   // Keepalive probes, straight to the store: the deadline each acknowledged, to compare after.
-  const probes = range(40).map((i) => `p${String(i).padStart(42, '0')}`).filter(onVictim);
+  const probes = range(40).map((i) => testKey(i, 'p')).filter(onVictim);
   for (const key of probes) await a.sessions.create(key, record({ subject: key }));
   const acked = new Map<string, number>();
 

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardStore } from './guarded-store.ts';
 import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore, type RedisSessionClient } from './redis-store.ts';
-import { liveRecord, SessionStoreFullError, SessionStoreUnavailableError, type SessionRecord } from './store.ts';
+import { liveRecord, SessionStoreFullError, SessionStoreUnavailableError } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
-import { claimUntilDrained, REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
+import { ABSOLUTE, claimUntilDrained, IDLE, REDIS_URL, redisUnavailableFor, sessionRecord as record, testKey } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
@@ -49,16 +49,7 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
 });
 
-const IDLE = 300_000;
-const ABSOLUTE = 43_200_000;
-const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  subject: 'alice',
-  createdAt: T0,
-  idleDeadlineAt: T0 + IDLE,
-  absoluteDeadlineAt: T0 + ABSOLUTE,
-  ...overrides,
-});
-const digest = (n: number) => `d${String(n).padStart(42, '0')}`;
+const digest = (n: number) => testKey(n);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {

@@ -1,7 +1,8 @@
 // Where the Redis suites find Redis, and whether they may run: under CI=true a missing Redis
 // fails the run (the suites must run there); elsewhere they skip and say why.
 import { createClient } from 'redis';
-import type { SessionStore } from '../store.ts';
+import type { SessionRecord, SessionStore } from '../store.ts';
+import { T0 } from './deadline-rule.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Under CI the Redis suites must run: a missing Redis fails the run instead of skipping it. */
@@ -50,4 +51,18 @@ export async function claimUntilDrained(stores: readonly Pick<SessionStore, 'tak
     }),
   );
   return claimed;
+}
+
+/** The schedule of the records `sessionRecord` makes: createIdleSession's defaults. */
+export const IDLE = 300_000;
+export const ABSOLUTE = 43_200_000;
+
+/** A record as sign-in files it (alice, signed in at T0, the default schedule), with `overrides`. */
+export function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return { subject: 'alice', createdAt: T0, idleDeadlineAt: T0 + IDLE, absoluteDeadlineAt: T0 + ABSOLUTE, ...overrides };
+}
+
+/** The `n`th made-up store key, as long as a real one (a SHA-256 digest in base64url is 43 characters). */
+export function testKey(n: number, letter = 'd'): string {
+  return `${letter}${String(n).padStart(42, '0')}`;
 }
