@@ -10,7 +10,8 @@
  *
  * The full profile is written to .prof/ (git-ignored) (open it in Chrome DevTools → Performance).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { loadOptions, runParent, startTarget, type RequestKind, type RowSpec } from './load.ts';
@@ -25,6 +26,7 @@ interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
 }
 interface ProfileNode {
   id: number;
@@ -36,9 +38,27 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+// The child runs a bundle (bench/load.ts compiledBenchScript): its frames are mapped back to our
+// source files through the bundle's source map.
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** The original file and line of a frame in a compiled bench bundle, or the frame's own. */
+function originalOf(frame: CallFrame): { url: string; line: number } {
+  const own = { url: frame.url, line: frame.lineNumber + 1 };
+  if (!frame.url.endsWith('.mjs') || !frame.url.includes('/idle-logout-bench/')) return own;
+  if (!sourceMaps.has(frame.url)) {
+    const mapFile = `${fileURLToPath(frame.url)}.map`;
+    sourceMaps.set(frame.url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined);
+  }
+  const entry = sourceMaps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry || !('originalSource' in entry)) return own;
+  return { url: entry.originalSource, line: entry.originalLine + 1 };
+}
+
 /** Where a function's code lives: ours (server/…), a package, Node itself, or V8's own entries. */
 function areaOf(frame: CallFrame): string {
-  const { url, functionName } = frame;
+  const { functionName } = frame;
+  const { url } = originalOf(frame);
   if (url === '') return functionName.startsWith('(') ? functionName : `(${functionName || 'native'})`;
   const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (inPackage) return inPackage[1]!;
@@ -56,8 +76,9 @@ function selfTimes(profile: CpuProfile) {
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)!.callFrame;
     const micros = profile.timeDeltas[i] ?? 0;
-    // No line numbers: tsx's transpiled modules report every function on line 1.
-    const name = `${frame.functionName || '(anonymous)'}  ${areaOf(frame)}`;
+    const { line } = originalOf(frame);
+    const area = areaOf(frame);
+    const name = `${frame.functionName || '(anonymous)'}  ${area}${area.includes('/') ? `:${line}` : ''}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
     byArea.set(areaOf(frame), (byArea.get(areaOf(frame)) ?? 0) + micros);
     total += micros;

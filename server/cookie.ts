@@ -91,8 +91,12 @@ export function createSessionCookie(settings: SessionCookieSettings): SessionCoo
       if (cookies === undefined) {
         const name = settings.isSecure(c) ? securePrefix + settings.name : settings.name;
         const values = cookieValues(c.req.raw.headers.get('cookie'), name);
-        // The same id twice (set again under another path, say) is one session, not two.
-        const ids = [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
+        // The same id twice (set again under another path, say) is one session, not two. One
+        // value, as nearly every request has, needs no set.
+        const ids =
+          values.length === 1
+            ? values.filter(isWellFormedSessionId)
+            : [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
         cookies = { ids, count: values.length };
         readBefore.set(c.req.raw, cookies);
       }

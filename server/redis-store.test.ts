@@ -445,6 +445,22 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       expect(ended.map((e) => e.reason)).toEqual(['idle']);
     });
 
+    it('withdraws a command queued while Redis is away once the bound has passed, rather than keep it until Redis is back', async () => {
+      const client = await connect({ url: proxy.url, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
+      const store = new RedisSessionStore({ client, prefix: freshPrefix() });
+      store.adoptTimeLimit(BOUND_MS);
+      proxy.cut('refuse');
+      await vi.waitFor(() => expect(client.isReady).toBe(false)); // from now on commands wait in node-redis's offline queue
+      const startedAt = Date.now();
+      const stillQueued = new Promise((resolve) => setTimeout(() => resolve('still queued'), BOUND_MS + 2_000));
+      const outcome = await Promise.race([store.get(testKey(1), T0).then(() => 'answered', (error: unknown) => error), stillQueued]);
+      const waitedMs = Date.now() - startedAt;
+      proxy.restore();
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toMatch(/aborted/); // node-redis's AbortError: the withdrawal
+      expect(waitedMs).toBeGreaterThanOrEqual(BOUND_MS);
+    });
+
     it('does not let a keepalive refused during the outage revive the session once Redis is back', async () => {
       const { idle, ended, send, signIn, untilAnswered, advance } = await setupApp();
       const cookie = await signIn();

@@ -33,6 +33,7 @@
 import { check, integerAtLeast } from './option-checks.ts';
 import { RedisClock } from './redis-clock.ts';
 import { INDEX_SUFFIX, MAX_SHARDS, SUBJECT_INFIX, shardIndexOf, shardsOf, subjectIndexOf, type RedisShard } from './redis-shards.ts';
+import { createWithdrawal } from './redis-withdrawal.ts';
 import {
   removedSession,
   SessionStoreFullError,
@@ -63,7 +64,7 @@ export interface RedisSessionClient {
   hmGet(key: string, fields: string[]): Promise<unknown>;
   evalSha(sha1: string, options: RedisScriptOptions): Promise<unknown>;
   eval(script: string, options: RedisScriptOptions): Promise<unknown>;
-  withCommandOptions(options: { timeout: number }): RedisSessionClient;
+  withCommandOptions(options: { timeout: number; abortSignal?: AbortSignal }): RedisSessionClient;
   /**
    * A cluster client's connection to the master of a key's slot, where `waitForReplicas` sends
    * WAIT (it must follow the write on the connection that wrote). A single-node client is that
@@ -507,8 +508,8 @@ export class RedisSessionStore implements SessionStore {
   #timeLimitMs: number | undefined;
   /** The app's client as given: sign-outs wait for their answer however late (the server reports it). */
   #appClient: RedisSessionClient;
-  /** Withdraws commands still queued in node-redis when the time bound passes. */
-  #client: RedisSessionClient;
+  /** The client for this moment's commands: withdrawn while still queued in node-redis once the time bound passes. */
+  #client: () => RedisSessionClient;
   #shardKeys: RedisShard[];
   #redisClock: RedisClock;
   #logger: Pick<Console, 'warn'>;
@@ -552,7 +553,7 @@ export class RedisSessionStore implements SessionStore {
       'waitForReplicas needs a node-redis client or cluster client (it sends WAIT); pass one, or leave waitForReplicas at 0',
     );
     this.#appClient = client;
-    this.#client = client;
+    this.#client = () => client;
     this.#shardKeys = shardsOf(this.prefix, this.shards);
     this.#logger = options.logger ?? console;
     this.#redisClock = new RedisClock(() => this.#redisTime(), this.#logger);
@@ -566,15 +567,16 @@ export class RedisSessionStore implements SessionStore {
       );
     }
     this.#timeLimitMs = limitMs;
-    // node-redis drops a command's timeout once the command is written to the socket, so this only
-    // withdraws commands still queued (offline queue); the scripts refuse the late ones it sent.
-    this.#client = this.#appClient.withCommandOptions({ timeout: limitMs });
+    // Withdrawal only reaches commands still queued (offline queue); the scripts refuse the late
+    // ones that were sent. `timeout: 0` turns off node-redis's own per-command timer (redis-withdrawal.ts).
+    const commands = createWithdrawal(limitMs, (abortSignal) => this.#appClient.withCommandOptions({ timeout: 0, abortSignal }));
+    this.#client = () => commands.current();
     // Measure the clocks now, while nothing waits on it (first use measures again if this fails).
     this.#redisClock.check().catch(() => {});
   }
 
   async get(key: string, now: number): Promise<SessionLookupResult> {
-    const fields = await this.#client.hmGet(this.#recordKey(key), FIELDS_AND_MARK);
+    const fields = await this.#client().hmGet(this.#recordKey(key), FIELDS_AND_MARK);
     if (!Array.isArray(fields)) return undefined;
     const record = recordFrom(fields);
     // Ended but not yet swept: the record is still there for the sweeper, but it is not live.
@@ -878,7 +880,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** EVALSHA, and EVAL when Redis does not know the script (after a restart or SCRIPT FLUSH, or on a
    * Cluster node that has not seen it yet); EVAL caches it there for the next call. */
-  async #run(script: Script, keys: string[], args: string[], client = this.#client): Promise<unknown> {
+  async #run(script: Script, keys: string[], args: string[], client = this.#client()): Promise<unknown> {
     const options = { keys, arguments: args };
     try {
       return await client.evalSha(await script.sha1, options);
