@@ -20,7 +20,7 @@ import { benchTargetNames, type BenchTargetName } from './server-targets.ts';
 
 const sessionCount = 100_000;
 const warmupSeconds = 2;
-const topFunctions = 25;
+const topFunctions = Number(process.env.PROFILE_TOP ?? 25);
 
 interface CallFrame {
   functionName: string;

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { forbidCaching } from './answers.ts';
+import { requestMemo } from './request-memo.ts';
 import { isWellFormedSessionId } from './session-id.ts';
 
 /**
@@ -84,10 +85,10 @@ export function createSessionCookie(settings: SessionCookieSettings): SessionCoo
   const securePrefix = domain ? '__Secure-' : '__Host-';
   const attributesFor = (c: Context) => (settings.isSecure(c) ? { ...attributes, secure: true, prefix } : attributes);
   // The middleware and the route both read it: parse each request's header once.
-  const readBefore = new WeakMap<Request, SessionCookies>();
+  const memo = requestMemo<SessionCookies>(`cookies:${settings.name}`);
   return {
     read(c: Context): SessionCookies {
-      let cookies = readBefore.get(c.req.raw);
+      let cookies = memo.recall(c);
       if (cookies === undefined) {
         const name = settings.isSecure(c) ? securePrefix + settings.name : settings.name;
         const values = cookieValues(c.req.raw.headers.get('cookie'), name);
@@ -98,7 +99,7 @@ export function createSessionCookie(settings: SessionCookieSettings): SessionCoo
             ? values.filter(isWellFormedSessionId)
             : [...new Set(values.filter(isWellFormedSessionId))].slice(0, MAX_SESSION_COOKIES);
         cookies = { ids, count: values.length };
-        readBefore.set(c.req.raw, cookies);
+        memo.remember(c, cookies);
       }
       return cookies;
     },

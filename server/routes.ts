@@ -8,6 +8,7 @@ import type { IdleSessionEnv } from './env.ts';
 import { clearDeadCookie, findSession, type SessionLookup } from './find-session.ts';
 import type { SessionParts } from './parts.ts';
 import { activeStatusBody } from './session.ts';
+import { requestMemo } from './request-memo.ts';
 import { endSessionsOf } from './sign-in.ts';
 import type { RemovalMark } from './store.ts';
 
@@ -57,7 +58,7 @@ export function refuseOtherMethods(routes: Hono<IdleSessionEnv>, route: RouteWra
  */
 export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolRoutes {
   const routes = new Hono<IdleSessionEnv>();
-  const protocolRequests = new WeakSet<Context>();
+  const protocolRequests = requestMemo<true>('protocol-route');
 
   /**
    * A protocol route's handler, marked so the middleware never counts its request as activity.
@@ -66,7 +67,7 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
    */
   function route(handler: (c: Context) => Promise<Response> | Response): (c: Context) => Promise<Response> {
     return async (c: Context) => {
-      protocolRequests.add(c);
+      protocolRequests.remember(c, true);
       try {
         return await handler(c);
       } catch (error) {
@@ -104,5 +105,5 @@ export function protocolRoutes(parts: SessionParts, basePath: string): ProtocolR
 
   refuseOtherMethods(routes, route, basePath, [[STATUS_PATH, 'GET, HEAD'], [KEEPALIVE_PATH, 'POST'], [LOGOUT_PATH, 'POST']]);
 
-  return { routes, answered: (c) => protocolRequests.has(c), route, sessionAnswer };
+  return { routes, answered: (c) => protocolRequests.recall(c) === true, route, sessionAnswer };
 }
