@@ -23,8 +23,8 @@ export interface RowSpec {
   request: RequestKind;
   /** Each request carries a random one of the many sessions' cookies (else the one it signed in with). */
   randomSessions: boolean;
-  /** The bare row this one is compared with, and the least ratio wanted (issue I). */
-  versus?: { bare: string; wanted: number };
+  /** The bare row this one is compared with, and the least ratio wanted (issue I); none for a floor row, shown only. */
+  versus?: { bare: string; wanted?: number };
 }
 
 const benchDir = new URL('.', import.meta.url);

@@ -5,7 +5,7 @@
  * autocannon sends the row's requests, each with a random session's cookie, and prints the
  * functions with the most self time, then the same time by where the code lives.
  *
- *   target:  bare | keepalive (memory store) | keepalive-redis
+ *   target:  bare | bare-redis (bare + one HMGET) | keepalive (memory store) | keepalive-redis
  *   request: get | background | keepalive
  *
  * The full profile is written to .prof/ (git-ignored) (open it in Chrome DevTools → Performance).
@@ -101,14 +101,15 @@ function printShares(title: string, entries: [string, number][], total: number, 
 async function main(): Promise<void> {
   const [target, request, seconds = '10'] = process.argv.slice(2) as [BenchTargetName, RequestKind, string?];
   if (!benchTargetNames.includes(target) || !['get', 'background', 'keepalive'].includes(request)) {
-    throw new Error('usage: npm run bench:profile -- <bare|keepalive|keepalive-redis> <get|background|keepalive> [seconds]');
+    throw new Error('usage: npm run bench:profile -- <bare|bare-redis|keepalive|keepalive-redis> <get|background|keepalive> [seconds]');
   }
   const redisPrefix = benchRedisPrefix('profile');
   const spec: RowSpec = { name: `${target} ${request}`, target, request, randomSessions: true };
-  // bare files no sessions: it gets cookies of the same shape from a memory target's ids.
-  const donor = await startTarget(target === 'bare' ? 'keepalive' : target, sessionCount, { BENCH_REDIS_PREFIX: redisPrefix });
+  // The bare targets file no sessions: they get cookies of the same shape from a memory target's ids.
+  const isBare = target === 'bare' || target === 'bare-redis';
+  const donor = await startTarget(isBare ? 'keepalive' : target, sessionCount, { BENCH_REDIS_PREFIX: redisPrefix });
   try {
-    const running = target === 'bare' ? await startTarget('bare', 0) : donor;
+    const running = isBare ? await startTarget(target, 0) : donor;
     await autocannon(loadOptions(spec, running, donor.manyCookies!, warmupSeconds));
     await running.ask('profile-start', 'profileStarted');
     const cpuBefore = await running.cpuMicros();

@@ -16,11 +16,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, errorBody, parseKeepaliveBody, statusBody } from '../protocol/index.ts';
 import type { IdleSessionEnv, SessionStore } from '../server/index.ts';
 
-export const benchTargetNames = ['bare', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
+export const benchTargetNames = ['bare', 'bare-redis', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
 export type BenchTargetName = (typeof benchTargetNames)[number];
 
 // Long enough that no seeded session ends while the bench runs (the background rows never extend).
@@ -56,6 +56,40 @@ async function startBare(): Promise<Started> {
     return c.json(answer);
   });
   return { port: await listenHono(app.fetch) };
+}
+
+/**
+ * The floor of any Redis-backed session on this machine: the bare routes plus one plain Redis
+ * round trip per request (HMGET of a key named by the cookie, as node-redis sends it, on the same
+ * client settings as the Redis target), and no session logic at all. What idle-logout on Redis
+ * costs beyond this row is its own; what this row costs beyond bare is Redis's and node-redis's.
+ */
+async function startBareRedis(): Promise<Started> {
+  const client = await connectRedis();
+  const prefix = process.env.BENCH_REDIS_PREFIX ?? `idle-logout-bench:{${Date.now()}}:`;
+  const lookUp = (c: Context) => client.hmGet(prefix + (c.req.header('cookie') ?? '').slice(-43), ['i']);
+  const app = new Hono();
+  app.post('/login', (c) => c.json({ ok: true }));
+  app.get(APP_PATH, async (c) => {
+    await lookUp(c);
+    return c.json({ subject: 'user-0', remainingMs: idleTimeoutMs });
+  });
+  app.post(keepalivePath, async (c) => {
+    const answer = liveAnswer(await c.req.text());
+    await lookUp(c);
+    c.header('Cache-Control', 'no-store');
+    return c.json(answer);
+  });
+  return { port: await listenHono(app.fetch) };
+}
+
+/** A node-redis client as the Redis target uses it (the bench's Redis at REDIS_URL or 127.0.0.1:6379). */
+async function connectRedis() {
+  const { createClient } = await import('redis');
+  const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+  client.on('error', () => {}); // a failed connect rejects connect() below; the row then says why
+  await client.connect();
+  return client;
 }
 
 /** What a target reports once it listens: its port, and the ids of the sessions it filed. */
@@ -121,11 +155,8 @@ async function startKeepalive(sessionCount: number): Promise<Started> {
  * parent picks one per run and deletes its keys afterwards: the Redis may be shared).
  */
 async function startKeepaliveRedis(sessionCount: number): Promise<Started> {
-  const { createClient } = await import('redis');
   const { RedisSessionStore } = await import('../server/redis.ts');
-  const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
-  client.on('error', () => {}); // a failed connect rejects connect() below; the row then says why
-  await client.connect();
+  const client = await connectRedis();
   const prefix = process.env.BENCH_REDIS_PREFIX ?? `idle-logout-bench:{${Date.now()}}:`;
   // A short grace: should the parent die before it cleans up, the records go by themselves soon.
   return listenIdleLogout(new RedisSessionStore({ client, prefix, expiryGraceMs: 60_000 }), sessionCount, 100);
@@ -194,6 +225,7 @@ async function startHonoSessions(): Promise<Started> {
 
 const starters: Record<BenchTargetName, (sessionCount: number) => Promise<Started>> = {
   bare: startBare,
+  'bare-redis': startBareRedis,
   keepalive: startKeepalive,
   'keepalive-redis': startKeepaliveRedis,
   'express-session': startExpressSession,

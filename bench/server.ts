@@ -63,12 +63,17 @@ const manySessionRows: RowSpec[] = [
   many('memory-get', 'keepalive', 'get', { bare: 'bare-get@100k', wanted: 0.9 }),
   many('memory-background', 'keepalive', 'background', { bare: 'bare-get@100k', wanted: 0.9 }),
   many('memory-keepalive', 'keepalive', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.8 }),
+  // The floor under the Redis rows: a bare route plus one plain Redis round trip, no session logic.
+  many('bare-redis-get', 'bare-redis', 'get', { bare: 'bare-get@100k' }),
+  many('bare-redis-keepalive', 'bare-redis', 'keepalive', { bare: 'bare-keepalive@100k' }),
   many('redis-get', 'keepalive-redis', 'get', { bare: 'bare-get@100k', wanted: 0.5 }),
   many('redis-background', 'keepalive-redis', 'background', { bare: 'bare-get@100k', wanted: 0.6 }),
   many('redis-keepalive', 'keepalive-redis', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.5 }),
 ];
 /** Targets that file the many sessions (the bare rows borrow their ids: same cookie bytes). */
 const seededTargets = new Set<BenchTargetName>(['keepalive', 'keepalive-redis']);
+/** Targets whose requests each go to Redis: their rows also show Redis's own CPU per request. */
+const redisTargets = new Set<BenchTargetName>(['keepalive-redis', 'bare-redis']);
 
 /** Deletes this run's Redis keys (at most once); reports how many, or why it could not. */
 let redisCleanup: Promise<void> | undefined;
@@ -119,7 +124,7 @@ interface ThroughputRow {
 }
 
 async function runRound(spec: RowSpec, target: RunningTarget, manyCookies: string[], redis: BenchRedisClient | undefined): Promise<Round> {
-  const usesRedis = redis !== undefined && spec.target === 'keepalive-redis';
+  const usesRedis = redis !== undefined && redisTargets.has(spec.target);
   const redisCpuBefore = usesRedis ? await redisCpuMicros(redis) : 0;
   const cpuBefore = await target.cpuMicros();
   const result = await autocannon(loadOptions(spec, target, manyCookies, durationSeconds));
@@ -291,7 +296,7 @@ function printThroughput(rows: ThroughputRow[], title: string): void {
         row.rounds.map((round) => formatNumber(round.rps)).join(' / ') || '-',
         formatNumber(cpuPerRequest(row), 1),
         formatNumber(divide(cpuPerRequest(bare), cpuPerRequest(row)), 2),
-        row.spec.target === 'keepalive-redis' ? formatNumber(redisCpuPerRequest(row), 1) : '',
+        redisTargets.has(row.spec.target) ? formatNumber(redisCpuPerRequest(row), 1) : '',
         formatNumber(total.requests),
         flag(total.non2xx),
         flag(total.errors),
@@ -449,9 +454,12 @@ async function main(): Promise<void> {
       ['redis keepalive / bare', `≥ ${targets.redisRatio}`, formatNumber(redisRatio, 2), verdict(redisRatio === null ? null : redisRatio >= targets.redisRatio && cleanRow('keepalive-redis'))],
       ['bytes per session (1M)', `≤ ${targets.bytesPerSession}`, formatNumber(bytesPerSession), verdict(bytesPerSession === null ? null : bytesPerSession <= targets.bytesPerSession)],
       ['stall, 100k expire at once', `≤ ${targets.expiryStallMs} ms`, expiryStallMs === null ? 'n/a' : `${formatNumber(expiryStallMs, 1)} ms${expiryComplete ? '' : ' (not all ended!)'}`, verdict(expiryStallMs === null ? null : expiryStallMs <= targets.expiryStallMs && expiryComplete)],
-      ...manyFigures.flatMap(({ spec, ratio, row }) =>
-        spec.versus ? [[`${spec.name} / ${spec.versus.bare}`, `≥ ${spec.versus.wanted}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= spec.versus.wanted && isClean(row))]] : [],
-      ),
+      ...manyFigures.flatMap(({ spec, ratio, row }) => {
+        const wanted = spec.versus?.wanted;
+        return spec.versus && wanted !== undefined
+          ? [[`${spec.name} / ${spec.versus.bare}`, `≥ ${wanted}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= wanted && isClean(row))]]
+          : [];
+      }),
     ],
   );
   const dirtyRows = rows.filter((row) => row.rps !== null && !cleanRow(row.name)).map((row) => row.name);
@@ -494,7 +502,7 @@ async function main(): Promise<void> {
               ...(spec.versus ? { versus: spec.versus.bare, ratio, wanted: spec.versus.wanted, cpuRatio } : {}),
               p99Ms: row.rounds.find((round) => round.rps === row.rps)?.latencyP99Ms ?? null,
               cpuMicrosPerRequest: roundTo(cpuPerRequest(row), 1),
-              ...(spec.target === 'keepalive-redis' ? { redisCpuMicrosPerRequest: roundTo(redisCpuPerRequest(row), 1) } : {}),
+              ...(redisTargets.has(spec.target) ? { redisCpuMicrosPerRequest: roundTo(redisCpuPerRequest(row), 1) } : {}),
               non2xx: totals(row).non2xx,
               ...(row.problem ? { problem: row.problem } : {}),
             },
