@@ -99,9 +99,10 @@ export function createOriginCheck(allowedOrigins: readonly string[] | undefined,
      */
     crossSiteRefusal(request: Request): string | undefined {
       const site = request.headers.get('sec-fetch-site');
+      if (site === 'same-origin') return undefined; // nearly every request: no other header to read
       const origin = request.headers.get('origin');
       if (site !== null) {
-        if (site === 'same-origin' || isAllowedSibling(request, site)) return undefined;
+        if (isAllowedSibling(request, site)) return undefined;
         return site === 'same-site'
           ? `Sec-Fetch-Site is "same-site" from ${origin ?? 'an unknown origin'}; if that is your app's page, add its origin to allowedOrigins.`
           : `Sec-Fetch-Site is "${site}"; only this origin's pages, or pages of this site in allowedOrigins, may send this request.`;
