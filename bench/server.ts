@@ -3,8 +3,9 @@
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
  * stops by itself (about four minutes on 2 cores).
  *
- * Each server runs in its own child process (bench/server-targets.ts) so autocannon, here,
- * never shares its event loop. Every row gets the same 32 connections, the same warm-up and the
+ * Each server runs in its own child process (bench/server-targets.ts, compiled as an app ships
+ * it, not through tsx: bench/load.ts compiledBenchScript) so autocannon, here, never shares its
+ * event loop. Every row gets the same 32 connections, the same warm-up and the
  * same duration. Rows that answered anything but 2xx are flagged, never dropped.
  *
  * Two sets of rows, interleaved in one run:
@@ -13,7 +14,8 @@
  * - `@100k`: 100 000 live sessions, each request carrying a random one's cookie, as real traffic
  *   does: an ordinary GET of an app route through `idle.middleware` (extends), the same GET
  *   marked background (`Idle-Logout-Background: 1`, reads only) and the keepalive, on the memory
- *   store and on Redis, each against the bare route sent the same random cookies. Redis rows also
+ *   store and on Redis, each against the bare route sent the same random cookies; `bare-redis`
+ *   rows are the floor under the Redis ones (the bare route plus one plain HMGET). Redis rows also
  *   show Redis's own CPU per request (INFO CPU; the whole Redis, so other work on it counts too).
  *   The Redis keys live under a prefix of this run's own and are deleted at the end.
  *
