@@ -23,12 +23,19 @@ export interface Scheduler {
   stop(): void;
 }
 
+export interface SchedulerOptions {
+  now(): number;
+  timers: Timers;
+  /** The timer fired: the tab looks again at what is due. */
+  onWake(): void;
+}
+
 /**
  * @example
  * const scheduler = createScheduler({ now: Date.now, timers: hostTimers, onWake: () => check() });
  * scheduler.wakeAt(Date.now() + 60_000);
  */
-export function createScheduler(options: { now(): number; timers: Timers; onWake(): void }): Scheduler {
+export function createScheduler(options: SchedulerOptions): Scheduler {
   const { now, timers, onWake } = options;
   let timer: unknown = null;
   const fire = (): void => {
