@@ -120,11 +120,11 @@ function signOut(reason: SignedOutReason, { page, teardown, emit, options }: She
 function refusalAdvice({ kind, status, error, message }: Extract<Effect, { type: 'error' }>, { options, host }: Shells): string {
   const check =
     status === 403
-      ? `the server's allowedOrigins for this page's origin (${host.window.location.origin}), and that a proxy passes the browser's Host`
+      ? `that the server's allowedOrigins has this page's origin (${host.window.location.origin}) and a proxy passes Host`
       : status === 404 || status === 405
-        ? `endpoint ("${options.endpoint}") against the server's basePath`
+        ? `endpoint "${options.endpoint}" against the server's basePath`
         : 'that client and server versions match (docs/protocol.md)';
-  return `idle-logout: the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}. Check ${check}. Retrying slowly.`;
+  return `idle-logout: the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}; check ${check}. Retrying slowly.`;
 }
 
 /** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */
