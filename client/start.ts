@@ -142,9 +142,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     },
     onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
   });
-  // This tab's lease in the shared record (hold.ts), written as every core write is. A page that goes
-  // for good (a pagehide not into the back/forward cache) releases it at once, if the write still
-  // lands (and tells the other tabs, which write it too); else the lease runs out.
+  // This tab's lease in the shared record (hold.ts), written as every core write is.
   const holds = createHoldKeeper({
     tab: Math.random().toString(36).slice(2),
     now,
@@ -154,16 +152,19 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
       if (shells) carryOut({ type: 'write', patch }, shells);
     },
   });
-  const onPageHide = (event: Event): void => {
-    if (!(event as PageTransitionEvent).persisted) holds.leave();
-  };
-  win.addEventListener('pagehide', onPageHide);
   // A frozen page finishes nothing until it runs again, yet Chromium still hands it BroadcastChannel
   // messages: so it lets go of channel, leader lock and database first, and starts nothing
-  // (shared-state.ts, tab-sync.ts).
-  const stopSuspend = listenForSuspend(win, doc, (suspended) => {
-    for (const part of [sync, storage, holds]) suspended ? part.suspend?.() : part.resume?.();
-  });
+  // (shared-state.ts, tab-sync.ts). A page that goes for good (a pagehide not into the
+  // back/forward cache) releases its hold at once, if the write still lands (and tells the other
+  // tabs, which write it too); else the lease runs out.
+  const stopSuspend = listenForSuspend(
+    win,
+    doc,
+    (suspended) => {
+      for (const part of [sync, storage, holds]) suspended ? part.suspend?.() : part.resume?.();
+    },
+    holds.leave,
+  );
 
   // 3. The wiring.
   /** At sign-out: nothing is left to show; the scheduler stays for a logout retry until stop(). */
@@ -186,7 +187,6 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     stop() {
       if (stopped) return;
       page.stop();
-      win.removeEventListener('pagehide', onPageHide);
       stopped = true;
       teardown();
       scheduler.stop();
