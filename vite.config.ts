@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { BuildEnvironmentOptions, LibraryOptions, Plugin } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
 import type { ActivityListenerOptions } from './client/activity.ts';
+import type { ErrorBody, KeepaliveBody, StatusBody } from './protocol/index.ts';
 import type { CoreConfig, CoreEvent, CoreState, Effect, Patch, ServerResult, SharedRecord, StepResult } from './client/core.ts';
 import type { Shells } from './client/effects.ts';
 import type { IdleLogoutEvents } from './client/events.ts';
@@ -70,10 +71,12 @@ type KeysOf<T> = T extends unknown ? { [K in keyof T]-?: string extends K ? neve
 /**
  * Property names that leave the script-tag file: the public API (options, host parts, handle,
  * events, snapshot, dialog strings), what is stored in IndexedDB or posted to other tabs (whose
- * code may come from the npm build), and what crosses the network. Never renamed.
+ * code may come from the npm build), and what crosses the network. Never renamed. (The core's
+ * events and effects stay inside: those of their names that are not also outside can be renamed.)
  */
 type Outside =
-  | KeysOf<SharedRecord | Patch | ServerResult | CoreEvent | Effect | IdleLogoutEvents[keyof IdleLogoutEvents]>
+  | KeysOf<SharedRecord | Patch | ServerResult | IdleLogoutEvents[keyof IdleLogoutEvents]>
+  | KeysOf<StatusBody | KeepaliveBody | ErrorBody | Awaited<ReturnType<SharedStore['write']>>>
   | KeysOf<IdleLogoutOptions | DialogOptions | DialogStrings | IdleLogoutHost | IdleLogoutHandle | IdleLogoutSnapshot | WorkKeeperOptions>
   | KeysOf<SharedStore | Transport | TabSync | TabSyncHandlers>;
 
@@ -102,12 +105,15 @@ type Platform = Window | Document | HTMLInputElement | HTMLSelectElement | HTMLT
 const INTERNAL_PROPERTIES = [
   ...['started', 'trusted', 'localActivityAt', 'readAt', 'inflight', 'awaitingClaim', 'failures', 'retryAt', 'retryKind'],
   ...['errorReported', 'signingOut', 'hookStarted', 'hookRunning', 'shownPhase', 'shownWarningAt', 'clockOffsetMs', 'clockCheckAt', 'config'],
-  ...['hasBeforeSignOut', 'state', 'monoNow', 'onWake', 'onFailure', 'onCaughtUp', 'inputAt', 'live', 'renewedAt', 'leave', 'hide'],
+  ...['visible', 'isLeader', 'stayed', 'notice'],
+  ...['hasBeforeSignOut', 'monoNow', 'onWake', 'onFailure', 'onCaughtUp', 'inputAt', 'live', 'renewedAt', 'leave', 'hide'],
   ...['awaitingFreshRecord', 'showCountdown', 'closeWarning', 'showSignedOut', 'reveal', 'teardown', 'dispatch', 'sync', 'page', 'emit', 'stopped'],
   ...['onRestored', 'onStay', 'onSignOut', 'eventNames', 'throttleMs', 'frameOrigins', 'onActivity', 'learn', 'wakeAt', 'effects'],
 ] as const satisfies readonly Exclude<
   KeysOf<
     | CoreState
+    | CoreEvent
+    | Effect
     | CoreConfig
     | StepResult
     | PageShell
