@@ -582,7 +582,7 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
   if (s.inflight === kind) s.inflight = null;
   if (result.type === 'refused' && !s.errorReported) {
     s.errorReported = true;
-    effects.push({ type: 'error', kind, status: result.status, error: result.error, message: result.message });
+    effects.push({ ...result, type: 'error', kind }); // the refusal as the transport gave it (status, error, message)
   }
   if (kind === 'logout') {
     // A logout that failed (offline, 503) leaves the server session alive until its idle timeout,
@@ -597,16 +597,8 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
       s.reachable = true;
       effects.push({ type: 'reachable', reachable: true });
     }
-    const patch: Patch = {
-      kind: 'server',
-      source: kind,
-      requestedAt: event.requestedAt,
-      arrivedAt: now,
-      remainingMs: result.remainingMs,
-      absoluteRemainingMs: result.absoluteRemainingMs,
-      idleTimeoutMs: result.idleTimeoutMs,
-      warningMs: result.warningMs,
-    };
+    const { type, ...schedule } = result; // remainingMs, absoluteRemainingMs, idleTimeoutMs, warningMs
+    const patch: Patch = { ...schedule, kind: 'server', source: kind, requestedAt: event.requestedAt, arrivedAt: now };
     // The write merges the answer into the shared record; every tab (this one too) shows it from there.
     effects.push({ type: 'write', patch });
     // Never after `signed-out`: a late answer cannot revive a session that ended (applyPatch).
