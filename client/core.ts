@@ -286,7 +286,7 @@ export function emptyRecord(): SharedRecord {
  * claim times, so a keepalive claimed under the old name still spaces the next one.
  */
 export function storedRecord(value: unknown): SharedRecord | undefined {
-  if (typeof value !== 'object' || value === null || (value as { v?: unknown }).v !== 1) return undefined;
+  if ((Object(value) as { v?: unknown }).v !== 1) return undefined; // (Object(): no error on null or a primitive)
   const { keepaliveSentAt, checkSentAt, ...record } = value as SharedRecord & { keepaliveSentAt?: number; checkSentAt?: number };
   return {
     ...record,
