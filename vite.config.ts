@@ -105,7 +105,7 @@ type Platform = Window | Document | HTMLInputElement | HTMLSelectElement | HTMLT
 const INTERNAL_PROPERTIES = [
   ...['started', 'trusted', 'localActivityAt', 'readAt', 'inflight', 'awaitingClaim', 'failures', 'retryAt', 'retryKind'],
   ...['errorReported', 'signingOut', 'hookStarted', 'hookRunning', 'shownPhase', 'shownWarningAt', 'clockOffsetMs', 'clockCheckAt', 'config'],
-  ...['visible', 'isLeader', 'stayed', 'notice'],
+  ...['visible', 'isLeader', 'stayed', 'notice', 'sharedRecord'],
   ...['hasBeforeSignOut', 'monoNow', 'onWake', 'onFailure', 'onCaughtUp', 'inputAt', 'live', 'renewedAt', 'leave', 'hide'],
   ...['awaitingFreshRecord', 'showCountdown', 'closeWarning', 'showSignedOut', 'reveal', 'teardown', 'dispatch', 'sync', 'page', 'emit', 'stopped'],
   ...['onRestored', 'onStay', 'onSignOut', 'eventNames', 'throttleMs', 'frameOrigins', 'onActivity', 'learn', 'wakeAt', 'effects'],
