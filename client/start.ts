@@ -129,7 +129,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     onActivity: (at) => dispatch({ type: 'activity', at }),
   });
   const stopWakeUps = listenForWakeUps(win, doc, (type) => {
-    if (type === 'visibilitychange') dispatch({ type: 'visibility', visible: doc.visibilityState !== 'hidden' });
+    if (type === 'visibilitychange') dispatch({ type: 'visibility', visible: !doc.hidden });
     read();
   });
   const sync = h.tabSync(o.channelName, {
@@ -204,6 +204,6 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     getSnapshot: snapshots.getSnapshot,
   };
 
-  dispatch({ type: 'start', visible: doc.visibilityState !== 'hidden' });
+  dispatch({ type: 'start', visible: !doc.hidden });
   return handle;
 }
