@@ -129,6 +129,5 @@ function refusalAdvice({ kind, status, error, message }: Extract<Effect, { type:
 
 /** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */
 export function reportError(error: unknown): void {
-  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-  else console.error(error);
+  (globalThis.reportError ?? console.error)(error); // (neither needs a `this`)
 }
