@@ -443,7 +443,7 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
   // changes wait for its answer (see `actingPhase`): after a jump it re-bases the deadline; after a
   // sleep past the deadline it is a 401, so the tab still signs out as soon as it answers.
   // (Only while a session shows: the first steps are 'starting', so the first offset is never compared.)
-  if ((s.shownPhase === 'active' || s.shownPhase === 'warning') && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
+  if (/^(active|warning)$/.test(s.shownPhase) && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
     s.clockCheckAt = now;
     if (s.inflight !== 'status') send(s, effects, 'status');
   }
@@ -763,7 +763,7 @@ export function claimOwedKeepalive(s: CoreState, phase: Phase, now: number, effe
  */
 export function runHookForSignOutElsewhere(s: CoreState, effects: Effect[]): void {
   const r = s.sharedRecord;
-  const wasLive = s.shownPhase === 'active' || s.shownPhase === 'warning';
+  const wasLive = /^(active|warning)$/.test(s.shownPhase);
   if (!r?.signedOutAt || !wasLive || !s.config.hasBeforeSignOut || s.hookStarted) return;
   s.hookStarted = true;
   s.hookRunning = true;

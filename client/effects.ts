@@ -84,8 +84,8 @@ function writePatch(patch: Extract<Effect, { type: 'write' }>['patch'], shells: 
 function sendRequest(effect: Extract<Effect, { type: 'request' }>, { host, dispatch }: Shells): void {
   const requestedAt = host.now();
   const { kind } = effect;
-  // The transport's method of the same name; only keepalive takes an argument (the others ignore it).
-  host.transport[kind]('idleMs' in effect ? effect.idleMs : 0).then((result) => dispatch({ type: 'response', kind, requestedAt, result }), reportError);
+  // The transport's method of the same name; only keepalive's effect has idleMs (the others take nothing).
+  host.transport[kind]((effect as { idleMs?: number }).idleMs ?? 0).then((result) => dispatch({ type: 'response', kind, requestedAt, result }), reportError);
 }
 
 /** Runs the app's `beforeSignOut`, for at most `beforeSignOutTimeoutMs`. */
