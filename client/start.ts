@@ -82,11 +82,8 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   const h = resolveHost(host, o);
   const { window: win, document: doc, now } = h;
   const events = createEmitter(reportError);
-  let state: CoreState = initialState({
-    activityDismissesWarning: o.activityDismissesWarning,
-    hasBeforeSignOut: !!o.beforeSignOut,
-    revocationCheckMs: o.revocationCheckMs,
-  });
+  // The core reads activityDismissesWarning and revocationCheckMs of the options.
+  let state: CoreState = initialState({ ...o, hasBeforeSignOut: !!o.beforeSignOut });
   let stopped = false;
   let tornDown = false;
   /** Set once every shell is built (3.); no event can arrive before: they all come asynchronously. */
