@@ -108,7 +108,7 @@ const INTERNAL_PROPERTIES = [
   ...['visible', 'isLeader', 'stayed', 'notice', 'sharedRecord'],
   ...['hasBeforeSignOut', 'monoNow', 'onWake', 'onFailure', 'onCaughtUp', 'inputAt', 'live', 'renewedAt', 'leave', 'hide'],
   ...['awaitingFreshRecord', 'showCountdown', 'closeWarning', 'showSignedOut', 'reveal', 'teardown', 'dispatch', 'sync', 'page', 'emit', 'stopped'],
-  ...['onRestored', 'onStay', 'onSignOut', 'eventNames', 'throttleMs', 'frameOrigins', 'onActivity', 'learn', 'wakeAt', 'effects'],
+  ...['onRestored', 'onStay', 'onSignOut', 'onActivity', 'learn', 'wakeAt', 'effects'],
 ] as const satisfies readonly Exclude<
   KeysOf<
     | CoreState

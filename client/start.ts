@@ -117,10 +117,8 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     onRestored: read,
   });
   const stopActivity = listenForActivity({
+    ...o, // activityEvents, activityThrottleMs, activityOrigins
     target: win,
-    eventNames: o.activityEvents,
-    throttleMs: o.activityThrottleMs,
-    frameOrigins: o.activityOrigins,
     now,
     timers: h.timers,
     onActivity: (at) => dispatch({ type: 'activity', at }),
