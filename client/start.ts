@@ -93,7 +93,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   const read = (): void => {
     if (shells) readRecord(shells);
   };
-  const scheduler = createScheduler({ now, timers: h.timers, onWake: read });
+  const scheduler = createScheduler({ ...h, onWake: read }); // the host's now and timers
   // No wait on the shared store is unbounded: a frozen tab elsewhere may hold it (shared-state.ts).
   const storage = withLocalView(h.storage, { timers: h.timers, onFailure: reportError, onCaughtUp: read });
   const dispatch = (event: CoreEvent, fresh?: boolean): void => {
@@ -108,10 +108,8 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
 
   // 2. The shells that report what happens outside: the page, input, wake-ups, other tabs, freezes.
   const page = createPageShell({
-    window: win,
-    document: doc,
+    ...h, // window, document, navigate
     options: o,
-    navigate: h.navigate,
     onStay: () => dispatch({ type: 'stay' }),
     onSignOut: () => dispatch({ type: 'sign-out' }),
     onRestored: read,
