@@ -137,7 +137,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   });
   // This tab's lease in the shared record (hold.ts), written as every core write is.
   const holds = createHoldKeeper({
-    tab: Math.random().toString(36).slice(2),
+    tab: String(Math.random()), // this page load's own key among the leases
     now,
     timers: h.timers,
     write: (patch, announce) => {
