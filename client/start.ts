@@ -193,8 +193,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     getPhase,
     hold: holds.hold,
     on: events.on,
-    subscribe: snapshots.subscribe,
-    getSnapshot: snapshots.getSnapshot,
+    ...snapshots, // subscribe, getSnapshot
   };
 
   dispatch({ type: 'start', visible: !doc.hidden });
