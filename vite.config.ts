@@ -3,18 +3,21 @@ import { fileURLToPath } from 'node:url';
 import type { BuildEnvironmentOptions, LibraryOptions, Plugin } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
 import type { ActivityListenerOptions } from './client/activity.ts';
+import type { ErrorBody, KeepaliveBody, StatusBody } from './protocol/index.ts';
 import type { CoreConfig, CoreEvent, CoreState, Effect, Patch, ServerResult, SharedRecord, StepResult } from './client/core.ts';
 import type { Shells } from './client/effects.ts';
 import type { IdleLogoutEvents } from './client/events.ts';
 import type { IdleLogoutSnapshot } from './client/external-store.ts';
-import type { IdleLogoutHost } from './client/host.ts';
+import type { HoldKeeper, HoldState } from './client/hold.ts';
+import type { IdleLogoutHost, ResolvedHost } from './client/host.ts';
 import type { WorkKeeperOptions } from './client/keep-work.ts';
 import type { DialogOptions, IdleLogoutOptions } from './client/options.ts';
 import type { PageShell, PageShellOptions } from './client/page.ts';
-import type { LocalView, SharedStore } from './client/shared-state.ts';
+import type { WarningDialog } from './client/dialog.ts';
+import type { LocalView, LocalViewOptions, SharedStore } from './client/shared-state.ts';
 import type { IdleLogoutHandle } from './client/start.ts';
 import type { DialogStrings } from './client/strings.ts';
-import type { Scheduler } from './client/scheduler.ts';
+import type { Scheduler, SchedulerOptions } from './client/scheduler.ts';
 import type { TabSync, TabSyncHandlers } from './client/tab-sync.ts';
 import type { Transport } from './client/transport.ts';
 
@@ -68,30 +71,65 @@ type KeysOf<T> = T extends unknown ? { [K in keyof T]-?: string extends K ? neve
 /**
  * Property names that leave the script-tag file: the public API (options, host parts, handle,
  * events, snapshot, dialog strings), what is stored in IndexedDB or posted to other tabs (whose
- * code may come from the npm build), and what crosses the network. Never renamed.
+ * code may come from the npm build), and what crosses the network. Never renamed. (The core's
+ * events and effects stay inside: those of their names that are not also outside can be renamed.)
  */
 type Outside =
-  | KeysOf<SharedRecord | Patch | ServerResult | CoreEvent | Effect | IdleLogoutEvents[keyof IdleLogoutEvents]>
+  | KeysOf<SharedRecord | Patch | ServerResult | IdleLogoutEvents[keyof IdleLogoutEvents]>
+  | KeysOf<StatusBody | KeepaliveBody | ErrorBody | Awaited<ReturnType<SharedStore['write']>>>
   | KeysOf<IdleLogoutOptions | DialogOptions | DialogStrings | IdleLogoutHost | IdleLogoutHandle | IdleLogoutSnapshot | WorkKeeperOptions>
   | KeysOf<SharedStore | Transport | TabSync | TabSyncHandlers>;
 
 /**
+ * The platform objects whose properties the client reads or writes (DOM, IndexedDB, fetch,
+ * built-ins; of a style only `visibility`: its CSS names include `page`). Terser keeps its own list
+ * of every DOM property name from renaming, which would also keep those of ours that happen to
+ * share one (`config`, `page`, `sync`, `state`…); with that list lifted (`builtins` below), this
+ * check does its job for the objects we touch: no renamed name is one of theirs.
+ */
+type Platform = Window | Document | HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | HTMLOptionElement |
+  HTMLDialogElement | HTMLButtonElement | HTMLScriptElement | ShadowRoot | CSSStyleSheet | Pick<CSSStyleDeclaration, 'visibility'> |
+  KeyboardEvent | PageTransitionEvent | MessageEvent | ToggleEvent | IDBOpenDBRequest | IDBTransaction | IDBDatabase |
+  IDBObjectStore | BroadcastChannel | AbortController | AbortSignal | Location | URL | URLSearchParams | Navigator |
+  LockManager | Performance | PerformanceNavigationTiming | Response | Promise<unknown> | Map<unknown, unknown> |
+  Set<unknown> | WeakMap<object, unknown> | Intl.PluralRules | Console | typeof globalThis;
+
+/**
  * Properties of the client's in-memory state and of its shells' wiring, which no code outside the
- * script-tag file ever reads: there terser renames them like local variables (about 230 B gzip of
+ * script-tag file ever reads: there terser renames them like local variables (about 350 B gzip of
  * its 12 KB budget; each appears 2 to 20 times). `satisfies` keeps the list honest: a name must be
- * a member of one of these internal interfaces and of no `Outside` shape; DOM properties are never
- * renamed (terser's list of them). Only that file: the npm build's separate files
- * (client/index.js, client/react.js) would each rename differently.
+ * a member of one of these internal interfaces, of no `Outside` shape and of no `Platform` object.
+ * Only that file: the npm build's separate files (client/index.js, client/react.js) would each
+ * rename differently.
  */
 const INTERNAL_PROPERTIES = [
   ...['started', 'trusted', 'localActivityAt', 'readAt', 'inflight', 'awaitingClaim', 'failures', 'retryAt', 'retryKind'],
   ...['errorReported', 'signingOut', 'hookStarted', 'hookRunning', 'shownPhase', 'shownWarningAt', 'clockOffsetMs', 'clockCheckAt', 'config'],
-  'hasBeforeSignOut',
+  ...['visible', 'isLeader', 'stayed', 'notice', 'sharedRecord'],
+  ...['hasBeforeSignOut', 'monoNow', 'onWake', 'onFailure', 'onCaughtUp', 'inputAt', 'live', 'renewedAt', 'leave', 'hide'],
   ...['awaitingFreshRecord', 'showCountdown', 'closeWarning', 'showSignedOut', 'reveal', 'teardown', 'dispatch', 'sync', 'page', 'emit', 'stopped'],
-  ...['onRestored', 'onStay', 'onSignOut', 'eventNames', 'throttleMs', 'frameOrigins', 'onActivity', 'learn', 'wakeAt', 'effects'],
+  ...['onRestored', 'onStay', 'onSignOut', 'onActivity', 'learn', 'wakeAt', 'effects'],
 ] as const satisfies readonly Exclude<
-  KeysOf<CoreState | CoreConfig | StepResult | PageShell | PageShellOptions | Shells | ActivityListenerOptions | LocalView | Scheduler>,
-  Outside
+  KeysOf<
+    | CoreState
+    | CoreEvent
+    | Effect
+    | CoreConfig
+    | StepResult
+    | PageShell
+    | PageShellOptions
+    | Shells
+    | ResolvedHost
+    | ActivityListenerOptions
+    | LocalView
+    | LocalViewOptions
+    | Scheduler
+    | SchedulerOptions
+    | HoldState
+    | HoldKeeper
+    | WarningDialog
+  >,
+  Outside | KeysOf<Platform> | keyof string | keyof unknown[] // (arrays and strings: `keyof`, their index is a number)
 >[];
 
 /**
@@ -108,7 +146,8 @@ const browserBuild = (lib: LibraryOptions, renameInternalProperties = false): Bu
   terserOptions: {
     ecma: 2020,
     compress: { passes: 5, unsafe_arrows: true, unsafe_methods: true },
-    mangle: renameInternalProperties ? { properties: { regex: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`) } } : true,
+    // builtins: the list's names are renamed even where terser's DOM list has them too (`Platform`).
+    mangle: renameInternalProperties ? { properties: { builtins: true, regex: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`) } } : true,
     toplevel: true,
   },
   sourcemap: true,

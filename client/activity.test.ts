@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVITY_MESSAGE, DEFAULT_ACTIVITY_EVENTS, listenForActivity } from './activity.ts';
 import { FakeClock } from './testing/clock.ts';
 
-function setup(eventNames: readonly string[] = DEFAULT_ACTIVITY_EVENTS, throttleMs = 500) {
+function setup(activityEvents: readonly string[] = DEFAULT_ACTIVITY_EVENTS, activityThrottleMs = 500) {
   const clock = new FakeClock();
   const target = new EventTarget();
   const added: [string, unknown][] = [];
@@ -13,7 +13,7 @@ function setup(eventNames: readonly string[] = DEFAULT_ACTIVITY_EVENTS, throttle
     add(type, listener, options);
   };
   const reports: number[] = [];
-  const stop = listenForActivity({ target, eventNames, throttleMs, now: () => clock.now, timers: clock, onActivity: (at) => reports.push(at) });
+  const stop = listenForActivity({ target, activityEvents, activityThrottleMs, now: () => clock.now, timers: clock, onActivity: (at) => reports.push(at) });
   const input = (type = 'pointermove') => target.dispatchEvent(new Event(type));
   return { clock, target, added, reports, stop, input };
 }
@@ -94,12 +94,12 @@ describe('listenForActivity in frames', () => {
     document.body.append(frame);
     return frame;
   }
-  function setup(frameOrigins: string[] = []) {
+  function setup(activityOrigins: string[] = []) {
     document.body.innerHTML = '';
     const clock = new FakeClock();
     const reports: number[] = [];
     const start = () =>
-      listenForActivity({ target: window, eventNames: ['keydown'], throttleMs: 500, now: () => clock.now, timers: clock, onActivity: (at) => reports.push(at), frameOrigins });
+      listenForActivity({ target: window, activityEvents: ['keydown'], activityThrottleMs: 500, now: () => clock.now, timers: clock, onActivity: (at) => reports.push(at), activityOrigins });
     return { clock, reports, start };
   }
   const key = (target: EventTarget) => target.dispatchEvent(new Event('keydown'));

@@ -10,22 +10,23 @@ export const DEFAULT_ACTIVITY_EVENTS: readonly string[] = ['pointerdown', 'point
 /** What a cross-origin frame posts to the page (`parent.postMessage(…)`) to report its user's input. */
 export const ACTIVITY_MESSAGE = 'idle-logout:activity';
 
+/** The app's activity options (options.ts, same names and meaning) and the shell's wiring. */
 export interface ActivityListenerOptions {
   /** Where to listen (the page's window); capture phase, so `scroll` on any element and stopped events are seen too. */
   target: EventTarget;
-  eventNames: readonly string[];
+  activityEvents: readonly string[];
   /** After a report, input is not listened to for this many ms. */
-  throttleMs: number;
+  activityThrottleMs: number;
   now(): number;
   timers: Timers;
   onActivity(at: number): void;
   /** Origins of cross-origin frames whose `ACTIVITY_MESSAGE` counts as input. Default none. */
-  frameOrigins?: readonly string[];
+  activityOrigins?: readonly string[];
 }
 
 /**
- * Reports input at once, then stops listening for `throttleMs`: more input in that window would
- * move the deadline by at most `throttleMs` (500 ms against minutes), so during a burst of
+ * Reports input at once, then stops listening for `activityThrottleMs`: more input in that window
+ * would move the deadline by at most `activityThrottleMs` (500 ms against minutes), so during a burst of
  * `pointermove` (120+ a second) the page runs none of our code and the browser dispatches those
  * events to no listener of ours at all (bench/client.ts measures this). The listener does O(1)
  * work and allocates nothing. Returns a function that removes every listener and the timer.
@@ -34,14 +35,14 @@ export interface ActivityListenerOptions {
  * same-origin frames are listened to as well: a capture listener on a document hears the `load` of
  * each of its frames (the event does not bubble, and a document's `load` events skip the window),
  * also of frames added or navigated later. A cross-origin frame cannot be listened to; it may post
- * `ACTIVITY_MESSAGE` to this window, which counts only from `frameOrigins`.
+ * `ACTIVITY_MESSAGE` to this window, which counts only from `activityOrigins`.
  *
  * @example
- * const stop = listenForActivity({ target: window, eventNames: DEFAULT_ACTIVITY_EVENTS, throttleMs: 500,
+ * const stop = listenForActivity({ target: window, activityEvents: DEFAULT_ACTIVITY_EVENTS, activityThrottleMs: 500,
  *   now: Date.now, timers: hostTimers, onActivity: (at) => console.log('input at', at) });
  */
 export function listenForActivity(options: ActivityListenerOptions): () => void {
-  const { target, eventNames, throttleMs, now, timers, onActivity, frameOrigins = [] } = options;
+  const { target, activityEvents, activityThrottleMs, now, timers, onActivity, activityOrigins = [] } = options;
   /** The page's window and the WindowProxy of each same-origin frame seen (it follows the frame's navigations). */
   const windows = new Set<EventTarget>();
   let resumeTimer: unknown = null;
@@ -53,7 +54,7 @@ export function listenForActivity(options: ActivityListenerOptions): () => void 
       try {
         // A frame that was removed (closed) or navigated to another origin (throws) is dropped.
         if ((win as Partial<Window>).closed) throw win;
-        for (const name of eventNames) win[on ? 'addEventListener' : 'removeEventListener'](name, onInput, listenerOptions);
+        for (const name of activityEvents) win[on ? 'addEventListener' : 'removeEventListener'](name, onInput, listenerOptions);
       } catch {
         windows.delete(win);
       }
@@ -66,7 +67,7 @@ export function listenForActivity(options: ActivityListenerOptions): () => void 
   function onInput(): void {
     onActivity(now());
     toggle(false);
-    resumeTimer = timers.setTimeout(listen, throttleMs);
+    resumeTimer = timers.setTimeout(listen, activityThrottleMs);
   }
   /** Listens in `win` (the page's window, or a frame's) and in its frames, now and as they load. */
   const watch = (win: EventTarget | null): void => {
@@ -86,7 +87,7 @@ export function listenForActivity(options: ActivityListenerOptions): () => void 
   };
   const onMessage = (event: Event): void => {
     const { data, origin } = event as MessageEvent;
-    if (data === ACTIVITY_MESSAGE && frameOrigins.includes(origin) && resumeTimer === null) onInput();
+    if (data === ACTIVITY_MESSAGE && activityOrigins.includes(origin) && resumeTimer === null) onInput();
   };
 
   watch(target);

@@ -281,7 +281,7 @@ describe('phases and wake-ups', () => {
   it('no timer at all while nothing can change but the deadline: one wake-up, not an interval', () => {
     const tab = startedTab();
     // Active, no input: the only wake-up is the warning.
-    expect(tab.wakeAt).toBe(tab.state.record!.deadlineAt - W);
+    expect(tab.wakeAt).toBe(tab.state.sharedRecord!.deadlineAt - W);
   });
 
   it('sleep past the deadline goes straight to signed out, never showing active or warning', () => {
@@ -1166,7 +1166,7 @@ function stateWith(overrides: Partial<CoreState> = {}, record: Partial<SharedRec
     started: true,
     trusted: true,
     shownPhase: 'active',
-    record: { ...emptyRecord(), deadlineAt: T0 + T, absoluteDeadlineAt: T0 + 43_200_000, idleTimeoutMs: T, warningMs: W, serverSeenAt: T0, ...record },
+    sharedRecord: { ...emptyRecord(), deadlineAt: T0 + T, absoluteDeadlineAt: T0 + 43_200_000, idleTimeoutMs: T, warningMs: W, serverSeenAt: T0, ...record },
     ...overrides,
   };
 }

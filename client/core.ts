@@ -164,7 +164,7 @@ export interface CoreState {
   config: CoreConfig;
   started: boolean;
   /** This tab's copy of the shared record (undefined until read). */
-  record: SharedRecord | undefined;
+  sharedRecord: SharedRecord | undefined;
   /** Whether the record may be shown: a fresh server answer, or a stored record still in the future. */
   trusted: boolean;
   visible: boolean;
@@ -286,7 +286,7 @@ export function emptyRecord(): SharedRecord {
  * claim times, so a keepalive claimed under the old name still spaces the next one.
  */
 export function storedRecord(value: unknown): SharedRecord | undefined {
-  if (typeof value !== 'object' || value === null || (value as { v?: unknown }).v !== 1) return undefined;
+  if ((Object(value) as { v?: unknown }).v !== 1) return undefined; // (Object(): no error on null or a primitive)
   const { keepaliveSentAt, checkSentAt, ...record } = value as SharedRecord & { keepaliveSentAt?: number; checkSentAt?: number };
   return {
     ...record,
@@ -383,7 +383,7 @@ export function initialState(config: CoreConfig): CoreState {
   return {
     config,
     started: false,
-    record: undefined,
+    sharedRecord: undefined,
     trusted: false,
     visible: true,
     isLeader: false,
@@ -408,7 +408,7 @@ export function initialState(config: CoreConfig): CoreState {
 
 /** The phase a tab should show for this state at `now`. */
 export function phaseAt(s: CoreState, now: number): Phase {
-  const r = s.record;
+  const r = s.sharedRecord;
   if (!s.trusted || !r) return 'starting';
   if (r.signedOutAt) return 'signed-out';
   if (r.deadlineAt === 0) return 'starting';
@@ -421,7 +421,7 @@ export function phaseAt(s: CoreState, now: number): Phase {
 
 /** Time left until the shared deadline (0 once passed or signed out; null while unknown). */
 export function remainingMsAt(s: CoreState, now: number): number | null {
-  const r = s.record;
+  const r = s.sharedRecord;
   if (!s.trusted || !r || r.deadlineAt === 0) return null;
   if (r.signedOutAt) return 0;
   return Math.max(0, r.deadlineAt - now);
@@ -443,7 +443,7 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
   // changes wait for its answer (see `actingPhase`): after a jump it re-bases the deadline; after a
   // sleep past the deadline it is a 401, so the tab still signs out as soon as it answers.
   // (Only while a session shows: the first steps are 'starting', so the first offset is never compared.)
-  if ((s.shownPhase === 'active' || s.shownPhase === 'warning') && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
+  if (/^(active|warning)$/.test(s.shownPhase) && Math.abs(now - monoNow - s.clockOffsetMs) > CLOCK_JUMP_MS) {
     s.clockCheckAt = now;
     if (s.inflight !== 'status') send(s, effects, 'status');
   }
@@ -474,14 +474,14 @@ export function step(state: CoreState, event: CoreEvent, now: number, monoNow = 
       break;
     case 'stay':
       // At the absolute lifetime a keepalive cannot help: pressing (or Escape) sends nothing.
-      if ((phaseAt(s, now) === 'warning' || phaseAt(s, now) === 'active') && canExtend(s.record!)) s = stay(s, now, effects);
+      if ((phaseAt(s, now) === 'warning' || phaseAt(s, now) === 'active') && canExtend(s.sharedRecord!)) s = stay(s, now, effects);
       break;
     case 'sign-out':
       if (phaseAt(s, now) !== 'signed-out' && !s.signingOut) s = beginSignOut(s, 'user', effects, now);
       break;
     case 'hook-done':
       s.hookRunning = false;
-      if (s.signingOut && !s.record?.signedOutAt) {
+      if (s.signingOut && !s.sharedRecord?.signedOutAt) {
         effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason: s.signingOut } });
       }
       break;
@@ -500,8 +500,8 @@ function requestRead(s: CoreState, effects: Effect[], now: number): void {
 
 /** A record read, or left by this tab's write: this tab's copy of the shared state from now on. */
 function takeRecord(s: CoreState, event: Extract<CoreEvent, { type: 'record-read' | 'record-written' }>, now: number, effects: Effect[]): CoreState {
-  s.record = storedRecord(event.record);
-  const r = s.record;
+  s.sharedRecord = storedRecord(event.record);
+  const r = s.sharedRecord;
   // A stored record still in the future is this session's state (a reload, a new tab during
   // the warning): show it at once. A stored "signed out" or a passed deadline may belong to an
   // older session, so it waits for the server (no flash of "active", no wrong sign-out).
@@ -515,7 +515,7 @@ function takeRecord(s: CoreState, event: Extract<CoreEvent, { type: 'record-read
 /** What follows this tab's own write: a sign-out it made, or a claim it won or lost. */
 function onWritten(s: CoreState, event: Extract<CoreEvent, { type: 'record-written' }>, now: number, effects: Effect[]): void {
   const { kind, applied } = event;
-  const r = s.record;
+  const r = s.sharedRecord;
   // The server's answer (live or 401) is in the shared record now: the record can be shown.
   if (kind === 'server' || kind === 'sign-out') s.trusted = true;
   if (kind === 'sign-out' && s.signingOut) {
@@ -544,7 +544,7 @@ function onActivity(s: CoreState, at: number, now: number, effects: Effect[]): C
   const phase = phaseAt(s, now);
   if (phase === 'warning') return s.config.activityDismissesWarning ? stay(s, now, effects) : s;
   if (phase === 'signed-out' || s.signingOut) return s;
-  const r = s.record;
+  const r = s.sharedRecord;
   // Write input to the shared record when it is the first not yet covered (other tabs, and the
   // leader, learn a keepalive is owed), and otherwise only every few seconds (IndexedDB cost).
   if (!r || !hasPendingActivity(r) || at - r.lastActivityAt >= ACTIVITY_PERSIST_STEP_MS) {
@@ -554,7 +554,7 @@ function onActivity(s: CoreState, at: number, now: number, effects: Effect[]): C
 }
 
 function idleMsAt(s: CoreState, now: number): number {
-  const last = Math.max(s.record?.lastActivityAt ?? 0, s.localActivityAt);
+  const last = Math.max(s.sharedRecord?.lastActivityAt ?? 0, s.localActivityAt);
   return Math.max(0, now - last);
 }
 
@@ -582,7 +582,7 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
   if (s.inflight === kind) s.inflight = null;
   if (result.type === 'refused' && !s.errorReported) {
     s.errorReported = true;
-    effects.push({ type: 'error', kind, status: result.status, error: result.error, message: result.message });
+    effects.push({ ...result, type: 'error', kind }); // the refusal as the transport gave it (status, error, message)
   }
   if (kind === 'logout') {
     // A logout that failed (offline, 503) leaves the server session alive until its idle timeout,
@@ -597,20 +597,12 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
       s.reachable = true;
       effects.push({ type: 'reachable', reachable: true });
     }
-    const patch: Patch = {
-      kind: 'server',
-      source: kind,
-      requestedAt: event.requestedAt,
-      arrivedAt: now,
-      remainingMs: result.remainingMs,
-      absoluteRemainingMs: result.absoluteRemainingMs,
-      idleTimeoutMs: result.idleTimeoutMs,
-      warningMs: result.warningMs,
-    };
+    const { type, ...schedule } = result; // remainingMs, absoluteRemainingMs, idleTimeoutMs, warningMs
+    const patch: Patch = { ...schedule, kind: 'server', source: kind, requestedAt: event.requestedAt, arrivedAt: now };
     // The write merges the answer into the shared record; every tab (this one too) shows it from there.
     effects.push({ type: 'write', patch });
     // Never after `signed-out`: a late answer cannot revive a session that ended (applyPatch).
-    if (kind === 'keepalive' && s.shownPhase !== 'signed-out' && !s.record?.signedOutAt) effects.push({ type: 'extended', remainingMs: result.remainingMs });
+    if (kind === 'keepalive' && s.shownPhase !== 'signed-out' && !s.sharedRecord?.signedOutAt) effects.push({ type: 'extended', remainingMs: result.remainingMs });
     return s;
   }
   if (result.type === 'signed-out') {
@@ -618,7 +610,7 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
     s.signingOut = 'server'; // no hook first: the server has already ended the session
     // Past our own deadline (a sleep, checked with the server first) the session ended by being idle.
     // The server's word that the session was ended elsewhere comes first.
-    const reason = result.revoked ? 'revoked' : s.record && s.record.deadlineAt && now >= s.record.deadlineAt ? 'idle' : 'server';
+    const reason = result.revoked ? 'revoked' : s.sharedRecord && s.sharedRecord.deadlineAt && now >= s.sharedRecord.deadlineAt ? 'idle' : 'server';
     effects.push({ type: 'write', patch: { kind: 'sign-out', at: now, reason, requestedAt: event.requestedAt } });
     return s;
   }
@@ -683,7 +675,7 @@ export function retryLogout(s: CoreState, now: number, effects: Effect[]): numbe
   if (s.retryKind === 'logout' && s.retryAt <= now && !s.inflight) {
     s.retryAt = 0; // `failures` stays: the next failure backs off further
     s.retryKind = null;
-    if (s.record?.signedOutAt) send(s, effects, 'logout');
+    if (s.sharedRecord?.signedOutAt) send(s, effects, 'logout');
   }
   return s.retryKind === 'logout' ? s.retryAt : null;
 }
@@ -694,7 +686,7 @@ export function retryLogout(s: CoreState, now: number, effects: Effect[]): numbe
  * CLOCK_CHECK_MS passed: until then the phase shown stays (a recorded sign-out still counts).
  */
 export function actingPhase(s: CoreState, now: number): Phase {
-  const r = s.record;
+  const r = s.sharedRecord;
   if (s.clockCheckAt && (!s.reachable || (r && r.serverSeenAt >= s.clockCheckAt) || now >= s.clockCheckAt + CLOCK_CHECK_MS)) s.clockCheckAt = 0;
   return s.clockCheckAt && !r?.signedOutAt ? s.shownPhase : phaseAt(s, now);
 }
@@ -704,7 +696,7 @@ export function actingPhase(s: CoreState, now: number): Phase {
  * recorded the sign-out yet: any tab does it; the write is conditional, so it stays idempotent.
  */
 export function signOutAtDeadline(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
-  if (phase === 'signed-out' && s.record && !s.record.signedOutAt && !s.signingOut) beginSignOut(s, 'idle', effects, now);
+  if (phase === 'signed-out' && s.sharedRecord && !s.sharedRecord.signedOutAt && !s.signingOut) beginSignOut(s, 'idle', effects, now);
 }
 
 /**
@@ -717,7 +709,7 @@ export function signOutAtDeadline(s: CoreState, phase: Phase, now: number, effec
  * renewed (every tab looks again then), whichever came later.
  */
 export function holdAsInput(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
-  const r = s.record;
+  const r = s.sharedRecord;
   const held = holdAt(r?.holds, now);
   s.localActivityAt = Math.max(s.localActivityAt, held.inputAt);
   if (!r || !held.live || phase !== 'warning' || !canExtend(r)) return;
@@ -727,7 +719,7 @@ export function holdAsInput(s: CoreState, phase: Phase, now: number, effects: Ef
 
 /** Sends a failed request again once its backoff is over, if it is still wanted. */
 export function retryFailedRequest(s: CoreState, phase: Phase, now: number, effects: Effect[]): void {
-  const { retryKind, record: r } = s;
+  const { retryKind, sharedRecord: r } = s;
   if (!retryKind || retryKind === 'logout' || s.retryAt > now || s.inflight || phase === 'signed-out') return;
   s.retryAt = 0;
   s.retryKind = null;
@@ -749,7 +741,7 @@ export function retryFailedRequest(s: CoreState, phase: Phase, now: number, effe
  * Returns when it falls due (null: not owed, or claimed now — the claim's answer runs `decide` again).
  */
 export function claimOwedKeepalive(s: CoreState, phase: Phase, now: number, effects: Effect[]): number | null {
-  const r = s.record;
+  const r = s.sharedRecord;
   if (phase !== 'active' || !r || s.signingOut || !hasPendingActivity(r, s.localActivityAt)) return null;
   const intervalMs = keepaliveIntervalMs(r.idleTimeoutMs, r.warningMs);
   const spacedAt = Math.max(r.keepaliveClaimedAt, coveredUntil(r)) + intervalMs;
@@ -770,8 +762,8 @@ export function claimOwedKeepalive(s: CoreState, phase: Phase, now: number, effe
  * overwrite the work an earlier tab kept.
  */
 export function runHookForSignOutElsewhere(s: CoreState, effects: Effect[]): void {
-  const r = s.record;
-  const wasLive = s.shownPhase === 'active' || s.shownPhase === 'warning';
+  const r = s.sharedRecord;
+  const wasLive = /^(active|warning)$/.test(s.shownPhase);
   if (!r?.signedOutAt || !wasLive || !s.config.hasBeforeSignOut || s.hookStarted) return;
   s.hookStarted = true;
   s.hookRunning = true;
@@ -783,7 +775,7 @@ export function runHookForSignOutElsewhere(s: CoreState, effects: Effect[]): voi
  * only once it is recorded and this tab's hook is done. Returns the phase now shown.
  */
 export function announcePhase(s: CoreState, phase: Phase, now: number, effects: Effect[]): Phase {
-  const r = s.record;
+  const r = s.sharedRecord;
   const shown = phase === 'signed-out' && (!r?.signedOutAt || s.hookRunning) ? s.shownPhase : phase;
   if (shown !== s.shownPhase) {
     const remainingMs = remainingMsAt(s, now) ?? 0;
@@ -811,7 +803,7 @@ export function announcePhase(s: CoreState, phase: Phase, now: number, effects: 
  */
 export function claimRevocationCheck(s: CoreState, phase: Phase, now: number, effects: Effect[]): number | null {
   const checkMs = s.config.revocationCheckMs;
-  const r = s.record;
+  const r = s.sharedRecord;
   if (!checkMs || !s.visible || phase !== 'active' || !r || s.signingOut) return null;
   const dueAt = Math.max(r.checkClaimedAt, r.serverSeenAt) + checkMs;
   if (now < dueAt) return dueAt;
@@ -828,7 +820,7 @@ export function claimRevocationCheck(s: CoreState, phase: Phase, now: number, ef
  * revocation check). Null: no timer needed.
  */
 export function nextWakeAt(s: CoreState, phase: Phase, now: number, due: (number | null)[]): number | null {
-  const r = s.record;
+  const r = s.sharedRecord;
   const candidates: number[] = [];
   if (s.retryKind) candidates.push(s.retryAt);
   if (s.clockCheckAt) candidates.push(s.clockCheckAt + CLOCK_CHECK_MS);

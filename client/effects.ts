@@ -84,8 +84,8 @@ function writePatch(patch: Extract<Effect, { type: 'write' }>['patch'], shells: 
 function sendRequest(effect: Extract<Effect, { type: 'request' }>, { host, dispatch }: Shells): void {
   const requestedAt = host.now();
   const { kind } = effect;
-  // The transport's method of the same name; only keepalive takes an argument (the others ignore it).
-  host.transport[kind]('idleMs' in effect ? effect.idleMs : 0).then((result) => dispatch({ type: 'response', kind, requestedAt, result }), reportError);
+  // The transport's method of the same name; only keepalive's effect has idleMs (the others take nothing).
+  host.transport[kind]((effect as { idleMs?: number }).idleMs ?? 0).then((result) => dispatch({ type: 'response', kind, requestedAt, result }), reportError);
 }
 
 /** Runs the app's `beforeSignOut`, for at most `beforeSignOutTimeoutMs`. */
@@ -120,15 +120,14 @@ function signOut(reason: SignedOutReason, { page, teardown, emit, options }: She
 function refusalAdvice({ kind, status, error, message }: Extract<Effect, { type: 'error' }>, { options, host }: Shells): string {
   const check =
     status === 403
-      ? `the server's allowedOrigins for this page's origin (${host.window.location.origin}), and that a proxy passes the browser's Host`
+      ? `that the server's allowedOrigins has this page's origin (${host.window.location.origin}) and a proxy passes Host`
       : status === 404 || status === 405
-        ? `endpoint ("${options.endpoint}") against the server's basePath`
+        ? `endpoint "${options.endpoint}" against the server's basePath`
         : 'that client and server versions match (docs/protocol.md)';
-  return `idle-logout: the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}. Check ${check}. Retrying slowly.`;
+  return `idle-logout: the server refused ${kind} with ${status}${error ? ` ${error}` : ''}${message ? ` "${message}"` : ''}; check ${check}. Retrying slowly.`;
 }
 
 /** Errors of app callbacks and of storage must not stop the SDK; report them like uncaught ones. */
 export function reportError(error: unknown): void {
-  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-  else console.error(error);
+  (globalThis.reportError ?? console.error)(error); // (neither needs a `this`)
 }

@@ -48,16 +48,23 @@ export interface HoldPatch extends HoldLease {
 export const HOLD_RENEW_MS = 30_000;
 export const HOLD_LEASE_MS = 180_000;
 
+/** What the holds of the shared record mean at a moment (`holdAt`). */
+export interface HoldState {
+  /** The latest input the holds stand for: now while a lease is live, else the end of the latest lapsed or released one; 0 without holds. */
+  inputAt: number;
+  /** Whether some lease is live. */
+  live: boolean;
+  /** When the latest lease was taken or renewed (meaningful while live). */
+  renewedAt: number;
+}
+
 /**
- * The hold rule, as the core applies it at `now`: `inputAt`, the latest input the holds stand for
- * (now while a lease is live, else the end of the latest lapsed or released one; 0 without
- * holds); `live`, whether some lease is live; `renewedAt`, when the latest lease was taken or
- * renewed (meaningful while live).
+ * The hold rule, as the core applies it at `now` (`HoldState`).
  *
  * @example
  * const { inputAt, live } = holdAt(record.holds, Date.now());
  */
-export function holdAt(holds: Holds | undefined, now: number): { inputAt: number; live: boolean; renewedAt: number } {
+export function holdAt(holds: Holds | undefined, now: number): HoldState {
   let until = 0;
   for (const tab in holds) until = Math.max(until, holds[tab]!.until);
   return { inputAt: Math.min(now, until), live: until > now, renewedAt: until - HOLD_LEASE_MS };

@@ -38,7 +38,7 @@ export type ResolvedHost = Required<Omit<IdleLogoutHost, 'fetch'>> & { monoNow: 
  * const host = resolveHost({ now: () => clock.now }, resolveOptions({}));
  */
 export function resolveHost(host: IdleLogoutHost, app: { endpoint: string; credentials?: RequestCredentials; channelName: string }): ResolvedHost {
-  const win = host.window ?? (typeof window === 'undefined' ? undefined : window);
+  const win = host.window ?? globalThis.window; // (undefined where there is none: no ReferenceError)
   if (!win) throw new TypeError('idle-logout: no window: call startIdleLogout() on the client, not during server-side rendering.');
   return {
     window: win,

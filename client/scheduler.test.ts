@@ -65,4 +65,20 @@ describe('listenForSuspend', () => {
     doc.dispatchEvent(new Event('freeze'));
     expect(seen).toHaveLength(4);
   });
+
+  it('reports a pagehide not into the bfcache as leaving, and nothing else; stop removes it', () => {
+    const win = new EventTarget();
+    const doc = new EventTarget();
+    const seen: string[] = [];
+    const transition = (type: string, persisted: boolean) => Object.assign(new Event(type), { persisted });
+    const stop = listenForSuspend(win, doc, (suspended) => seen.push(suspended ? 'suspend' : 'resume'), () => seen.push('leave'));
+    win.dispatchEvent(transition('pageshow', false));
+    win.dispatchEvent(transition('pagehide', true));
+    win.dispatchEvent(transition('pageshow', true));
+    win.dispatchEvent(transition('pagehide', false));
+    expect(seen).toEqual(['suspend', 'resume', 'leave']);
+    stop();
+    win.dispatchEvent(transition('pagehide', false));
+    expect(seen).toHaveLength(3);
+  });
 });

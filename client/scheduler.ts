@@ -23,12 +23,19 @@ export interface Scheduler {
   stop(): void;
 }
 
+export interface SchedulerOptions {
+  now(): number;
+  timers: Timers;
+  /** The timer fired: the tab looks again at what is due. */
+  onWake(): void;
+}
+
 /**
  * @example
  * const scheduler = createScheduler({ now: Date.now, timers: hostTimers, onWake: () => check() });
  * scheduler.wakeAt(Date.now() + 60_000);
  */
-export function createScheduler(options: { now(): number; timers: Timers; onWake(): void }): Scheduler {
+export function createScheduler(options: SchedulerOptions): Scheduler {
   const { now, timers, onWake } = options;
   let timer: unknown = null;
   const fire = (): void => {
@@ -80,14 +87,16 @@ export function listenForWakeUps(win: EventTarget, doc: EventTarget, onWake: (ty
  * (Chromium's Energy Saver, Android, memory pressure) or `pagehide` into the back/forward cache —
  * and `onSuspend(false)` when it runs again (`resume`, `pageshow` from the cache). A page entering
  * the cache gets both `pagehide` and `freeze` (https://developer.chrome.com/docs/web-platform/page-lifecycle-api),
- * so each may be reported twice. Returns a function that removes the listeners.
+ * so each may be reported twice. A `pagehide` not into the cache is the page going for good:
+ * `onLeave`. Returns a function that removes the listeners.
  *
  * @example
- * const stop = listenForSuspend(window, document, (suspended) => (suspended ? closeDatabase() : null));
+ * const stop = listenForSuspend(window, document, (suspended) => (suspended ? closeDatabase() : null), releaseHolds);
  */
-export function listenForSuspend(win: EventTarget, doc: EventTarget, onSuspend: (suspended: boolean) => void): () => void {
+export function listenForSuspend(win: EventTarget, doc: EventTarget, onSuspend: (suspended: boolean) => void, onLeave?: () => void): () => void {
   return listenTo(win, doc, SUSPEND_EVENTS, (event) => {
     // pagehide and pageshow count only into and out of the back/forward cache (`persisted`).
     if ((event as PageTransitionEvent).persisted !== false) onSuspend(event.type === 'freeze' || event.type === 'pagehide');
+    else if (event.type === 'pagehide') onLeave?.();
   });
 }

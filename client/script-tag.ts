@@ -41,7 +41,7 @@ export { createWorkKeeper } from './keep-work.ts';
 
 function autostart(): IdleLogoutHandle | undefined {
   // currentScript is this <script> only while it first runs (classic scripts, async or defer too).
-  const script = typeof document === 'undefined' ? null : document.currentScript;
+  const script = globalThis.document?.currentScript;
   if (!script || script.dataset.autostart === 'false') return undefined;
   const options = optionsFromScript(script);
   const { keepWork, keepWorkUser } = script.dataset;

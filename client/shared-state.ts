@@ -142,6 +142,13 @@ export interface LocalView {
   resume(): void;
 }
 
+/** What `withLocalView` reports to: a store failure (once), and the end of every late call. */
+export interface LocalViewOptions {
+  timers: Timers;
+  onFailure(error: unknown): void;
+  onCaughtUp(): void;
+}
+
 /**
  * Wraps `store` so that no call waits longer than STORE_WAIT_BOUND_MS: past it, the call answers
  * from this tab's view (the last record the store gave, with the patches applied since: this
@@ -157,7 +164,7 @@ export interface LocalView {
  */
 export function withLocalView(
   store: SharedStore<SessionRecord, SessionChange>,
-  options: { timers: Timers; onFailure(error: unknown): void; onCaughtUp(): void },
+  options: LocalViewOptions,
 ): LocalView {
   const { timers, onCaughtUp } = options;
   let { onFailure } = options;

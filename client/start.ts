@@ -82,11 +82,8 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   const h = resolveHost(host, o);
   const { window: win, document: doc, now } = h;
   const events = createEmitter(reportError);
-  let state: CoreState = initialState({
-    activityDismissesWarning: o.activityDismissesWarning,
-    hasBeforeSignOut: !!o.beforeSignOut,
-    revocationCheckMs: o.revocationCheckMs,
-  });
+  // The core reads activityDismissesWarning and revocationCheckMs of the options.
+  let state: CoreState = initialState({ ...o, hasBeforeSignOut: !!o.beforeSignOut });
   let stopped = false;
   let tornDown = false;
   /** Set once every shell is built (3.); no event can arrive before: they all come asynchronously. */
@@ -96,7 +93,7 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
   const read = (): void => {
     if (shells) readRecord(shells);
   };
-  const scheduler = createScheduler({ now, timers: h.timers, onWake: read });
+  const scheduler = createScheduler({ ...h, onWake: read }); // the host's now and timers
   // No wait on the shared store is unbounded: a frozen tab elsewhere may hold it (shared-state.ts).
   const storage = withLocalView(h.storage, { timers: h.timers, onFailure: reportError, onCaughtUp: read });
   const dispatch = (event: CoreEvent, fresh?: boolean): void => {
@@ -111,25 +108,21 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
 
   // 2. The shells that report what happens outside: the page, input, wake-ups, other tabs, freezes.
   const page = createPageShell({
-    window: win,
-    document: doc,
+    ...h, // window, document, navigate
     options: o,
-    navigate: h.navigate,
     onStay: () => dispatch({ type: 'stay' }),
     onSignOut: () => dispatch({ type: 'sign-out' }),
     onRestored: read,
   });
   const stopActivity = listenForActivity({
+    ...o, // activityEvents, activityThrottleMs, activityOrigins
     target: win,
-    eventNames: o.activityEvents,
-    throttleMs: o.activityThrottleMs,
-    frameOrigins: o.activityOrigins,
     now,
     timers: h.timers,
     onActivity: (at) => dispatch({ type: 'activity', at }),
   });
   const stopWakeUps = listenForWakeUps(win, doc, (type) => {
-    if (type === 'visibilitychange') dispatch({ type: 'visibility', visible: doc.visibilityState !== 'hidden' });
+    if (type === 'visibilitychange') dispatch({ type: 'visibility', visible: !doc.hidden });
     read();
   });
   const sync = h.tabSync(o.channelName, {
@@ -142,11 +135,9 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     },
     onLeadership: (isLeader) => dispatch({ type: 'leader', isLeader }),
   });
-  // This tab's lease in the shared record (hold.ts), written as every core write is. A page that goes
-  // for good (a pagehide not into the back/forward cache) releases it at once, if the write still
-  // lands (and tells the other tabs, which write it too); else the lease runs out.
+  // This tab's lease in the shared record (hold.ts), written as every core write is.
   const holds = createHoldKeeper({
-    tab: Math.random().toString(36).slice(2),
+    tab: String(Math.random()), // this page load's own key among the leases
     now,
     timers: h.timers,
     write: (patch, announce) => {
@@ -154,16 +145,19 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
       if (shells) carryOut({ type: 'write', patch }, shells);
     },
   });
-  const onPageHide = (event: Event): void => {
-    if (!(event as PageTransitionEvent).persisted) holds.leave();
-  };
-  win.addEventListener('pagehide', onPageHide);
   // A frozen page finishes nothing until it runs again, yet Chromium still hands it BroadcastChannel
   // messages: so it lets go of channel, leader lock and database first, and starts nothing
-  // (shared-state.ts, tab-sync.ts).
-  const stopSuspend = listenForSuspend(win, doc, (suspended) => {
-    for (const part of [sync, storage, holds]) suspended ? part.suspend?.() : part.resume?.();
-  });
+  // (shared-state.ts, tab-sync.ts). A page that goes for good (a pagehide not into the
+  // back/forward cache) releases its hold at once, if the write still lands (and tells the other
+  // tabs, which write it too); else the lease runs out.
+  const stopSuspend = listenForSuspend(
+    win,
+    doc,
+    (suspended) => {
+      for (const part of [sync, storage, holds]) suspended ? part.suspend?.() : part.resume?.();
+    },
+    holds.leave,
+  );
 
   // 3. The wiring.
   /** At sign-out: nothing is left to show; the scheduler stays for a logout retry until stop(). */
@@ -186,7 +180,6 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     stop() {
       if (stopped) return;
       page.stop();
-      win.removeEventListener('pagehide', onPageHide);
       stopped = true;
       teardown();
       scheduler.stop();
@@ -200,10 +193,9 @@ export function createIdleLogout(options: IdleLogoutOptions, host: IdleLogoutHos
     getPhase,
     hold: holds.hold,
     on: events.on,
-    subscribe: snapshots.subscribe,
-    getSnapshot: snapshots.getSnapshot,
+    ...snapshots, // subscribe, getSnapshot
   };
 
-  dispatch({ type: 'start', visible: doc.visibilityState !== 'hidden' });
+  dispatch({ type: 'start', visible: !doc.hidden });
   return handle;
 }

@@ -51,7 +51,7 @@ export type TabSyncFactory = (channelName: string, handlers: TabSyncHandlers) =>
 /** What the tab sync needs of a channel: the package's BroadcastChannel (its `onmessage` gets the message itself, not an event). */
 export interface NotifyChannel {
   onmessage: ((message: never) => void) | null;
-  postMessage(message: SessionChange): unknown;
+  postMessage(message: SessionChange): Promise<unknown>;
   close(): unknown;
 }
 /** The second argument is the package's options; a native BroadcastChannel ignores it. */
@@ -120,7 +120,7 @@ export function browserTabSync(
     return {
       notify(change) {
         // The package's postMessage answers with a promise that rejects once the channel is closed.
-        Promise.resolve(channel?.postMessage(change)).catch(() => {});
+        channel?.postMessage(change).catch(() => {});
       },
       suspend: leave,
       resume() {

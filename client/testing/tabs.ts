@@ -98,6 +98,7 @@ export class SimTab {
   }
   setVisible(visible: boolean): void {
     Object.defineProperty(this.document, 'visibilityState', { value: visible ? 'visible' : 'hidden', configurable: true });
+    Object.defineProperty(this.document, 'hidden', { value: !visible, configurable: true }); // as a browser's does
     this.document.dispatchEvent(new this.window.Event('visibilitychange') as unknown as Event);
   }
   close(): void {
