@@ -456,6 +456,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       const outcome = await Promise.race([store.get(testKey(1), T0).then(() => 'answered', (error: unknown) => error), stillQueued]);
       const waitedMs = Date.now() - startedAt;
       proxy.restore();
+      await vi.waitFor(() => expect(client.isReady).toBe(true), { timeout: 5_000 }); // leave it connected, as the other tests do
       expect(outcome).toBeInstanceOf(Error);
       expect((outcome as Error).message).toMatch(/aborted/); // node-redis's AbortError: the withdrawal
       expect(waitedMs).toBeGreaterThanOrEqual(BOUND_MS);
