@@ -65,7 +65,9 @@ async function startBare(): Promise<Started> {
  * costs beyond this row is its own; what this row costs beyond bare is Redis's and node-redis's.
  */
 async function startBareRedis(): Promise<Started> {
-  const client = await connectRedis();
+  // Without node-redis's default per-command timeout (an AbortSignal.timeout each), which the
+  // store turns off for its own commands too (server/redis-withdrawal.ts): a floor costs no extra.
+  const client = (await connectRedis()).withCommandOptions({ timeout: 0 });
   const prefix = process.env.BENCH_REDIS_PREFIX ?? `idle-logout-bench:{${Date.now()}}:`;
   const lookUp = (c: Context) => client.hmGet(prefix + (c.req.header('cookie') ?? '').slice(-43), ['i']);
   const app = new Hono();
