@@ -47,11 +47,12 @@ export class RedisClock {
    * Now, in Redis's clock (epoch ms). Read before any wait for a measurement, which is part of
    * the caller's time.
    */
-  async sentAt(): Promise<number> {
+  sentAt(): number | Promise<number> {
     const at = performance.now();
-    if (this.#sample === undefined) await this.check();
-    else if (at - this.#sample.checkedAt >= CHECK_INTERVAL_MS) this.check().catch(() => {}); // keep the last offset meanwhile
-    return at + this.#sample!.monotonicToRedisMs;
+    // Every call but the first answers synchronously: the hot path (each keepalive) awaits no promise.
+    if (this.#sample === undefined) return this.check().then(() => at + this.#sample!.monotonicToRedisMs);
+    if (at - this.#sample.checkedAt >= CHECK_INTERVAL_MS) this.check().catch(() => {}); // keep the last offset meanwhile
+    return at + this.#sample.monotonicToRedisMs;
   }
 
   /** Measures now (one measurement at a time); rejects when Redis does not answer. */

