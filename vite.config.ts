@@ -38,6 +38,23 @@ import type { Transport } from './client/transport.ts';
 //                               app's, an optional peer) and the client (./index.js beside it) stay imports.
 const clusterSuite = 'server/redis-cluster.test.ts';
 
+// `react` is an optional peer of `^18.0.0 || ^19.0.0`, so the React binding's tests run on both: the
+// `main` project on the `react` and `react-dom` devDependencies (19), the `react-18` project on the
+// same files with those names resolved into client/testing/react-18, a private package of its own
+// (a `file:` devDependency) whose node_modules npm fills with react and react-dom 18. It cannot be
+// npm aliases beside the 19s (`react-18: npm:react@^18`): react-dom requires `react` by that name,
+// which from node_modules/react-dom-18 finds the top-level 19 (npm puts a peer beside its dependent,
+// never nested under it), and Vitest's dependency optimizer, which would apply the alias inside
+// react-dom, always leaves `react` out. In its own folder, react-dom 18 finds the react 18 beside it.
+// Each project tells the test which major it should find (`provide`), so an alias that stopped
+// applying fails the run instead of testing 19 twice.
+const reactBindingSuites = ['client/react.test.ts', 'client/react.ssr.test.ts'];
+const react18Modules = fileURLToPath(new URL('client/testing/react-18/node_modules/', import.meta.url));
+const react18 = [
+  { find: /^react(\/jsx-runtime)?$/, replacement: `${react18Modules}react$1` },
+  { find: /^react-dom(\/client|\/server)?$/, replacement: `${react18Modules}react-dom$1` },
+];
+
 const external = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || /^[@a-z]/i.test(id); // bare imports: packages
 
@@ -206,6 +223,7 @@ export default defineConfig(({ command, mode }) => {
             name: 'main',
             include: ['protocol/**/*.test.ts', 'client/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'e2e/**/*.test.ts', 'package/*.test.ts', 'docs/examples/*.test.ts'],
             exclude: [...configDefaults.exclude, clusterSuite],
+            provide: { reactMajor: '19' },
             sequence: { groupOrder: 0 },
           },
         },
@@ -213,6 +231,15 @@ export default defineConfig(({ command, mode }) => {
         // a minute). It runs alone, after every other file (a later group), so it never takes the
         // CPU from the timing-sensitive suites on a 2-core machine, nor they from its failover.
         { extends: true, test: { name: 'redis-cluster', include: [clusterSuite], sequence: { groupOrder: 1 }, testTimeout: 60_000 } },
+        {
+          extends: true,
+          resolve: { alias: react18 },
+          test: {
+            name: 'react-18',
+            include: reactBindingSuites,
+            provide: { reactMajor: '18' },
+          },
+        },
       ],
     },
   };

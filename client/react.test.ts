@@ -1,10 +1,13 @@
-// `idle-logout/react` with React 19 (react-dom/client + act) in happy-dom: the React page is this
-// realm's window (client/testing/page-globals.ts); other tabs of the same origin are simulated tabs
+// `idle-logout/react` (react-dom/client + act) in happy-dom: the React page is this realm's window
+// (client/testing/page-globals.ts); other tabs of the same origin are simulated tabs
 // (client/testing/tabs.ts) sharing its clock, channel hub, store and the real server app.
-import { act, createElement as h, StrictMode, useEffect, type ReactNode } from 'react';
+// Run twice, once per supported major: React 19 in the `main` project, React 18 in `react-18`
+// (vite.config.ts), which says which one it resolves `react` and `react-dom` to (`reactMajor`).
+import { act, createElement as h, StrictMode, useEffect, version as reactVersion, type ReactNode } from 'react';
+import { version as reactDomVersion } from 'react-dom';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { IdleLogoutHost, IdleLogoutOptions } from './index.ts';
 import { IdleLogoutProvider, useIdleLogout } from './react.ts';
 import { currentHandle } from './start.ts';
@@ -71,7 +74,19 @@ function Status({ id }: { id: string }): ReactNode {
 const click = (container: HTMLElement, label: string): Promise<void> =>
   act(async () => [...container.querySelectorAll('button')].find((b) => b.textContent === label)!.click());
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The React major this project runs the binding on (vite.config.ts). */
+    reactMajor: string;
+  }
+}
+
 describe('IdleLogoutProvider + useIdleLogout', () => {
+  it('runs on the React major its project names, react and react-dom alike', () => {
+    const major = (semver: string): string => semver.split('.')[0]!;
+    expect([major(reactVersion), major(reactDomVersion)]).toEqual([inject('reactMajor'), inject('reactMajor')]);
+  });
+
   it('shows the phase and the countdown, once a second during the warning', async () => {
     const o = simOrigin();
     const { container } = await render(h(IdleLogoutProvider, { options: { ...page(o), dialog: false } }, h(Status, { id: 'a' })));
@@ -213,7 +228,10 @@ describe('IdleLogoutProvider + useIdleLogout', () => {
       return null;
     }
     await render(h(IdleLogoutProvider, { options: page(o) }, h(Spy)));
-    await advance(o, T - W + 3_000);
+    // One act per step: React 18 renders an async act's updates once, when it ends (19 also while
+    // it awaits), so a single act over the whole time would give 18 one render for all the changes.
+    await advance(o, T - W);
+    for (let second = 1; second <= 3; second++) await advance(o, 1_000);
     // Renders: before the start, then with the handle, then on each change; two functions throughout.
     expect(seen.length).toBeGreaterThan(6);
     expect(new Set(seen.slice(2)).size).toBe(2);

@@ -9,6 +9,7 @@ import { createIdleSession } from './idle-session.ts';
 import { RedisSessionStore, type RedisSessionClient } from './redis-store.ts';
 import { liveRecord, SessionStoreFullError, SessionStoreUnavailableError } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
+import { expectQueuedCommandWithdrawn } from './testing/queued-command-withdrawal.ts';
 import { ABSOLUTE, claimUntilDrained, IDLE, REDIS_URL, redisUnavailableFor, sessionRecord as record, testKey } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
@@ -447,19 +448,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
 
     it('withdraws a command queued while Redis is away once the bound has passed, rather than keep it until Redis is back', async () => {
       const client = await connect({ url: proxy.url, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
-      const store = new RedisSessionStore({ client, prefix: freshPrefix() });
-      store.adoptTimeLimit(BOUND_MS);
-      proxy.cut('refuse');
-      await vi.waitFor(() => expect(client.isReady).toBe(false)); // from now on commands wait in node-redis's offline queue
-      const startedAt = Date.now();
-      const stillQueued = new Promise((resolve) => setTimeout(() => resolve('still queued'), BOUND_MS + 2_000));
-      const outcome = await Promise.race([store.get(testKey(1), T0).then(() => 'answered', (error: unknown) => error), stillQueued]);
-      const waitedMs = Date.now() - startedAt;
-      proxy.restore();
-      await vi.waitFor(() => expect(client.isReady).toBe(true), { timeout: 5_000 }); // leave it connected, as the other tests do
-      expect(outcome).toBeInstanceOf(Error);
-      expect((outcome as Error).message).toMatch(/aborted/); // node-redis's AbortError: the withdrawal
-      expect(waitedMs).toBeGreaterThanOrEqual(BOUND_MS);
+      await expectQueuedCommandWithdrawn({ client, proxy, prefix: freshPrefix(), boundMs: BOUND_MS });
     });
 
     it('does not let a keepalive refused during the outage revive the session once Redis is back', async () => {
