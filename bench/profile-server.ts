@@ -73,14 +73,23 @@ function selfTimes(profile: CpuProfile) {
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
   let total = 0;
+  // Named once per profile node, not once per sample (a source-map lookup each).
+  const named = new Map<number, { name: string; area: string }>();
+  const nameOf = (id: number) => {
+    let found = named.get(id);
+    if (found === undefined) {
+      const frame = byId.get(id)!.callFrame;
+      const area = areaOf(frame);
+      found = { name: `${frame.functionName || '(anonymous)'}  ${area}${area.includes('/') ? `:${originalOf(frame).line}` : ''}`, area };
+      named.set(id, found);
+    }
+    return found;
+  };
   profile.samples.forEach((id, i) => {
-    const frame = byId.get(id)!.callFrame;
     const micros = profile.timeDeltas[i] ?? 0;
-    const { line } = originalOf(frame);
-    const area = areaOf(frame);
-    const name = `${frame.functionName || '(anonymous)'}  ${area}${area.includes('/') ? `:${line}` : ''}`;
+    const { name, area } = nameOf(id);
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
-    byArea.set(areaOf(frame), (byArea.get(areaOf(frame)) ?? 0) + micros);
+    byArea.set(area, (byArea.get(area) ?? 0) + micros);
     total += micros;
   });
   const sorted = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]);

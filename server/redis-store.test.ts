@@ -1,7 +1,6 @@
 // The Redis store against a real Redis (REDIS_URL, default 127.0.0.1:6379): the shared contract,
 // what only Redis does (TTLs, scripts, several clients), and an outage through a TCP proxy.
 // Under CI=true a missing Redis fails the run; elsewhere the suite is skipped with the reason.
-import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardStore } from './guarded-store.ts';
@@ -10,44 +9,22 @@ import { RedisSessionStore, type RedisSessionClient } from './redis-store.ts';
 import { liveRecord, SessionStoreFullError, SessionStoreUnavailableError } from './store.ts';
 import { createTestApp, T0 } from './testing/app.ts';
 import { expectQueuedCommandWithdrawn } from './testing/queued-command-withdrawal.ts';
-import { ABSOLUTE, claimUntilDrained, IDLE, REDIS_URL, redisUnavailableFor, sessionRecord as record, testKey } from './testing/redis.ts';
+import { ABSOLUTE, claimUntilDrained, IDLE, REDIS_URL, redisUnavailableFor, sessionRecord as record, testKey, testRedisClients } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
 const redisDown = await redisUnavailableFor('Redis store suite');
 
 type Client = ReturnType<typeof createClient>;
-const clients: Client[] = [];
-/** Each test file, and each contract test, under its own prefix; all dropped at the end. */
-const FILE_PREFIX = `idle-logout-test:${randomUUID()}`;
-let prefixCounter = 0;
-function freshPrefix(): string {
-  prefixCounter += 1;
-  return `${FILE_PREFIX}:{t${prefixCounter}}:`;
-}
-
-async function connect(options: Parameters<typeof createClient>[0] = {}): Promise<Client> {
-  const client = createClient({ url: REDIS_URL, ...options });
-  client.on('error', () => {}); // expected while the outage tests cut the connection
-  await client.connect();
-  clients.push(client);
-  return client;
-}
-
-async function dropKeys(client: Client, prefix: string): Promise<void> {
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1_000 })) {
-    if (keys.length > 0) await client.unlink(keys);
-  }
-}
+const redis = testRedisClients((options: Parameters<typeof createClient>[0] = {}) => createClient({ url: REDIS_URL, ...options }), 't');
+const { connect, dropKeys, freshPrefix, filePrefix: FILE_PREFIX } = redis;
 
 let admin: Client;
 beforeAll(async () => {
   if (!redisDown) admin = await connect();
 });
 afterAll(async () => {
-  if (redisDown) return;
-  await dropKeys(admin, FILE_PREFIX);
-  await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
+  if (!redisDown) await redis.cleanUp(admin);
 });
 
 const digest = (n: number) => testKey(n);

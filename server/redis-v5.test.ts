@@ -5,50 +5,27 @@
 // `timeout: 0` and an abortSignal, which 5 must accept as 6 does), and the withdrawal of a command
 // queued while Redis is away (server/testing/queued-command-withdrawal.ts).
 // Under CI=true a missing Redis fails the run; elsewhere the suite is skipped with the reason.
-import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis-5';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { guardStore } from './guarded-store.ts';
 import { RedisSessionStore } from './redis-store.ts';
 import { expectQueuedCommandWithdrawn } from './testing/queued-command-withdrawal.ts';
-import { REDIS_URL, redisUnavailableFor } from './testing/redis.ts';
+import { REDIS_URL, redisUnavailableFor, testRedisClients } from './testing/redis.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
 const redisDown = await redisUnavailableFor('Redis store suite with node-redis 5');
 
 type Client = ReturnType<typeof createClient>;
-const clients: Client[] = [];
-/** This file's keys, each contract test under its own prefix; all dropped at the end. */
-const FILE_PREFIX = `idle-logout-test:${randomUUID()}`;
-let prefixCounter = 0;
-function freshPrefix(): string {
-  prefixCounter += 1;
-  return `${FILE_PREFIX}:{v5-${prefixCounter}}:`;
-}
-
-async function connect(options: Parameters<typeof createClient>[0] = {}): Promise<Client> {
-  const client = createClient({ url: REDIS_URL, ...options });
-  client.on('error', () => {}); // expected while the outage test cuts the connection
-  await client.connect();
-  clients.push(client);
-  return client;
-}
-
-async function dropKeys(client: Client, prefix: string): Promise<void> {
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1_000 })) {
-    if (keys.length > 0) await client.unlink(keys);
-  }
-}
+const redis = testRedisClients((options: Parameters<typeof createClient>[0] = {}) => createClient({ url: REDIS_URL, ...options }), 'v5-');
+const { connect, dropKeys, freshPrefix } = redis;
 
 let admin: Client;
 beforeAll(async () => {
   if (!redisDown) admin = await connect();
 });
 afterAll(async () => {
-  if (redisDown) return;
-  await dropKeys(admin, FILE_PREFIX);
-  await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
+  if (!redisDown) await redis.cleanUp(admin);
 });
 
 describe.skipIf(Boolean(redisDown))('RedisSessionStore with a node-redis 5 client', () => {

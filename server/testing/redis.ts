@@ -66,3 +66,49 @@ export function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRe
 export function testKey(n: number, letter = 'd'): string {
   return `${letter}${String(n).padStart(42, '0')}`;
 }
+
+/** What `testRedisClients` needs of a node-redis client (v5 or v6). */
+interface TestRedisClient {
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  connect(): Promise<unknown>;
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
+  unlink(keys: string[]): Promise<unknown>;
+  readonly isOpen: boolean;
+  close(): Promise<unknown>;
+}
+
+/**
+ * A Redis suite's clients and keys: `connect` opens a client (errors expected while an outage test
+ * cuts it), `freshPrefix` gives each test a prefix under this file's own, and `cleanUp` (for
+ * afterAll) drops every key under it and closes the clients.
+ *
+ * @example
+ * const redis = testRedisClients((options) => createClient({ url: REDIS_URL, ...options }), 't');
+ * afterAll(() => redis.cleanUp(admin));
+ */
+export function testRedisClients<Options extends object, Client extends TestRedisClient>(create: (options: Options) => Client, tag: string) {
+  const clients: Client[] = [];
+  const filePrefix = `idle-logout-test:${crypto.randomUUID()}`;
+  let prefixes = 0;
+  const dropKeys = async (client: Client, prefix: string) => {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1_000 })) {
+      if (keys.length > 0) await client.unlink(keys);
+    }
+  };
+  return {
+    filePrefix,
+    freshPrefix: () => `${filePrefix}:{${tag}${(prefixes += 1)}}:`,
+    async connect(options = {} as Options): Promise<Client> {
+      const client = create(options);
+      client.on('error', () => {});
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    dropKeys,
+    async cleanUp(admin: Client): Promise<void> {
+      await dropKeys(admin, filePrefix);
+      await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
+    },
+  };
+}
