@@ -45,6 +45,23 @@ describe('guardStore', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('sets no timer for a store that settles in process, and still turns its failures into store errors', async () => {
+    vi.useFakeTimers();
+    try {
+      const memory = guarded(new MemorySessionStore());
+      await memory.create('k', record);
+      await expect(memory.extend('k', T0 + 2_000, T0)).resolves.toMatchObject({ idleDeadlineAt: T0 + 2_000 });
+      expect(vi.getTimerCount()).toBe(0);
+      // The same store behind a plain forwarder (it no longer says it settles in process) is bounded.
+      await guarded(forwardTo(new MemorySessionStore())).get('k', T0);
+      expect(vi.getTimerCount()).toBe(1);
+      const failing = { ...answeringEveryCall(() => Promise.reject(new Error('a bug'))), settlesInProcess: true };
+      await expect(guarded(failing).get('k', T0)).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('logs an outage once per window of its clock', async () => {
     quiet.error.mockReset();
     let clock = 0;

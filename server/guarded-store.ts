@@ -63,11 +63,17 @@ export function guardStore(store: SessionStore, options: GuardedStoreOptions): G
     return error;
   }
 
+  const storeError = (error: unknown) => reported(asStoreError(error));
   const withinLimit = createTimeLimit(
     options.timeLimitMs,
     () => reported(new SessionStoreUnavailableError(`the session store did not answer within ${options.timeLimitMs} ms`)),
-    (error) => reported(asStoreError(error)),
+    storeError,
   );
+  // A store that settles in process is never late (SessionStore.settlesInProcess): its calls keep
+  // only the error mapping, without a timer entry and a wrapping promise each.
+  const rethrowStoreError = (error: unknown) => {
+    throw storeError(error);
+  };
   function call<T>(operation: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
     let pending: Promise<T>;
     try {
@@ -75,7 +81,7 @@ export function guardStore(store: SessionStore, options: GuardedStoreOptions): G
     } catch (error) {
       pending = Promise.reject(error); // a store that throws instead of rejecting
     }
-    return withinLimit(pending, onLate);
+    return store.settlesInProcess === true ? pending.catch(rethrowStoreError) : withinLimit(pending, onLate);
   }
 
   /** Expiry claims sent and not answered yet; one still there at the next claim outlived the bound. */

@@ -56,6 +56,8 @@ interface Mark {
  */
 export class MemorySessionStore implements SessionStore {
   readonly maxSessions: number;
+  /** Every method settles without I/O: the server bounds none of them in time (SessionStore). */
+  readonly settlesInProcess = true;
   #slotOf = new Map<string, number>();
   #keyOf: (string | undefined)[] = [];
   #subjectOf: (string | undefined)[] = [];

@@ -135,9 +135,16 @@ export interface SessionStore {
    * Throws when the store already follows a different bound.
    */
   adoptTimeLimit?(limitMs: number): void;
+  /**
+   * Optional. `true` when every call settles without waiting for I/O or a timer (the memory
+   * store). The server then sets no time bound on its calls: a timer cannot fire before a promise
+   * that settles in the same turn of the event loop, so the bound would only cost time on every
+   * request. Leave it out for a store that does any I/O (a network store, a file).
+   */
+  readonly settlesInProcess?: boolean;
 }
 
-/** The methods every store has (`adoptTimeLimit` is optional); createIdleSession checks a store has them all. */
+/** The methods every store has (`adoptTimeLimit` and `settlesInProcess` are optional); createIdleSession checks a store has them all. */
 export const SESSION_STORE_METHODS = ['get', 'create', 'extend', 'delete', 'takeExpired', 'listSubject', 'revoke', 'update'] as const satisfies readonly (keyof SessionStore)[];
 
 /** Thrown by `create` when the store refuses new sessions rather than evict live ones. */
