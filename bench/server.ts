@@ -1,7 +1,7 @@
 /**
  * `npm run bench:server` — idle-logout's server against a bare Hono route and two popular
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
- * stops by itself (about four minutes on 2 cores).
+ * stops by itself (about five and a half minutes on 2 cores: see Time below).
  *
  * Each server runs in its own child process (bench/server-targets.ts, compiled as an app ships
  * it, not through tsx: bench/load.ts compiledBenchScript) so autocannon, here, never shares its
@@ -18,6 +18,20 @@
  *   rows are the floor under the Redis ones (the bare route plus one plain HMGET). Redis rows also
  *   show Redis's own CPU per request (INFO CPU; the whole Redis, so other work on it counts too).
  *   The Redis keys live under a prefix of this run's own and are deleted at the end.
+ *
+ * A row with a bare row to compare (`versus`: keepalive and keepalive-redis against bare, the
+ * @100k rows against the bare route sent the same request) is measured paired: in every round it
+ * runs right beside a fresh run of its bare row, the bare one first in rounds 1, 3, … and second
+ * in rounds 2, 4, …, and its ratio is the median over the rounds of each pair's ratio
+ * (measureThroughput says why). A bare row runs only in those pairs, so its req/s is the median
+ * of all its runs beside its partners; the session libraries run alone once a round.
+ *
+ * Time with the defaults (3 rounds, 4 s runs, 2 s warm-up): 15 rows warmed up = 30 s; a round is
+ * 10 pairs (20 runs) and 2 rows alone, 22 runs × 4 s = 88 s, so 264 s for 3. Starting the servers
+ * (filing 100 000 sessions in memory and on Redis), about 0.07 s around each run, the memory and
+ * expiry measures and clean-up add about 30 s: about 325 s in all, from a short run
+ * (BENCH_DURATION_S=1 BENCH_ROUNDS=2: 102 s on a loaded machine) scaled up. Running the bare rows
+ * alone as well, once a round, would add 9 runs (37 s, to about 6 minutes) and no ratio: they don't.
  *
  * Prints tables, then as the last line one JSON object with the figures.
  */
@@ -358,7 +372,7 @@ function printThroughput(rows: ThroughputRow[], title: string): void {
       const total = totals(row);
       const bare = bareRow ?? row;
       const paired = pairedFigures(row);
-      const medianRun = row.runs.find((run) => run.rps === row.rps) ?? row.runs[0];
+      const latencies = medianRun(row);
       return [
         row.name,
         formatNumber(row.rps),
@@ -372,12 +386,21 @@ function printThroughput(rows: ThroughputRow[], title: string): void {
         flag(total.non2xx),
         flag(total.errors),
         flag(total.timeouts),
-        formatNumber(medianRun?.latencyP50Ms),
-        formatNumber(medianRun?.latencyP99Ms),
+        formatNumber(latencies?.latencyP50Ms),
+        formatNumber(latencies?.latencyP99Ms),
         row.problem ? `FAILED: ${row.problem}` : Object.entries(total.statusCodes).map(([code, n]) => `${code}×${n}`).join(' '),
       ];
     }),
   );
+}
+
+/**
+ * The run whose req/s is the median, for its latencies; of an even count (the one-session bare
+ * row runs beside two partners a round), the lower of the middle two, as that median is their mean.
+ */
+function medianRun(row: ThroughputRow): Run | undefined {
+  const byRps = [...row.runs].sort((a, b) => a.rps - b.rps);
+  return byRps[(byRps.length - 1) >> 1];
 }
 
 /** Each run's req/s; a bare row's (one beside each partner every round) as their range. */
@@ -593,7 +616,7 @@ async function main(): Promise<void> {
               {
                 rps: row.rps,
                 ...(spec.versus ? { versus: spec.versus.bare, ...pairedFigures(row), wanted: spec.versus.wanted } : {}),
-                p99Ms: row.runs.find((run) => run.rps === row.rps)?.latencyP99Ms ?? null,
+                p99Ms: (row.rps === null ? undefined : medianRun(row)?.latencyP99Ms) ?? null,
                 cpuMicrosPerRequest: roundTo(cpuPerRequest(row), 1),
                 ...(redisTargets.has(spec.target) ? { redisCpuMicrosPerRequest: roundTo(redisCpuPerRequest(row), 1) } : {}),
                 non2xx: totals(row).non2xx,
