@@ -1,7 +1,7 @@
 /**
  * `npm run bench:server` — idle-logout's server against a bare Hono route and two popular
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
- * stops by itself (about four minutes on 2 cores).
+ * stops by itself (about five and a half minutes on 2 cores: see Time below).
  *
  * Each server runs in its own child process (bench/server-targets.ts, compiled as an app ships
  * it, not through tsx: bench/load.ts compiledBenchScript) so autocannon, here, never shares its
@@ -18,6 +18,20 @@
  *   rows are the floor under the Redis ones (the bare route plus one plain HMGET). Redis rows also
  *   show Redis's own CPU per request (INFO CPU; the whole Redis, so other work on it counts too).
  *   The Redis keys live under a prefix of this run's own and are deleted at the end.
+ *
+ * A row with a bare row to compare (`versus`: keepalive and keepalive-redis against bare, the
+ * @100k rows against the bare route sent the same request) is measured paired: in every round it
+ * runs right beside a fresh run of its bare row, the bare one first in rounds 1, 3, … and second
+ * in rounds 2, 4, …, and its ratio is the median over the rounds of each pair's ratio
+ * (measureThroughput says why). A bare row runs only in those pairs, so its req/s is the median
+ * of all its runs beside its partners; the session libraries run alone once a round.
+ *
+ * Time with the defaults (3 rounds, 4 s runs, 2 s warm-up): 15 rows warmed up = 30 s; a round is
+ * 10 pairs (20 runs) and 2 rows alone, 22 runs × 4 s = 88 s, so 264 s for 3. Starting the servers
+ * (filing 100 000 sessions in memory and on Redis), about 0.07 s around each run, the memory and
+ * expiry measures and clean-up add about 30 s: about 325 s in all, from a short run
+ * (BENCH_DURATION_S=1 BENCH_ROUNDS=2: 102 s on a loaded machine) scaled up. Running the bare rows
+ * alone as well, once a round, would add 9 runs (37 s, to about 6 minutes) and no ratio: they don't.
  *
  * Prints tables, then as the last line one JSON object with the figures.
  */
@@ -47,8 +61,8 @@ const targets = {
 
 const oneSessionRows: RowSpec[] = [
   { name: 'bare', target: 'bare', request: 'keepalive', randomSessions: false },
-  { name: 'keepalive', target: 'keepalive', request: 'keepalive', randomSessions: false },
-  { name: 'keepalive-redis', target: 'keepalive-redis', request: 'keepalive', randomSessions: false },
+  { name: 'keepalive', target: 'keepalive', request: 'keepalive', randomSessions: false, versus: { bare: 'bare', wanted: targets.ratio } },
+  { name: 'keepalive-redis', target: 'keepalive-redis', request: 'keepalive', randomSessions: false, versus: { bare: 'bare', wanted: targets.redisRatio } },
   { name: 'express-session', target: 'express-session', request: 'keepalive', randomSessions: false },
   { name: 'hono-sessions', target: 'hono-sessions', request: 'keepalive', randomSessions: false },
 ];
@@ -103,7 +117,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-interface Round {
+interface Run {
   rps: number; // 2xx answers per second
   requests: number;
   non2xx: number;
@@ -113,26 +127,41 @@ interface Round {
   latencyP50Ms: number;
   latencyP99Ms: number;
   serverCpuMicrosPerRequest: number;
-  /** Redis rows: Redis's CPU per request over the round. */
+  /** Redis rows: Redis's CPU per request over the run. */
   redisCpuMicrosPerRequest?: number;
+}
+
+/** One round of a paired row: its run against the bare row's run beside it. */
+interface PairedRatios {
+  rpsRatio: number; // this row's req/s / the bare run's
+  cpuRatio: number; // the bare run's server CPU µs per request / this row's (1 = as cheap as bare)
 }
 
 interface ThroughputRow {
   spec: RowSpec;
   name: string;
-  rounds: Round[];
-  rps: number | null; // median over the rounds
+  /** One run a round; a bare row's also include a run beside every row paired with it. */
+  runs: Run[];
+  /** Rows with a `versus`: one a round. */
+  pairs: PairedRatios[];
+  rps: number | null; // median over the runs
   problem?: string;
 }
 
-async function runRound(spec: RowSpec, target: RunningTarget, manyCookies: string[], redis: BenchRedisClient | undefined): Promise<Round> {
+/** What a round runs, in turn: a row alone, or a row beside a fresh run of its bare row. */
+interface Step {
+  row: ThroughputRow;
+  bare?: ThroughputRow;
+}
+
+async function measureRun(spec: RowSpec, target: RunningTarget, manyCookies: string[], redis: BenchRedisClient | undefined): Promise<Run> {
   const usesRedis = redis !== undefined && redisTargets.has(spec.target);
   const redisCpuBefore = usesRedis ? await redisCpuMicros(redis) : 0;
   const cpuBefore = await target.cpuMicros();
   const result = await autocannon(loadOptions(spec, target, manyCookies, durationSeconds));
   const cpuAfter = await target.cpuMicros();
   const redisCpuAfter = usesRedis ? await redisCpuMicros(redis) : 0;
-  // Still signed in after the round? (A session that died mid-round shows as non-2xx too.)
+  // Still signed in after the run? (A session that died mid-run shows as non-2xx too.)
   await checkRow(spec, target, manyCookies);
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
@@ -164,24 +193,22 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * Loopback throughput on a shared 2-core box swings by ±20 % from one run to the next, so every
- * row runs `rounds` times, interleaved and in a rotating order (no row always goes first), and
- * the median counts. All servers stay up for the whole phase; an idle one costs no CPU. Every
- * row is warmed up with its own request first (not counted), so the JIT has settled.
+ * Loopback throughput on a shared 2-core box swings by ±20 % from one run to the next, and the
+ * machine drifts over minutes: with each row's req/s the median of its own runs, minutes apart
+ * from its bare row's, two runs of the same code put memory-get@100k at 1.03 and at 0.77 of its
+ * bare route — faster than the route it adds work to. So a row with a `versus` is measured
+ * paired: every round it runs right beside a fresh run of its bare row (runStep), and its ratio
+ * is the median of the rounds' paired ratios (pairedFigures); what the machine does then falls
+ * on both sides of a pair alike. Rows with nothing to compare (the session libraries) run alone
+ * once a round, and so would a bare row that nothing is paired with. Steps go in a rotating
+ * order (no step always first). All servers stay up for the whole phase; an idle one costs no
+ * CPU. Every row is warmed up with its own request first (not counted), so the JIT has settled.
  */
 async function measureThroughput(specs: readonly RowSpec[], redis: BenchRedisClient | undefined): Promise<ThroughputRow[]> {
-  const rows = specs.map((spec): ThroughputRow => ({ spec, name: spec.name, rounds: [], rps: null }));
+  const rows = specs.map((spec): ThroughputRow => ({ spec, name: spec.name, runs: [], pairs: [], rps: null }));
   const running = new Map<BenchTargetName, RunningTarget>();
-  const targetProblems = new Map<BenchTargetName, string>();
   try {
-    for (const name of new Set(specs.map((spec) => spec.target))) {
-      try {
-        process.stderr.write(`  starting ${name}${seededTargets.has(name) ? ` with ${formatNumber(manySessionCount)} sessions` : ''}…\n`);
-        running.set(name, await startTarget(name, seededTargets.has(name) ? manySessionCount : 0, { BENCH_REDIS_PREFIX: redisPrefix }));
-      } catch (error) {
-        targetProblems.set(name, firstLine(error));
-      }
-    }
+    const targetProblems = await startTargets(new Set(specs.map((spec) => spec.target)), running);
     // A seeded target's rows use its own sessions; the bare rows borrow any (same cookie bytes).
     const anyCookies = [...running.values()].find((target) => target.manyCookies)?.manyCookies ?? [];
     const cookiesOf = (row: ThroughputRow) => running.get(row.spec.target)?.manyCookies ?? anyCookies;
@@ -201,25 +228,74 @@ async function measureThroughput(specs: readonly RowSpec[], redis: BenchRedisCli
         }
       }
     }
+    const measure = (row: ThroughputRow) => measureRun(row.spec, running.get(row.spec.target)!, cookiesOf(row), redis);
+    const steps = roundSteps(live);
     for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < live.length; i++) {
-        const row = live[(i + round) % live.length]!;
-        if (row.problem) continue;
-        process.stderr.write(`  round ${round + 1}/${rounds}: ${row.name}…\n`);
-        try {
-          row.rounds.push(await runRound(row.spec, running.get(row.spec.target)!, cookiesOf(row), redis));
-        } catch (error) {
-          row.problem = firstLine(error);
-        }
-      }
+      for (let i = 0; i < steps.length; i++) await runStep(steps[(i + round) % steps.length]!, round, measure);
     }
   } finally {
     for (const target of running.values()) target.stop();
   }
+  const rowByName = new Map(rows.map((row) => [row.name, row]));
   for (const row of rows) {
-    if (!row.problem && row.rounds.length > 0) row.rps = Math.round(median(row.rounds.map((round) => round.rps)));
+    const bare = row.spec.versus && rowByName.get(row.spec.versus.bare);
+    // Measured only beside its bare row, a paired row has no figures without it.
+    if (row.spec.versus && (!bare || bare.problem)) row.problem ??= `its bare row ${row.spec.versus.bare} ${bare ? 'failed' : 'is not in the bench'}`;
+    if (!row.problem && row.runs.length > 0) row.rps = Math.round(median(row.runs.map((run) => run.rps)));
   }
   return rows;
+}
+
+/** Starts each target in its own process, into `running`; returns why any did not start. */
+async function startTargets(names: Set<BenchTargetName>, running: Map<BenchTargetName, RunningTarget>): Promise<Map<BenchTargetName, string>> {
+  const problems = new Map<BenchTargetName, string>();
+  for (const name of names) {
+    try {
+      process.stderr.write(`  starting ${name}${seededTargets.has(name) ? ` with ${formatNumber(manySessionCount)} sessions` : ''}…\n`);
+      running.set(name, await startTarget(name, seededTargets.has(name) ? manySessionCount : 0, { BENCH_REDIS_PREFIX: redisPrefix }));
+    } catch (error) {
+      problems.set(name, firstLine(error));
+    }
+  }
+  return problems;
+}
+
+/**
+ * What every round runs: each live row with a `versus` as a pair with its bare row, the others
+ * alone, except a bare row that is in a pair (it runs there, beside each of its partners).
+ */
+function roundSteps(live: ThroughputRow[]): Step[] {
+  const liveByName = new Map(live.map((row) => [row.name, row]));
+  const partners = new Set(live.flatMap((row) => (row.spec.versus ? [row.spec.versus.bare] : [])));
+  return live.flatMap((row): Step[] => {
+    if (!row.spec.versus) return partners.has(row.name) ? [] : [{ row }];
+    const bare = liveByName.get(row.spec.versus.bare);
+    return bare ? [{ row, bare }] : [];
+  });
+}
+
+/**
+ * Runs one step of round `round` (from 0). A pair runs back to back, its bare row first in even
+ * rounds and second in odd ones, so that a machine growing steadily faster or slower favours
+ * neither side over the rounds. A step's runs count only once all of them are in.
+ */
+async function runStep({ row, bare }: Step, round: number, measure: (row: ThroughputRow) => Promise<Run>): Promise<void> {
+  if (row.problem || bare?.problem) return;
+  const order = !bare ? [row] : round % 2 === 0 ? [bare, row] : [row, bare];
+  const runs = new Map<ThroughputRow, Run>();
+  for (const each of order) {
+    process.stderr.write(`  round ${round + 1}/${rounds}: ${each.name}${bare ? ` beside ${each === row ? bare.name : row.name}` : ''}…\n`);
+    try {
+      runs.set(each, await measure(each));
+    } catch (error) {
+      each.problem = firstLine(error);
+      return;
+    }
+  }
+  for (const [each, run] of runs) each.runs.push(run);
+  const ours = runs.get(row)!;
+  const beside = bare && runs.get(bare)!;
+  if (beside) row.pairs.push({ rpsRatio: ours.rps / beside.rps, cpuRatio: beside.serverCpuMicrosPerRequest / ours.serverCpuMicrosPerRequest });
 }
 
 interface MemoryResult {
@@ -281,59 +357,101 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
-/** The one-session rows' table, and the many-session rows' with their ratio to their bare row. */
+/**
+ * The one-session rows' table, and the many-session rows'. A paired row's "vs bare" and "CPU vs
+ * bare" are its pairedFigures; any other row's divide medians (by the one-session bare row's, or
+ * by its own in the many-session table).
+ */
 function printThroughput(rows: ThroughputRow[], title: string): void {
-  const rowByName = (name: string) => rows.find((row) => row.name === name);
-  console.log(`${title}: 2xx answers per second, median of ${rounds} interleaved rounds (each round's figure in brackets)`);
+  const bareRow = rows.find((row) => row.name === 'bare');
+  console.log(`${title}: req/s = 2xx answers per second, median of the row's runs (a bare row runs beside each row paired with it)`);
+  console.log(`  rows with a bare row ran beside a fresh run of it in each of ${rounds} rounds: "vs bare" and "CPU vs bare" are the medians of the rounds' paired ratios ("paired": each round's req/s ratio)`);
   printTable(
-    ['row', 'req/s', 'vs bare', 'rounds', 'CPU µs/req', 'CPU vs bare', 'Redis CPU µs/req', 'requests', 'non-2xx', 'errors', 'timeouts', 'p50 ms', 'p99 ms', 'status codes'],
+    ['row', 'req/s', 'runs', 'vs bare', 'paired', 'CPU µs/req', 'CPU vs bare', 'Redis CPU µs/req', 'requests', 'non-2xx', 'errors', 'timeouts', 'p50 ms', 'p99 ms', 'status codes'],
     rows.map((row) => {
       const total = totals(row);
-      const bare = rowByName(row.spec.versus?.bare ?? 'bare') ?? row;
-      const medianRound = row.rounds.find((round) => round.rps === row.rps) ?? row.rounds[0];
+      const bare = bareRow ?? row;
+      const paired = pairedFigures(row);
+      const latencies = medianRun(row);
       return [
         row.name,
         formatNumber(row.rps),
-        formatNumber(divide(row.rps, bare.rps), 2),
-        row.rounds.map((round) => formatNumber(round.rps)).join(' / ') || '-',
+        runsCell(row),
+        formatNumber(row.spec.versus ? paired.ratio : divide(row.rps, bare.rps), 2),
+        paired.pairedRatios.map((ratio) => formatNumber(ratio, 2)).join(' / '),
         formatNumber(cpuPerRequest(row), 1),
-        formatNumber(divide(cpuPerRequest(bare), cpuPerRequest(row)), 2),
+        formatNumber(row.spec.versus ? paired.cpuRatio : divide(cpuPerRequest(bare), cpuPerRequest(row)), 2),
         redisTargets.has(row.spec.target) ? formatNumber(redisCpuPerRequest(row), 1) : '',
         formatNumber(total.requests),
         flag(total.non2xx),
         flag(total.errors),
         flag(total.timeouts),
-        formatNumber(medianRound?.latencyP50Ms),
-        formatNumber(medianRound?.latencyP99Ms),
+        formatNumber(latencies?.latencyP50Ms),
+        formatNumber(latencies?.latencyP99Ms),
         row.problem ? `FAILED: ${row.problem}` : Object.entries(total.statusCodes).map(([code, n]) => `${code}×${n}`).join(' '),
       ];
     }),
   );
 }
 
+/**
+ * The run whose req/s is the median, for its latencies; of an even count (the one-session bare
+ * row runs beside two partners a round), the lower of the middle two, as that median is their mean.
+ */
+function medianRun(row: ThroughputRow): Run | undefined {
+  const byRps = [...row.runs].sort((a, b) => a.rps - b.rps);
+  return byRps[(byRps.length - 1) >> 1];
+}
+
+/** Each run's req/s; a bare row's (one beside each partner every round) as their range. */
+function runsCell(row: ThroughputRow): string {
+  const rps = row.runs.map((run) => run.rps);
+  if (rps.length <= rounds) return rps.map((value) => formatNumber(value)).join(' / ') || '-';
+  return `${formatNumber(Math.min(...rps))}–${formatNumber(Math.max(...rps))} (${rps.length} runs)`;
+}
+
+/**
+ * A paired row's ratios to its bare row: the medians over the rounds of each pair's req/s ratio
+ * (ours / bare) and CPU ratio (bare's µs per request / ours), and each round's req/s ratio. None
+ * for a row that is not paired or failed.
+ */
+function pairedFigures(row: ThroughputRow): { ratio: number | null; cpuRatio: number | null; pairedRatios: number[] } {
+  const measured = row.rps !== null && row.pairs.length > 0;
+  const medianOf = (pick: (pair: PairedRatios) => number) => (measured ? hundredths(median(row.pairs.map(pick))) : null);
+  return {
+    ratio: medianOf((pair) => pair.rpsRatio),
+    cpuRatio: medianOf((pair) => pair.cpuRatio),
+    pairedRatios: measured ? row.pairs.map((pair) => hundredths(pair.rpsRatio)) : [],
+  };
+}
+
+function hundredths(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
 function divide(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100;
+  return a === null || b === null || b === 0 ? null : hundredths(a / b);
 }
 
 function totals(row: ThroughputRow) {
-  const sum = (pick: (round: Round) => number) => row.rounds.reduce((total, round) => total + pick(round), 0);
+  const sum = (pick: (run: Run) => number) => row.runs.reduce((total, run) => total + pick(run), 0);
   const statusCodes: Record<string, number> = {};
-  for (const round of row.rounds) {
-    for (const [code, n] of Object.entries(round.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  for (const run of row.runs) {
+    for (const [code, n] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   }
   return { requests: sum((r) => r.requests), non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), statusCodes };
 }
 
 /**
- * Server CPU per request, median over the rounds: a cross-check on req/s that other work on the
+ * Server CPU per request, median over the runs: a cross-check on req/s that other work on the
  * box disturbs far less. "CPU vs bare" = bare's µs / this row's µs (1.00 = as cheap as bare).
  */
 function cpuPerRequest(row: ThroughputRow): number | null {
-  return row.rps === null || row.rounds.length === 0 ? null : median(row.rounds.map((round) => round.serverCpuMicrosPerRequest));
+  return row.rps === null || row.runs.length === 0 ? null : median(row.runs.map((run) => run.serverCpuMicrosPerRequest));
 }
 
 function redisCpuPerRequest(row: ThroughputRow): number | null {
-  const figures = row.rounds.flatMap((round) => (round.redisCpuMicrosPerRequest === undefined ? [] : [round.redisCpuMicrosPerRequest]));
+  const figures = row.runs.flatMap((run) => (run.redisCpuMicrosPerRequest === undefined ? [] : [run.redisCpuMicrosPerRequest]));
   return row.rps === null || figures.length === 0 ? null : median(figures);
 }
 
@@ -351,7 +469,7 @@ async function main(): Promise<void> {
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
   console.log(
     `idle-logout server bench — node ${process.version}, loopback, autocannon ${connections} connections, ` +
-      `${warmupSeconds} s warm-up, then ${rounds} rounds of ${durationSeconds} s per row; one-session rows POST ${keepalivePath} ${keepaliveBody}; ` +
+      `${warmupSeconds} s warm-up per row, then ${rounds} rounds of ${durationSeconds} s runs, a row with a bare row beside a fresh run of it; one-session rows POST ${keepalivePath} ${keepaliveBody}; ` +
       `@100k rows spread over ${formatNumber(manySessionCount)} live sessions at random\n`,
   );
 
@@ -391,6 +509,8 @@ async function main(): Promise<void> {
   const expressSessionRps = rowByName('express-session').rps;
   const honoSessionsRps = rowByName('hono-sessions').rps;
   const bareRow = rowByName('bare');
+  const keepalivePaired = pairedFigures(rowByName('keepalive'));
+  const redisKeepalivePaired = pairedFigures(rowByName('keepalive-redis'));
 
   printThroughput(rows.filter((row) => !row.spec.randomSessions), 'One session');
   console.log('');
@@ -427,41 +547,31 @@ async function main(): Promise<void> {
   }
   printTable(['measure', 'value', 'detail'], memoryRows);
 
-  const ratio = divide(keepaliveRps, bareRps);
   const redisKeepaliveRps = rowByName('keepalive-redis').rps;
-  const redisRatio = divide(redisKeepaliveRps, bareRps);
   const keepaliveVsExpress = divide(keepaliveRps, expressSessionRps);
   const keepaliveVsHonoSessions = divide(keepaliveRps, honoSessionsRps);
   const bytesPerSession = 'problem' in memory ? null : memory.bytesPerSession;
   const expiryComplete = trials.length === expiryTrials && trials.every((t) => t.ended === t.count && t.sizeAfter === 0);
   const expiryStallMs = 'problem' in expiry ? null : expiry.maxStallMs;
   const cleanRow = (name: string) => isClean(rowByName(name));
-  // Issue I: each many-session row against its bare row, in this run.
-  const manyFigures = manySessionRows.map((spec) => {
-    const row = rowByName(spec.name);
-    return {
-      spec,
-      row,
-      ratio: spec.versus ? divide(row.rps, rowByName(spec.versus.bare).rps) : null,
-      cpuRatio: spec.versus ? divide(cpuPerRequest(rowByName(spec.versus.bare)), cpuPerRequest(row)) : null,
-    };
-  });
+  // A row with a wanted ratio to its bare row: the median of its rounds' paired ratios against it.
+  const pairedTargets = (specs: RowSpec[]) =>
+    specs.flatMap((spec) => {
+      const wanted = spec.versus?.wanted;
+      if (spec.versus === undefined || wanted === undefined) return [];
+      const { ratio } = pairedFigures(rowByName(spec.name));
+      return [[`${spec.name} / ${spec.versus.bare}`, `≥ ${wanted}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= wanted && cleanRow(spec.name))]];
+    });
 
-  console.log('\nTargets');
+  console.log(`\nTargets (a ratio to a bare row: the median of its ${rounds} rounds' paired ratios)`);
   printTable(
     ['target', 'wanted', 'measured', 'verdict'],
     [
-      ['keepalive / bare', `≥ ${targets.ratio}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= targets.ratio && cleanRow('keepalive'))],
+      ...pairedTargets(oneSessionRows),
       ['keepalive / express-session', `≥ ${targets.keepaliveVsExpress}×`, formatNumber(keepaliveVsExpress, 2), verdict(keepaliveVsExpress === null ? null : keepaliveVsExpress >= targets.keepaliveVsExpress && cleanRow('keepalive'))],
-      ['redis keepalive / bare', `≥ ${targets.redisRatio}`, formatNumber(redisRatio, 2), verdict(redisRatio === null ? null : redisRatio >= targets.redisRatio && cleanRow('keepalive-redis'))],
       ['bytes per session (1M)', `≤ ${targets.bytesPerSession}`, formatNumber(bytesPerSession), verdict(bytesPerSession === null ? null : bytesPerSession <= targets.bytesPerSession)],
       ['stall, 100k expire at once', `≤ ${targets.expiryStallMs} ms`, expiryStallMs === null ? 'n/a' : `${formatNumber(expiryStallMs, 1)} ms${expiryComplete ? '' : ' (not all ended!)'}`, verdict(expiryStallMs === null ? null : expiryStallMs <= targets.expiryStallMs && expiryComplete)],
-      ...manyFigures.flatMap(({ spec, ratio, row }) => {
-        const wanted = spec.versus?.wanted;
-        return spec.versus && wanted !== undefined
-          ? [[`${spec.name} / ${spec.versus.bare}`, `≥ ${wanted}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= wanted && isClean(row))]]
-          : [];
-      }),
+      ...pairedTargets(manySessionRows),
     ],
   );
   const dirtyRows = rows.filter((row) => row.rps !== null && !cleanRow(row.name)).map((row) => row.name);
@@ -474,13 +584,15 @@ async function main(): Promise<void> {
     JSON.stringify({
       bareRps,
       keepaliveRps,
-      ratio,
+      ratio: keepalivePaired.ratio,
+      pairedRatios: keepalivePaired.pairedRatios,
       expressSessionRps,
       honoSessionsRps,
       keepaliveVsExpress,
       keepaliveVsHonoSessions,
       redisKeepaliveRps,
-      redisRatio,
+      redisRatio: redisKeepalivePaired.ratio,
+      redisPairedRatios: redisKeepalivePaired.pairedRatios,
       bytesPerSession,
       heapBytesPerSession: 'problem' in memory ? null : memory.heapBytesPerSession,
       expiryStallMs,
@@ -490,25 +602,28 @@ async function main(): Promise<void> {
       expiryControlStallMs: 'problem' in expiry ? null : expiry.controlStallMs,
       keepaliveCpuMicrosPerRequest: roundTo(cpuPerRequest(rowByName('keepalive')), 1),
       bareCpuMicrosPerRequest: roundTo(cpuPerRequest(bareRow), 1),
-      cpuRatio: divide(cpuPerRequest(bareRow), cpuPerRequest(rowByName('keepalive'))),
+      cpuRatio: keepalivePaired.cpuRatio,
       loadAverage: [loadBefore, loadAfter],
       keepaliveNon2xx: totals(rowByName('keepalive')).non2xx,
-      // Issue I: the rows over many live sessions at random; each ratio against the bare row it names.
+      // Issue I: the rows over many live sessions at random; each ratio paired with the bare row it names.
       manySessions: {
         sessions: manySessionCount,
         rows: Object.fromEntries(
-          manyFigures.map(({ spec, row, ratio, cpuRatio }) => [
-            spec.name,
-            {
-              rps: row.rps,
-              ...(spec.versus ? { versus: spec.versus.bare, ratio, wanted: spec.versus.wanted, cpuRatio } : {}),
-              p99Ms: row.rounds.find((round) => round.rps === row.rps)?.latencyP99Ms ?? null,
-              cpuMicrosPerRequest: roundTo(cpuPerRequest(row), 1),
-              ...(redisTargets.has(spec.target) ? { redisCpuMicrosPerRequest: roundTo(redisCpuPerRequest(row), 1) } : {}),
-              non2xx: totals(row).non2xx,
-              ...(row.problem ? { problem: row.problem } : {}),
-            },
-          ]),
+          manySessionRows.map((spec) => {
+            const row = rowByName(spec.name);
+            return [
+              spec.name,
+              {
+                rps: row.rps,
+                ...(spec.versus ? { versus: spec.versus.bare, ...pairedFigures(row), wanted: spec.versus.wanted } : {}),
+                p99Ms: (row.rps === null ? undefined : medianRun(row)?.latencyP99Ms) ?? null,
+                cpuMicrosPerRequest: roundTo(cpuPerRequest(row), 1),
+                ...(redisTargets.has(spec.target) ? { redisCpuMicrosPerRequest: roundTo(redisCpuPerRequest(row), 1) } : {}),
+                non2xx: totals(row).non2xx,
+                ...(row.problem ? { problem: row.problem } : {}),
+              },
+            ];
+          }),
         ),
       },
       rounds,
