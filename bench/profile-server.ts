@@ -5,7 +5,7 @@
  * autocannon sends the row's requests, each with a random session's cookie, and prints the
  * functions with the most self time, then the same time by where the code lives.
  *
- *   target:  bare | bare-redis (bare + one HMGET) | keepalive (memory store) | keepalive-redis
+ *   target:  bare | bare-redis (bare + one HMGET) | bare-session (bare + a cookie looked up in a Map) | keepalive (memory store) | keepalive-redis
  *   request: get | background | keepalive
  *
  * The full profile is written to .prof/ (git-ignored) (open it in Chrome DevTools → Performance).
@@ -110,7 +110,7 @@ function printShares(title: string, entries: [string, number][], total: number, 
 async function main(): Promise<void> {
   const [target, request, seconds = '10'] = process.argv.slice(2) as [BenchTargetName, RequestKind, string?];
   if (!benchTargetNames.includes(target) || !['get', 'background', 'keepalive'].includes(request)) {
-    throw new Error('usage: npm run bench:profile -- <bare|bare-redis|keepalive|keepalive-redis> <get|background|keepalive> [seconds]');
+    throw new Error(`usage: npm run bench:profile -- <${benchTargetNames.join('|')}> <get|background|keepalive> [seconds]`);
   }
   const redisPrefix = benchRedisPrefix('profile');
   const spec: RowSpec = { name: `${target} ${request}`, target, request, randomSessions: true };

@@ -9,8 +9,8 @@
  * `POST /session/keepalive` with body `{"idleMs":0}` (touches the session, answers JSON).
  * `bare` and the idle-logout targets also answer `GET /app`, an app route: idle-logout's reads
  * `c.var.getSession()` through `idle.middleware` (401 without a live session), bare answers the
- * same JSON without one. With `[sessions]`, an idle-logout target first files that many live
- * sessions, one per subject, and sends their ids (`sessionIds`) so the bench can spread its
+ * same JSON without one. With `[sessions]`, an idle-logout target (and bare-session) first files
+ * that many live sessions, one per subject, and sends their ids (`sessionIds`) so the bench can spread its
  * requests over all of them at random. The Redis target files them under `BENCH_REDIS_PREFIX`.
  */
 import type { AddressInfo } from 'node:net';
@@ -20,7 +20,7 @@ import { Hono, type Context } from 'hono';
 import { DEFAULT_BASE_PATH, KEEPALIVE_PATH, errorBody, parseKeepaliveBody, statusBody } from '../protocol/index.ts';
 import type { IdleSessionEnv, SessionStore } from '../server/index.ts';
 
-export const benchTargetNames = ['bare', 'bare-redis', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
+export const benchTargetNames = ['bare', 'bare-redis', 'bare-session', 'keepalive', 'keepalive-redis', 'express-session', 'hono-sessions'] as const;
 export type BenchTargetName = (typeof benchTargetNames)[number];
 
 // Long enough that no seeded session ends while the bench runs (the background rows never extend).
@@ -83,6 +83,43 @@ async function startBareRedis(): Promise<Started> {
     return c.json(answer);
   });
   return { port: await listenHono(app.fetch) };
+}
+
+/**
+ * The floor of any cookie session kept in process, on this machine: the bare routes behind one
+ * Hono middleware that reads the cookie, awaits its id's entry in a Map of `sessionCount` ids (a
+ * session store's interface is asynchronous) and offers it as a context variable. No hashing of
+ * the id, no deadlines, no CSRF check, no activity: what idle-logout on its memory store costs
+ * beyond this row is its own; what this row costs beyond bare, any session middleware pays.
+ */
+async function startBareSession(sessionCount: number): Promise<Started> {
+  const { newSessionId } = await import('../server/session-id.ts');
+  const sessionIds = Array.from({ length: sessionCount }, newSessionId);
+  const subjects = new Map(sessionIds.map((id, i) => [id, `user-${i}`]));
+  const lookUp = async (id: string) => subjects.get(id);
+  const app = new Hono<{ Variables: { subject: string | undefined } }>();
+  app.use(async (c, next) => {
+    const cookie = c.req.header('cookie') ?? ''; // the bench sends one cookie: idle_session=<id>
+    c.set('subject', await lookUp(cookie.slice(cookie.indexOf('=') + 1)));
+    await next();
+  });
+  app.post('/login', (c) => {
+    const id = newSessionId();
+    subjects.set(id, 'alice');
+    c.header('Set-Cookie', `idle_session=${id}; Path=/; HttpOnly; SameSite=Lax`);
+    return c.json({ ok: true });
+  });
+  app.get(APP_PATH, (c) => {
+    const subject = c.get('subject');
+    return subject ? c.json({ subject, remainingMs: idleTimeoutMs }) : c.json(errorBody('unknown-session'), 401);
+  });
+  app.post(keepalivePath, async (c) => {
+    const answer = liveAnswer(await c.req.text());
+    if (!c.get('subject')) return c.json(errorBody('unknown-session'), 401);
+    c.header('Cache-Control', 'no-store');
+    return c.json(answer);
+  });
+  return { port: await listenHono(app.fetch), sessionIds };
 }
 
 /** A node-redis client as the Redis target uses it (the bench's Redis at REDIS_URL or 127.0.0.1:6379). */
@@ -228,6 +265,7 @@ async function startHonoSessions(): Promise<Started> {
 const starters: Record<BenchTargetName, (sessionCount: number) => Promise<Started>> = {
   bare: startBare,
   'bare-redis': startBareRedis,
+  'bare-session': startBareSession,
   keepalive: startKeepalive,
   'keepalive-redis': startKeepaliveRedis,
   'express-session': startExpressSession,

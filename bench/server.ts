@@ -1,7 +1,7 @@
 /**
  * `npm run bench:server` — idle-logout's server against a bare Hono route and two popular
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
- * stops by itself (about five minutes on 2 cores: see Time below).
+ * stops by itself (about five and a half minutes on 2 cores: see Time below).
  *
  * Each server runs in its own child process (bench/server-targets.ts, compiled as an app ships
  * it, not through tsx: bench/load.ts compiledBenchScript) so autocannon, here, never shares its
@@ -14,8 +14,10 @@
  * - `@100k`: 100 000 live sessions, each request carrying a random one's cookie, as real traffic
  *   does: an ordinary GET of an app route through `idle.middleware` (extends), the same GET
  *   marked background (`Idle-Logout-Background: 1`, reads only) and the keepalive, on the memory
- *   store and on Redis, each against the bare route sent the same random cookies; `bare-redis`
- *   rows are the floor under the Redis ones (the bare route plus one plain HMGET). Redis rows also
+ *   store and on Redis, each against the bare route sent the same random cookies; `bare-session`
+ *   rows are the floor under the memory ones (the bare route behind the least session middleware:
+ *   a cookie looked up in a Map), `bare-redis` rows under the Redis ones (the bare route plus one
+ *   plain HMGET). Redis rows also
  *   show Redis's own CPU per request (INFO CPU; the whole Redis, so other work on it counts too).
  *   The Redis keys live under a prefix of this run's own and are deleted at the end.
  *
@@ -27,10 +29,10 @@
  * of those together runs is printed too. measureThroughput says why not req/s of runs one after
  * the other: on 2 cores the load generator limits them as much as the server does.
  *
- * Time with the defaults (3 rounds, 3 s runs, 2 s warm-up): 15 rows warmed up = 30 s; a round is
- * 15 runs alone and 10 together, 25 × 3 s = 75 s, so 225 s for 3. Starting the servers (filing
+ * Time with the defaults (3 rounds, 3 s runs, 2 s warm-up): 17 rows warmed up = 34 s; a round is
+ * 17 runs alone and 12 together, 29 × 3 s = 87 s, so 261 s for 3. Starting the servers (filing
  * 100 000 sessions in memory and on Redis), the checks around each run, the memory and expiry
- * measures and clean-up add about 40 s: about 5 minutes in all.
+ * measures and clean-up add about 40 s: about 5½ minutes in all.
  *
  * Prints tables, then as the last line one JSON object with the figures.
  */
@@ -78,6 +80,9 @@ const manySessionRows: RowSpec[] = [
   many('memory-get', 'keepalive', 'get', { bare: 'bare-get@100k', wanted: 0.9 }),
   many('memory-background', 'keepalive', 'background', { bare: 'bare-get@100k', wanted: 0.9 }),
   many('memory-keepalive', 'keepalive', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.8 }),
+  // The floor under the memory rows: a bare route behind the least session middleware (bare-session).
+  many('bare-session-get', 'bare-session', 'get', { bare: 'bare-get@100k' }),
+  many('bare-session-keepalive', 'bare-session', 'keepalive', { bare: 'bare-keepalive@100k' }),
   // The floor under the Redis rows: a bare route plus one plain Redis round trip, no session logic.
   many('bare-redis-get', 'bare-redis', 'get', { bare: 'bare-get@100k' }),
   many('bare-redis-keepalive', 'bare-redis', 'keepalive', { bare: 'bare-keepalive@100k' }),
@@ -85,8 +90,8 @@ const manySessionRows: RowSpec[] = [
   many('redis-background', 'keepalive-redis', 'background', { bare: 'bare-get@100k', wanted: 0.6 }),
   many('redis-keepalive', 'keepalive-redis', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.5 }),
 ];
-/** Targets that file the many sessions (the bare rows borrow their ids: same cookie bytes). */
-const seededTargets = new Set<BenchTargetName>(['keepalive', 'keepalive-redis']);
+/** Targets that file the many sessions (bare and bare-redis rows borrow their ids: same cookie bytes). */
+const seededTargets = new Set<BenchTargetName>(['keepalive', 'keepalive-redis', 'bare-session']);
 /** Targets whose requests each go to Redis: their rows also show Redis's own CPU per request. */
 const redisTargets = new Set<BenchTargetName>(['keepalive-redis', 'bare-redis']);
 
