@@ -32,6 +32,17 @@ describe('createWithdrawal', () => {
     expect(signals[0]!.aborted).toBe(true);
   });
 
+  it('aborts every window with the same reason, not a new DOMException (and its stack trace) each', () => {
+    const { commands, signals } = setup(2_000);
+    commands.current();
+    vi.advanceTimersByTime(WITHDRAWAL_WINDOW_MS);
+    commands.current();
+    vi.advanceTimersByTime(2_000 + 2 * WITHDRAWAL_WINDOW_MS);
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
+    expect(signals[0]!.reason).toBeInstanceOf(Error);
+    expect(signals[1]!.reason).toBe(signals[0]!.reason);
+  });
+
   it('makes nothing while no command is given', () => {
     const { commands, signals } = setup(2_000);
     commands.current();
