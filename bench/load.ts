@@ -28,8 +28,12 @@ export interface RowSpec {
 }
 
 const benchDir = new URL('.', import.meta.url);
-// Under node_modules, so that the compiled file finds the packages it leaves external.
-const compiledDir = fileURLToPath(new URL('../node_modules/.cache/idle-logout-bench/', import.meta.url));
+// In this checkout (git-ignored), so that the compiled file finds the packages it leaves external
+// in the checkout's node_modules. Not under node_modules itself: a worktree that links its
+// node_modules to another checkout's would share the compiled files with it, and Node would run
+// them by their real path, which then no longer matches the path the child was started with (the
+// check that the script is the main module, bench/server-targets.ts and bench/child.ts).
+const compiledDir = fileURLToPath(new URL('../.bench-build/', import.meta.url));
 const children = new Set<ChildProcess>();
 
 export function killChildren(): void {
