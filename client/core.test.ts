@@ -195,6 +195,18 @@ describe('start', () => {
     expect(tab.wakeAt).toBe(T0 + 400 + 287_512 - W); // next: the warning
   });
 
+  it('shares only the protocol figures of a live answer: fields a custom transport adds reach no other tab', () => {
+    const origin = new Origin();
+    const tab = origin.open();
+    const fromCustomTransport = { ...live(T), accessToken: 'secret' };
+    origin.answer('status', fromCustomTransport);
+    expect(origin.record).toMatchObject({ deadlineAt: T0 + T });
+    const [write] = tab.of('write');
+    expect(write!.patch).toMatchObject({ kind: 'server', remainingMs: T });
+    expect(JSON.stringify(write!.patch)).not.toContain('secret'); // the patch is what the other tabs are sent
+    expect(JSON.stringify(origin.record)).not.toContain('secret'); // the record every tab reads and stores
+  });
+
   it('401 at start → signed out (server), without a logout request', () => {
     const origin = new Origin();
     const tab = origin.open();

@@ -597,8 +597,10 @@ function onResponse(s: CoreState, event: Extract<CoreEvent, { type: 'response' }
       s.reachable = true;
       effects.push({ type: 'reachable', reachable: true });
     }
-    const { type, ...schedule } = result; // remainingMs, absoluteRemainingMs, idleTimeoutMs, warningMs
-    const patch: Patch = { ...schedule, kind: 'server', source: kind, requestedAt: event.requestedAt, arrivedAt: now };
+    // The four figures by name: whatever else a custom Transport's answer carries must not be
+    // written to the record that every tab reads and that storage keeps.
+    const { remainingMs, absoluteRemainingMs, idleTimeoutMs, warningMs } = result;
+    const patch: Patch = { remainingMs, absoluteRemainingMs, idleTimeoutMs, warningMs, kind: 'server', source: kind, requestedAt: event.requestedAt, arrivedAt: now };
     // The write merges the answer into the shared record; every tab (this one too) shows it from there.
     effects.push({ type: 'write', patch });
     // Never after `signed-out`: a late answer cannot revive a session that ended (applyPatch).
