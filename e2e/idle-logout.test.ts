@@ -90,13 +90,28 @@ const serverStatus = async (context: BrowserContext) => {
   const response = await context.request.get(`${demo.origin}/session`);
   return { status: response.status(), body: (await response.json()) as { remainingMs?: number } };
 };
-/** Real input: moves the mouse in small steps for `ms`. */
-async function beActive(page: Page, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (let x = 10; Date.now() < end; x = (x + 37) % 500) {
+/** Real input: moves the mouse in small steps until `done()`. */
+async function moveMouseUntil(page: Page, done: () => boolean): Promise<void> {
+  for (let x = 10; !done(); x = (x + 37) % 500) {
     await page.mouse.move(50 + x, 200 + (x % 50));
     await page.waitForTimeout(150);
   }
+}
+/** Real input for `ms`. */
+async function beActive(page: Page, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  await moveMouseUntil(page, () => Date.now() >= end);
+}
+/**
+ * Real input on `page` until `work` is done. Opening a second tab can take longer than the
+ * 3 s before the warning on a loaded machine; a test that needs the first tab still active after
+ * it (not warning, not signed out by time) keeps it in use meanwhile.
+ */
+async function activeWhile<T>(page: Page, work: Promise<T>): Promise<T> {
+  let done = false;
+  const finished = work.finally(() => (done = true));
+  await moveMouseUntil(page, () => done);
+  return finished;
 }
 const focusedInDialog = (page: Page) =>
   page.evaluate(() => document.querySelector('[data-idle-logout-dialog]')?.shadowRoot?.activeElement?.textContent ?? null);
@@ -161,7 +176,7 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
   it('3b. activity in one tab keeps the other from warning', async () => {
     const context = await newContext();
     const busy = await signIn(context, 'busy-tab');
-    const quiet = await openApp(context);
+    const quiet = await activeWhile(busy, openApp(context));
     await beActive(busy, IDLE_MS + 2_000);
     expect(await quiet.evaluate(() => window.__seen.events)).not.toContain('warning');
     expect(await busy.evaluate(() => window.__seen.events)).not.toContain('warning');
@@ -188,7 +203,7 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
         if (request.method() === 'POST' && request.url().endsWith('/session/keepalive')) sentAt.push(Date.now());
       });
       const pages = [await signIn(context, `keepalive-${tabs}`)];
-      for (let i = 1; i < tabs; i++) pages.push(await openApp(context));
+      for (let i = 1; i < tabs; i++) pages.push(await activeWhile(pages[0]!, openApp(context)));
       sentAt.length = 0;
       await Promise.all(pages.map((page) => beActive(page, 6_000)));
       await context.close();
@@ -204,7 +219,7 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
     expect(inSpan(three)).toBeLessThanOrEqual(inSpan(one));
     const gaps = three.slice(1).map((at, i) => at - three[i]!);
     expect(Math.min(...gaps)).toBeGreaterThan(800); // one per interval for the whole origin
-  });
+  }, 40_000); // 12 s of activity by design, plus four tabs opened: more than the default on a loaded machine
 
   it('5a. after a sleep past the deadline, a tab shows signed out without ever showing active', async () => {
     const context = await newContext();
@@ -302,7 +317,7 @@ describe.skipIf(browserUnavailable !== undefined)('idle-logout in Chromium', () 
   it('7b. a 401 signs out every tab', async () => {
     const context = await newContext();
     const first = await signIn(context, 'revoked');
-    const second = await openApp(context);
+    const second = await activeWhile(first, openApp(context));
     const logout = await context.request.post(`${demo.origin}/session/logout`, { headers: { Origin: demo.origin } });
     expect(logout.status()).toBe(200);
     await beActive(first, 1_500);
