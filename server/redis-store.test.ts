@@ -428,6 +428,37 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       await expectQueuedCommandWithdrawn({ client, proxy, prefix: freshPrefix(), boundMs: BOUND_MS });
     });
 
+    it('gives no withdrawal signal to a client that fails at once while Redis is away (disableOfflineQueue), which still answers at once then', async () => {
+      const given: { abortSignal?: AbortSignal }[] = [];
+      const watched = (client: RedisSessionClient) =>
+        new Proxy(client, {
+          get(target, key) {
+            if (key === 'withCommandOptions') return (options: { abortSignal?: AbortSignal; timeout: number }) => (given.push(options), target.withCommandOptions(options));
+            const value: unknown = Reflect.get(target, key, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      const offlineQueue = await connect({ url: proxy.url, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
+      const failsAtOnce = await connect({ url: proxy.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50, connectTimeout: 500 } });
+      const queueing = new RedisSessionStore({ client: watched(offlineQueue), prefix: freshPrefix() });
+      queueing.adoptTimeLimit(BOUND_MS);
+      await queueing.get(testKey(1), T0);
+      expect(given.some((options) => options.abortSignal !== undefined)).toBe(true); // the contrast: this one can queue
+      given.length = 0;
+      const store = new RedisSessionStore({ client: watched(failsAtOnce), prefix: freshPrefix() });
+      store.adoptTimeLimit(BOUND_MS);
+      await store.get(testKey(1), T0);
+      expect(given.length).toBeGreaterThan(0);
+      expect(given.filter((options) => options.abortSignal !== undefined)).toEqual([]);
+      proxy.cut('refuse');
+      await vi.waitFor(() => expect(failsAtOnce.isReady).toBe(false));
+      const startedAt = Date.now();
+      await expect(store.get(testKey(1), T0)).rejects.toThrow();
+      expect(Date.now() - startedAt).toBeLessThan(BOUND_MS); // refused at once, not held to the bound
+      proxy.restore();
+      await vi.waitFor(() => expect(failsAtOnce.isReady && offlineQueue.isReady).toBe(true), { timeout: 5_000 });
+    });
+
     it('does not let a keepalive refused during the outage revive the session once Redis is back', async () => {
       const { idle, ended, send, signIn, untilAnswered, advance } = await setupApp();
       const cookie = await signIn();

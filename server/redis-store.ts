@@ -568,10 +568,20 @@ export class RedisSessionStore implements SessionStore {
       );
     }
     this.#timeLimitMs = limitMs;
-    // Withdrawal only reaches commands still queued (offline queue); the scripts refuse the late
-    // ones that were sent. `timeout: 0` turns off node-redis's own per-command timer (redis-withdrawal.ts).
-    const commands = createWithdrawal(limitMs, (abortSignal) => this.#appClient.withCommandOptions({ timeout: 0, abortSignal }));
-    this.#client = () => commands.current();
+    // `timeout: 0` turns off node-redis's own per-command timer (redis-withdrawal.ts). Withdrawal
+    // only reaches commands still queued (offline queue); the scripts refuse the late ones that
+    // were sent. A client that fails its commands at once while Redis is away (disableOfflineQueue,
+    // as docs/redis.md recommends) queues none, so it gets no withdrawal signal: node-redis adds and
+    // removes an abort listener on it for every command, 4–6 µs of CPU each
+    // (server/redis-withdrawal.ts). Commands it holds while a connected socket is backed up are
+    // written when the socket drains, where a late script is refused and a late read changes nothing.
+    if (failsAtOnceWhileOffline(this.#appClient)) {
+      const commands = this.#appClient.withCommandOptions({ timeout: 0 });
+      this.#client = () => commands;
+    } else {
+      const commands = createWithdrawal(limitMs, (abortSignal) => this.#appClient.withCommandOptions({ timeout: 0, abortSignal }));
+      this.#client = () => commands.current();
+    }
     // Measure the clocks now, while nothing waits on it (first use measures again if this fails).
     this.#redisClock.check().catch(() => {});
   }
@@ -901,4 +911,14 @@ export class RedisSessionStore implements SessionStore {
       );
     }
   }
+}
+
+/**
+ * Whether a node-redis client rejects commands at once while it is disconnected instead of queueing
+ * them: `disableOfflineQueue` on a client, or in a cluster client's `defaults` (which node-redis
+ * keeps in `_options`). Anything else, or a client that does not say, counts as queueing.
+ */
+function failsAtOnceWhileOffline(client: unknown): boolean {
+  const { options, _options } = client as { options?: { disableOfflineQueue?: unknown }; _options?: { defaults?: { disableOfflineQueue?: unknown } } };
+  return options?.disableOfflineQueue === true || _options?.defaults?.disableOfflineQueue === true;
 }

@@ -11,6 +11,10 @@
 // The signal only matters while commands wait in the offline queue (Redis away and the client's
 // offline queue left on): node-redis removes a command's listener as it writes the command, so a
 // written command is never withdrawn (Redis refuses a late script by itself, redis-store.ts).
+// Even one shared signal is not free: node-redis adds and removes an EventTarget listener on it for
+// every command, 4–6 µs of CPU each (HMGET on loopback in batches of 32: 4.5–4.9 µs of CPU a call
+// without a signal, 8.9–10.8 with one). So the store gives none to a client that fails its
+// commands at once while Redis is away (`disableOfflineQueue`): it never queues them offline.
 import { setMaxListeners } from 'node:events';
 
 /** How long one window gathers commands under one signal. */
