@@ -70,10 +70,12 @@ export function guardStore(store: SessionStore, options: GuardedStoreOptions): G
     storeError,
   );
   // A store that settles in process is never late (SessionStore.settlesInProcess): its calls keep
-  // only the error mapping, without a timer entry and a wrapping promise each.
+  // only the error mapping, without a timer entry and a wrapping promise each. Decided once here.
   const rethrowStoreError = (error: unknown) => {
     throw storeError(error);
   };
+  const bound: <T>(pending: Promise<T>, onLate?: (value: T) => void) => Promise<T> =
+    store.settlesInProcess === true ? (pending) => pending.catch(rethrowStoreError) : withinLimit;
   function call<T>(operation: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
     let pending: Promise<T>;
     try {
@@ -81,7 +83,7 @@ export function guardStore(store: SessionStore, options: GuardedStoreOptions): G
     } catch (error) {
       pending = Promise.reject(error); // a store that throws instead of rejecting
     }
-    return store.settlesInProcess === true ? pending.catch(rethrowStoreError) : withinLimit(pending, onLate);
+    return bound(pending, onLate);
   }
 
   /** Expiry claims sent and not answered yet; one still there at the next claim outlived the bound. */
