@@ -32,6 +32,40 @@ describe('createTimeLimit', () => {
     expect(settled).toEqual(['first', 'second']);
   });
 
+  it('keeps the others due on time when calls settle out of order (first, middle, last)', async () => {
+    vi.useFakeTimers();
+    const withinLimit = createTimeLimit(1_000, () => new Error('too slow'));
+    const releases: (() => void)[] = [];
+    const outcomes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      void withinLimit(new Promise<void>((resolve) => releases.push(resolve))).then(
+        () => outcomes.push(`${i} answered`),
+        () => outcomes.push(`${i} timed out`),
+      );
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    releases[2]!();
+    releases[0]!();
+    releases[4]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcomes).toEqual(['2 answered', '0 answered', '4 answered']);
+    await vi.advanceTimersByTimeAsync(599); // call 1 is due 1 100 ms after the start
+    expect(outcomes).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcomes).toEqual(['2 answered', '0 answered', '4 answered', '1 timed out']);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(outcomes).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcomes.at(-1)).toBe('3 timed out');
+    // Nothing is left pending: a later call is timed from its own start, by one timer.
+    releases[1]!();
+    releases[3]!();
+    const later = withinLimit(new Promise<never>(() => {})).catch((error: Error) => error.message);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await later).toBe('too slow');
+    expect(outcomes).toHaveLength(5);
+  });
+
   it('uses one timer however many calls are pending, and none once it has run out with nothing pending', async () => {
     vi.useFakeTimers();
     const withinLimit = createTimeLimit(1_000, () => new Error('too slow'));
