@@ -42,7 +42,9 @@ import { checkRow, connections, keepaliveBody, keepalivePath, killChildren, load
 import { benchRedisPrefix, connectBenchRedis, deleteKeysUnder, redisCpuMicros, type BenchRedisClient } from './redis-keys.ts';
 import type { BenchTargetName } from './server-targets.ts';
 
-// BENCH_DURATION_S / BENCH_ROUNDS shorten a run while working on the bench; the figures need the defaults.
+// BENCH_DURATION_S / BENCH_ROUNDS shorten a run while working on the bench, and BENCH_ROWS (row
+// names, comma-separated) runs only those rows and their bare rows and prints their capacity ratios
+// round by round; the figures need the defaults.
 const warmupSeconds = 2;
 const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -458,6 +460,26 @@ function isClean(row: ThroughputRow): boolean {
   return row.rps !== null && total.non2xx === 0 && total.errors === 0 && total.timeouts === 0;
 }
 
+/** The rows named in BENCH_ROWS and the bare rows they are measured against. */
+function selectedRows(names: string[]): RowSpec[] {
+  const all = [...oneSessionRows, ...manySessionRows];
+  const unknown = names.filter((name) => !all.some((spec) => spec.name === name));
+  if (unknown.length > 0) throw new Error(`BENCH_ROWS: no row named ${unknown.join(', ')} (rows: ${all.map((spec) => spec.name).join(', ')})`);
+  const wanted = new Set(names.flatMap((name) => [name, all.find((spec) => spec.name === name)!.versus?.bare ?? name]));
+  return all.filter((spec) => wanted.has(spec.name));
+}
+
+/** A BENCH_ROWS run's figures: each row's capacity ratio in every round, its median, and CPU per request alone. */
+function printSelected(rows: ThroughputRow[]): void {
+  for (const row of rows) {
+    const ratios = row.pairs.map((pair) => pair.capacityRatio.toFixed(2));
+    const cpu = cpuPerRequest(row);
+    console.log(
+      `${row.name.padEnd(28)} ${row.problem ?? `${formatNumber(row.rps ?? 0)} req/s alone, ${cpu === null ? '-' : cpu.toFixed(1)} µs CPU/req` + (ratios.length > 0 ? `; capacity vs ${row.spec.versus!.bare}: ${ratios.join(' / ')} (median ${median(row.pairs.map((pair) => pair.capacityRatio)).toFixed(2)})` : '')}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
@@ -473,13 +495,15 @@ async function main(): Promise<void> {
   } catch (error) {
     process.stderr.write(`  ! no Redis for its CPU figures: ${firstLine(error)}\n`);
   }
+  const only = process.env.BENCH_ROWS?.split(',').map((name) => name.trim());
   let rows: ThroughputRow[];
   try {
-    rows = await measureThroughput([...oneSessionRows, ...manySessionRows], redis);
+    rows = await measureThroughput(only ? selectedRows(only) : [...oneSessionRows, ...manySessionRows], redis);
   } finally {
     redis?.destroy();
     await cleanUpRedis();
   }
+  if (only) return printSelected(rows);
   process.stderr.write(`  measuring bytes per session (${formatNumber(memorySessionCount)} sessions)…\n`);
   const memory = await measureInChild<MemoryResult>('session-memory.ts', memorySessionCount);
   // A longest stall is a maximum, so one burst of other work on the machine decides it: run

@@ -73,6 +73,30 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
     expect(await store.get(digest(2), T0 + 3)).toBeUndefined();
   });
 
+  // A fractional ms costs a longer decimal to write on every keepalive; rounded down, the script
+  // counts the command a little later than it was sent, never earlier, so it refuses no less.
+  it('sends the scripts their send time as whole ms of Redis time', async () => {
+    const sentAts: string[] = [];
+    const client: RedisSessionClient = {
+      hmGet: (key, fields) => admin.hmGet(key, fields),
+      evalSha: (sha1, options) => (sentAts.push(options.arguments?.[0] ?? ''), admin.evalSha(sha1, options)),
+      eval: (source, options) => admin.eval(source, options),
+      withCommandOptions: () => client,
+    };
+    const store = new RedisSessionStore({ client, prefix: freshPrefix() });
+    await store.create(digest(1), record());
+    sentAts.length = 0;
+    for (let i = 1; i <= 5; i++) {
+      await store.extend(digest(1), T0 + IDLE + i, T0 + i);
+      const [seconds, micros] = await admin.time();
+      const redisAfter = Number(seconds) * 1_000 + Number(micros) / 1_000;
+      const sentAt = sentAts.at(-1)!;
+      expect(sentAt).toMatch(/^\d+$/);
+      // Redis's time as measured through the clock offset: within half a round trip of the truth.
+      expect(Math.abs(Number(sentAt) - redisAfter)).toBeLessThan(1_000);
+    }
+  });
+
   describe('keys and TTLs', () => {
     it('keeps a hash under prefix + digest, indexed by its end, with a TTL of the time left plus the grace', async () => {
       const prefix = freshPrefix();

@@ -653,7 +653,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async extend(key: string, proposedDeadlineAt: number, now: number): Promise<SessionLookupResult> {
-    const args = [...(await this.#timing()), String(proposedDeadlineAt), String(now), String(this.expiryGraceMs)];
+    let timing = this.#timing();
+    if (!Array.isArray(timing)) timing = await timing; // only while the clocks are first measured
+    const args = [timing[0], timing[1], String(proposedDeadlineAt), String(now), String(this.expiryGraceMs)];
     const reply = await this.#run(this.#scripts.extend, [this.#recordKey(key)], args);
     if (Array.isArray(reply)) return recordFrom(reply);
     if (text(reply) === 'late') throw this.#late('keepalive');
@@ -874,7 +876,7 @@ export class RedisSessionStore implements SessionStore {
     const sentAt = this.#redisClock.sentAt();
     const bound = String(this.#timeLimitMs ?? 0);
     // No async function: once the clocks are measured this is synchronous (about 2 µs less per request).
-    return typeof sentAt === 'number' ? [String(sentAt), bound] : sentAt.then((at) => [String(at), bound]);
+    return typeof sentAt === 'number' ? [wholeMs(sentAt), bound] : sentAt.then((at) => [wholeMs(at), bound]);
   }
 
   /** A script refused as late: tell the caller, and measure the clocks again in case Redis's stepped. */
@@ -911,6 +913,15 @@ export class RedisSessionStore implements SessionStore {
       );
     }
   }
+}
+
+/**
+ * A send time as whole ms, rounded down: the script then counts a command a fraction of a ms later
+ * than it was, never earlier, so it refuses no less than it should. A fractional double's
+ * shortest decimal form costs about 0.2 µs more to write per call, on every keepalive.
+ */
+function wholeMs(at: number): string {
+  return String(Math.floor(at));
 }
 
 /**
