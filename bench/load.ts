@@ -33,7 +33,7 @@ const benchDir = new URL('.', import.meta.url);
 // node_modules to another checkout's would share the compiled files with it, and Node would run
 // them by their real path, which then no longer matches the path the child was started with (the
 // check that the script is the main module, bench/server-targets.ts and bench/child.ts).
-const compiledDir = fileURLToPath(new URL('../.bench-build/', import.meta.url));
+export const compiledDir = fileURLToPath(new URL('../.bench-build/', import.meta.url));
 const children = new Set<ChildProcess>();
 
 export function killChildren(): void {

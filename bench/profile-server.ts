@@ -3,7 +3,8 @@
  * Starts the target as bench/server.ts does (with 100 000 sessions for the idle-logout ones), warms
  * it up, then runs V8's CPU profiler in the server child (what `node --cpu-prof` records) while
  * autocannon sends the row's requests, each with a random session's cookie, and prints the
- * functions with the most self time, then the same time by where the code lives.
+ * functions with the most self time, the same time by where the code lives, and our own functions
+ * by total time (their callees included: what each step of a request costs).
  *
  *   target:  bare | bare-redis (bare + one HMGET) | bare-session (bare + a cookie looked up in a Map) | keepalive (memory store) | keepalive-redis
  *   request: get | background | keepalive
@@ -12,9 +13,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { loadOptions, runParent, startTarget, type RequestKind, type RowSpec } from './load.ts';
+import { compiledDir, loadOptions, runParent, startTarget, type RequestKind, type RowSpec } from './load.ts';
 import { benchRedisPrefix, connectBenchRedis, deleteKeysUnder } from './redis-keys.ts';
 import { benchTargetNames, type BenchTargetName } from './server-targets.ts';
 
@@ -31,6 +32,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -41,11 +43,12 @@ interface CpuProfile {
 // The child runs a bundle (bench/load.ts compiledBenchScript): its frames are mapped back to our
 // source files through the bundle's source map.
 const sourceMaps = new Map<string, SourceMap | undefined>();
+const compiledUrl = pathToFileURL(compiledDir).href;
 
 /** The original file and line of a frame in a compiled bench bundle, or the frame's own. */
 function originalOf(frame: CallFrame): { url: string; line: number } {
   const own = { url: frame.url, line: frame.lineNumber + 1 };
-  if (!frame.url.endsWith('.mjs') || !frame.url.includes('/idle-logout-bench/')) return own;
+  if (!frame.url.endsWith('.mjs') || !frame.url.startsWith(compiledUrl)) return own;
   if (!sourceMaps.has(frame.url)) {
     const mapFile = `${fileURLToPath(frame.url)}.map`;
     sourceMaps.set(frame.url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined);
@@ -96,6 +99,41 @@ function selfTimes(profile: CpuProfile) {
   return { total, functions: sorted(byFunction), areas: sorted(byArea) };
 }
 
+/**
+ * Total time (µs) of each of our own functions (server/, protocol/, and the bench's own routes in
+ * bench/, where a floor target's code lives): its samples with it anywhere
+ * on the stack, callees included, each sample counted once per function. An async function's
+ * total covers each stretch it runs between awaits, not the time it waits.
+ */
+function ownTotalTimes(profile: CpuProfile): [string, number][] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  // Per profile node: the names of our functions on its stack, found once.
+  const stacks = new Map<number, string[]>();
+  const ownOnStack = (id: number): string[] => {
+    let names = stacks.get(id);
+    if (names === undefined) {
+      const parent = parentOf.get(id);
+      names = parent === undefined ? [] : [...ownOnStack(parent)];
+      const frame = byId.get(id)!.callFrame;
+      const { url, line } = originalOf(frame);
+      const ours = /\/(server|protocol|bench)\/[^/]+$/.exec(url);
+      if (ours) {
+        const name = `${frame.functionName || '(anonymous)'}  ${ours[0].slice(1)}:${line}`;
+        if (!names.includes(name)) names.push(name);
+      }
+      stacks.set(id, names);
+    }
+    return names;
+  };
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    for (const name of ownOnStack(id)) totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return [...totals].sort((a, b) => b[1] - a[1]);
+}
+
 /** Each entry's share of the profile, of the busy (not idle) time, and its µs per request. */
 function printShares(title: string, entries: [string, number][], total: number, requests: number): void {
   const idle = entries.find(([name]) => name.startsWith('(idle)'))?.[1] ?? 0;
@@ -141,6 +179,7 @@ async function main(): Promise<void> {
     const requests = Math.max(1, result.requests.total);
     printShares(`Top ${topFunctions} functions by self time`, functions.slice(0, topFunctions + 1), total, requests);
     printShares('Self time by where the code lives', areas, total, requests);
+    printShares(`Top ${topFunctions} of our own functions (server/, protocol/, bench/) by total time, callees included`, ownTotalTimes(profile).slice(0, topFunctions), total, requests);
     if (running !== donor) running.stop();
   } finally {
     donor.stop();
