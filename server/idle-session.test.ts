@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIdleSession, type IdleSessionEnv } from './idle-session.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import { IdleSessionOptionsError } from './option-checks.ts';
-import type { SessionStore } from './store.ts';
+import { SessionStoreUnavailableError, type SessionStore } from './store.ts';
 import { createTestApp, quiet, T0 } from './testing/app.ts';
 import { answeringEveryCall, forwardTo } from './testing/store-doubles.ts';
 
@@ -68,10 +68,27 @@ describe('sign-in and the session cookie', () => {
     const first = await signIn('alice');
     const second = await signIn('alice', first.cookie);
     expect(second.cookie).not.toBe(first.cookie);
-    expect(second.response.headers.getSetCookie()[0]).toMatch(/^idle_session=; Max-Age=0/);
+    // One Set-Cookie, the new id: not a deletion of the old one first.
+    expect(second.response.headers.getSetCookie()).toEqual([expect.stringMatching(/^idle_session=[A-Za-z0-9_-]{43}; /)]);
     expect((await status(first.cookie)).status).toBe(401);
     expect((await status(second.cookie)).status).toBe(200);
     expect(ended).toEqual([expect.objectContaining({ subject: 'alice', reason: 'signed-out' })]);
+  });
+
+  it('clears the cookie when it ended the session the request carried but could not make the new one (503)', async () => {
+    const store = new MemorySessionStore();
+    const { signIn, send, status } = createTestApp({ store });
+    const first = await signIn('alice');
+    vi.spyOn(store, 'create').mockRejectedValueOnce(new SessionStoreUnavailableError('down'));
+    const response = await send('POST', '/login', { cookie: first.cookie, body: JSON.stringify({ username: 'alice' }) });
+    expect(response.status).toBe(503);
+    expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(/^idle_session=; Max-Age=0/)]);
+    expect((await status(first.cookie)).status).toBe(401);
+    // Without a cookie to forget, a failed sign-in sets none.
+    vi.spyOn(store, 'create').mockRejectedValueOnce(new SessionStoreUnavailableError('down'));
+    const fresh = await send('POST', '/login', { body: JSON.stringify({ username: 'alice' }) });
+    expect(fresh.status).toBe(503);
+    expect(fresh.headers.getSetCookie()).toEqual([]);
   });
 
   it('stores only a SHA-256 of the id, never the id itself', async () => {

@@ -20,10 +20,15 @@ export interface SignInOptions {
  * Throws the store's error when it cannot answer.
  */
 export async function endSessionsOf(parts: SessionParts, c: Context): Promise<void> {
+  // Only once the store has answered: a 503 must not look like a sign-out to the browser.
+  if (await endCarriedSessions(parts, c)) parts.cookie.clear(c);
+}
+
+/** Deletes every session the request carried; says whether it carried a session cookie at all. */
+async function endCarriedSessions(parts: SessionParts, c: Context): Promise<boolean> {
   const cookies = parts.cookie.read(c);
   await Promise.all(cookies.ids.map((id) => endSession(parts, storeKeyFor(id))));
-  // Only once the store has answered: a 503 must not look like a sign-out to the browser.
-  if (cookies.count > 0) parts.cookie.clear(c);
+  return cookies.count > 0;
 }
 
 /** Deletes one session and reports its end (once: only the caller that removed it sees it). */
@@ -47,8 +52,11 @@ export async function signIn(parts: SessionParts, c: Context, subject: string, d
   if (typeof subject !== 'string' || subject === '') throw new TypeError('idle-logout: signIn needs a non-empty subject string');
   const refusal = csrfRefusal(parts.csrf, c.req.raw, 'sign-in');
   if (refusal !== undefined) throw errorException('csrf', { message: refusal });
+  let carriedEnded = false;
   try {
-    await endSessionsOf(parts, c);
+    // The old cookie is not cleared first: the new one replaces it (same name and attributes), in
+    // one Set-Cookie rather than a deletion and then the cookie.
+    carriedEnded = await endCarriedSessions(parts, c);
     const id = newSessionId();
     const at = parts.now();
     const record = newSessionRecord(subject, data, at, parts.schedule, options.display);
@@ -60,6 +68,8 @@ export async function signIn(parts: SessionParts, c: Context, subject: string, d
     c.set('session', session);
     return session;
   } catch (error) {
+    // The sessions it carried are gone but no new one was made: the browser forgets the old id.
+    if (carriedEnded) parts.cookie.clear(c);
     throw errorException(storeFailureCode(error), { cause: error });
   }
 }
