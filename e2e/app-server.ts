@@ -2,7 +2,7 @@
 // memory store, real clock, a short schedule) and pages the test writes, loading the built
 // script-tag file as an app would. Unlike the demo, pages are NOT `Cache-Control: no-store` unless
 // a test asks: the README's script-tag set-up is the case users meet.
-import { readFile } from 'node:fs/promises';
+import { builtText } from './built.ts';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
@@ -49,7 +49,7 @@ document.getElementById('kept').textContent = q.get('kept') ?? '';</script></bod
  * origin), e.g. `page.evaluate(() => fetch('/login', { method: 'POST', body: '{"username":"a"}' }))`.
  */
 export async function startAppServer(options: AppServerOptions): Promise<RunningApp> {
-  const script = await readFile(new URL('../dist/idle-logout.iife.js', import.meta.url), 'utf8');
+  const script = await builtText('dist/idle-logout.iife.js');
   const idle = createIdleSession({
     idleTimeoutMs: options.idleTimeoutMs,
     warningMs: options.warningMs,

@@ -1,6 +1,7 @@
 // Starts the demo server (the same entry as `npm run demo`) on a free port with a short schedule.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { assertBuilt } from './built.ts';
 
 export interface RunningDemo {
   origin: string;
@@ -11,6 +12,7 @@ export interface RunningDemo {
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function startDemoServer(env: Record<string, string> = {}): Promise<RunningDemo> {
+  await assertBuilt(['dist/idle-logout.iife.js']);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', IDLE_TIMEOUT_MS: '6000', WARNING_MS: '3000', ...env },

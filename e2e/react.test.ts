@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from './app-server.ts';
 import { AppSuite, signIn } from './app-suite.ts';
 import { browserUnavailable } from './browser.ts';
+import { assertBuilt } from './built.ts';
 
 const IDLE_MS = 8_000;
 const WARNING_MS = 4_000;
@@ -23,6 +24,7 @@ const shippedReactEntry: Plugin = {
 };
 
 async function buildPage(): Promise<string> {
+  await assertBuilt(['dist/client/react.js', 'dist/client/index.js']);
   const output = (await build({
     configFile: false,
     logLevel: 'silent',

@@ -11,7 +11,7 @@
 // secure (`--unsafely-treat-insecure-origin-as-secure`): it then sends Sec-Fetch-Site as it would
 // over https, and the app page is a secure context (Web Locks) as it would be.
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { builtText } from './built.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -77,7 +77,7 @@ async function startApi(appOrigin: string, cookieDomain?: string): Promise<{ por
 
 /** Every page host: a page that signs in against the API, and the app page that runs the SDK. */
 async function startPages(): Promise<number> {
-  const script = await readFile(new URL('../dist/idle-logout.iife.js', import.meta.url), 'utf8');
+  const script = await builtText('dist/idle-logout.iife.js');
   const app = new Hono<IdleSessionEnv>();
   app.get('/idle-logout.iife.js', (c) => c.body(script, 200, { 'Content-Type': 'text/javascript; charset=UTF-8' }));
   app.get('/signed-out', (c) => c.html('<!doctype html><title>Signed out</title><h1>Signed out</h1>'));
