@@ -30,6 +30,13 @@ async function instance(options: InstanceOptions): Promise<Instance> {
 afterEach(async () => {
   await Promise.all(instances.splice(0).map((each) => each.close()));
 });
+// Every suite here on the shared Redis writes under FILE_PREFIX: drop it all once they are done.
+afterAll(async () => {
+  if (sharedDown) return;
+  const admin = await connect(REDIS_URL);
+  for await (const keys of admin.scanIterator({ MATCH: `${FILE_PREFIX}*`, COUNT: 1_000 })) if (keys.length > 0) await admin.unlink(keys);
+  await admin.close();
+});
 
 async function connect(url: string) {
   const client = createClient({ url });
@@ -48,7 +55,6 @@ describe.skipIf(Boolean(sharedDown))('a command held in transit between one inst
   });
   afterAll(async () => {
     await proxy.close();
-    for await (const keys of admin.scanIterator({ MATCH: `${FILE_PREFIX}*`, COUNT: 1_000 })) if (keys.length > 0) await admin.unlink(keys);
     await admin.close();
   });
 

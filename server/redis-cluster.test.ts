@@ -3,7 +3,6 @@
 // sessions spread over all masters, the sweep across every shard, and failover: a master
 // SIGKILLed under load, its replica promoted. Under CI=true it must run; elsewhere it is skipped
 // with the reason when redis-server or redis-cli is missing.
-import { randomUUID } from 'node:crypto';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts';
@@ -11,7 +10,7 @@ import { clusterSlot, shardIndexOf, shardsOf } from './redis-shards.ts';
 import { liveRecord } from './store.ts';
 import { createTestApp, testClock, type Clock } from './testing/app.ts';
 import { T0 } from './testing/deadline-rule.ts';
-import { ABSOLUTE, claimUntilDrained, IDLE, sessionRecord as record, testKey } from './testing/redis.ts';
+import { claimUntilDrained, IDLE, sessionRecord as record, testKey } from './testing/redis.ts';
 import { localClusterUnavailableFor, startLocalCluster, type LocalRedisCluster } from './testing/redis-cluster.ts';
 import { describeSessionStoreContract } from './testing/store-contract.ts';
 
