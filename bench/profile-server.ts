@@ -6,7 +6,7 @@
  * functions with the most self time, the same time by where the code lives, and our own functions
  * by total time (their callees included: what each step of a request costs).
  *
- *   target:  bare | bare-redis (bare + one HMGET) | bare-session (bare + a cookie looked up in a Map) | keepalive (memory store) | keepalive-redis
+ *   target:  bare | bare-session (bare + a cookie looked up in a Map) | bare-redis (the same with one HMGET) | keepalive (memory store) | keepalive-redis
  *   request: get | background | keepalive
  *
  * The full profile is written to .prof/ (git-ignored) (open it in Chrome DevTools → Performance).
@@ -152,8 +152,8 @@ async function main(): Promise<void> {
   }
   const redisPrefix = benchRedisPrefix('profile');
   const spec: RowSpec = { name: `${target} ${request}`, target, request, randomSessions: true };
-  // The bare targets file no sessions: they get cookies of the same shape from a memory target's ids.
-  const isBare = target === 'bare' || target === 'bare-redis';
+  // The bare target files no sessions: it gets cookies of the same shape from a memory target's ids.
+  const isBare = target === 'bare';
   const donor = await startTarget(isBare ? 'keepalive' : target, sessionCount, { BENCH_REDIS_PREFIX: redisPrefix });
   try {
     const running = isBare ? await startTarget(target, 0) : donor;
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     if (running !== donor) running.stop();
   } finally {
     donor.stop();
-    if (target === 'keepalive-redis') {
+    if (target === 'keepalive-redis' || target === 'bare-redis') {
       const client = await connectBenchRedis();
       await deleteKeysUnder(client, redisPrefix);
       client.destroy();

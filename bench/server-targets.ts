@@ -59,30 +59,50 @@ async function startBare(): Promise<Started> {
 }
 
 /**
- * The floor of any Redis-backed session on this machine: the bare routes plus one plain Redis
- * round trip per request (HMGET of a key named by the cookie, as node-redis sends it, on the same
- * client settings as the Redis target), and no session logic at all. What idle-logout on Redis
- * costs beyond this row is its own; what this row costs beyond bare is Redis's and node-redis's.
+ * The floor of any Redis-backed session on this machine: bare-session (below) with Redis for its
+ * Map. One Hono middleware reads the cookie, awaits one HMGET of the session's hash (the fields a
+ * session record has, as node-redis sends it, on the same client settings as the Redis target)
+ * and offers its subject as a context variable. No hashing of the id, no deadlines, no CSRF check,
+ * no activity, nothing written: what idle-logout on Redis costs beyond this row is its own; what
+ * this row costs beyond bare, any session kept in Redis pays. With `sessionCount`, it first files
+ * that many hashes, one per id, under BENCH_REDIS_PREFIX.
  */
-async function startBareRedis(): Promise<Started> {
+async function startBareRedis(sessionCount: number): Promise<Started> {
+  const { newSessionId } = await import('../server/session-id.ts');
   // Without node-redis's default per-command timeout (an AbortSignal.timeout each), which the
   // store turns off for its own commands too (server/redis-withdrawal.ts): a floor costs no extra.
   const client = (await connectRedis()).withCommandOptions({ timeout: 0 });
   const prefix = process.env.BENCH_REDIS_PREFIX ?? `idle-logout-bench:{${Date.now()}}:`;
-  const lookUp = (c: Context) => client.hmGet(prefix + (c.req.header('cookie') ?? '').slice(-43), ['i']);
-  const app = new Hono();
+  const sessionIds = Array.from({ length: sessionCount }, newSessionId);
+  const now = Date.now();
+  for (let start = 0; start < sessionIds.length; start += 1_000) {
+    await Promise.all(
+      sessionIds.slice(start, start + 1_000).map((id, i) =>
+        client.hSet(prefix + id, { s: `user-${start + i}`, c: String(now), i: String(now + idleTimeoutMs), a: String(now + 43_200_000) }),
+      ),
+    );
+  }
+  // The same fields idle-logout's store reads for a session (server/redis-store.ts FIELDS_AND_MARK).
+  const fields = ['s', 'd', 'c', 'i', 'a', 'v', 'x'];
+  const app = new Hono<{ Variables: { subject: string | undefined } }>();
+  app.use(async (c, next) => {
+    const cookie = c.req.header('cookie') ?? ''; // the bench sends one cookie: idle_session=<id>
+    const [subject] = await client.hmGet(prefix + cookie.slice(cookie.indexOf('=') + 1), fields);
+    c.set('subject', subject ?? undefined);
+    await next();
+  });
   app.post('/login', (c) => c.json({ ok: true }));
-  app.get(APP_PATH, async (c) => {
-    await lookUp(c);
-    return c.json({ subject: 'user-0', remainingMs: idleTimeoutMs });
+  app.get(APP_PATH, (c) => {
+    const subject = c.get('subject');
+    return subject ? c.json({ subject, remainingMs: idleTimeoutMs }) : c.json(errorBody('unknown-session'), 401);
   });
   app.post(keepalivePath, async (c) => {
     const answer = liveAnswer(await c.req.text());
-    await lookUp(c);
+    if (!c.get('subject')) return c.json(errorBody('unknown-session'), 401);
     c.header('Cache-Control', 'no-store');
     return c.json(answer);
   });
-  return { port: await listenHono(app.fetch) };
+  return { port: await listenHono(app.fetch), sessionIds };
 }
 
 /**
