@@ -23,8 +23,12 @@ export interface RowSpec {
   request: RequestKind;
   /** Each request carries a random one of the many sessions' cookies (else the one it signed in with). */
   randomSessions: boolean;
-  /** The bare row this one is compared with, and the least ratio wanted (issue I); none for a floor row, shown only. */
-  versus?: { bare: string; wanted?: number };
+  /**
+   * The bare row this one is compared with, the least ratio wanted (issue I; none for a floor row,
+   * shown only), and the floor row it also runs head to head with: the least any session
+   * middleware does for the same request on this machine.
+   */
+  versus?: { bare: string; wanted?: number; floor?: string };
 }
 
 const benchDir = new URL('.', import.meta.url);

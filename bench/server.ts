@@ -1,7 +1,7 @@
 /**
  * `npm run bench:server` — idle-logout's server against a bare Hono route and two popular
  * session libraries, plus the memory store's size and expiry stall. One run, loopback only,
- * stops by itself (about five and a half minutes on 2 cores: see Time below).
+ * stops by itself (about six and a half minutes on 2 cores: see Time below).
  *
  * Each server runs in its own child process (bench/server-targets.ts, compiled as an app ships
  * it, not through tsx: bench/load.ts compiledBenchScript) so autocannon, here, never shares its
@@ -29,10 +29,14 @@
  * of those together runs is printed too. measureThroughput says why not req/s of runs one after
  * the other: on 2 cores the load generator limits them as much as the server does.
  *
+ * An idle-logout `@100k` row with a floor row (`versus.floor`) also runs head to head with that
+ * floor every round: the floor's server CPU µs per request divided by its own, both loaded at
+ * once, says directly whether it costs more than the least session middleware for that request.
+ *
  * Time with the defaults (3 rounds, 3 s runs, 2 s warm-up): 17 rows warmed up = 34 s; a round is
- * 17 runs alone and 12 together, 29 × 3 s = 87 s, so 261 s for 3. Starting the servers (filing
- * 100 000 sessions in memory and on Redis), the checks around each run, the memory and expiry
- * measures and clean-up add about 40 s: about 5½ minutes in all.
+ * 17 runs alone, 12 with a bare row and 6 with a floor, 35 × 3 s = 105 s, so 315 s for 3. Starting
+ * the servers (filing 100 000 sessions in memory and twice on Redis), the checks around each run,
+ * the memory and expiry measures and clean-up add about 50 s: about 6½ minutes in all.
  *
  * Prints tables, then as the last line one JSON object with the figures.
  */
@@ -79,18 +83,18 @@ const many = (name: string, target: BenchTargetName, request: RequestKind, versu
 const manySessionRows: RowSpec[] = [
   many('bare-get', 'bare', 'get'),
   many('bare-keepalive', 'bare', 'keepalive'),
-  many('memory-get', 'keepalive', 'get', { bare: 'bare-get@100k', wanted: 0.9 }),
-  many('memory-background', 'keepalive', 'background', { bare: 'bare-get@100k', wanted: 0.9 }),
-  many('memory-keepalive', 'keepalive', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.8 }),
+  many('memory-get', 'keepalive', 'get', { bare: 'bare-get@100k', wanted: 0.9, floor: 'bare-session-get@100k' }),
+  many('memory-background', 'keepalive', 'background', { bare: 'bare-get@100k', wanted: 0.9, floor: 'bare-session-get@100k' }),
+  many('memory-keepalive', 'keepalive', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.8, floor: 'bare-session-keepalive@100k' }),
   // The floor under the memory rows: a bare route behind the least session middleware (bare-session).
   many('bare-session-get', 'bare-session', 'get', { bare: 'bare-get@100k' }),
   many('bare-session-keepalive', 'bare-session', 'keepalive', { bare: 'bare-keepalive@100k' }),
   // The floor under the Redis rows: the least session middleware on Redis (one HMGET), no session logic.
   many('bare-redis-get', 'bare-redis', 'get', { bare: 'bare-get@100k' }),
   many('bare-redis-keepalive', 'bare-redis', 'keepalive', { bare: 'bare-keepalive@100k' }),
-  many('redis-get', 'keepalive-redis', 'get', { bare: 'bare-get@100k', wanted: 0.5 }),
-  many('redis-background', 'keepalive-redis', 'background', { bare: 'bare-get@100k', wanted: 0.6 }),
-  many('redis-keepalive', 'keepalive-redis', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.5 }),
+  many('redis-get', 'keepalive-redis', 'get', { bare: 'bare-get@100k', wanted: 0.5, floor: 'bare-redis-get@100k' }),
+  many('redis-background', 'keepalive-redis', 'background', { bare: 'bare-get@100k', wanted: 0.6, floor: 'bare-redis-get@100k' }),
+  many('redis-keepalive', 'keepalive-redis', 'keepalive', { bare: 'bare-keepalive@100k', wanted: 0.5, floor: 'bare-redis-keepalive@100k' }),
 ];
 /** Targets that file the many sessions (bare rows borrow their ids: same cookie bytes). */
 const seededTargets = new Set<BenchTargetName>(['keepalive', 'keepalive-redis', 'bare-session', 'bare-redis']);
@@ -151,6 +155,8 @@ interface ThroughputRow {
   runs: Run[];
   /** Rows with a `versus`: one a round. */
   pairs: PairedRatios[];
+  /** Rows with a `versus.floor`: the floor run's server CPU µs per request ÷ this row's, run head to head; one a round. */
+  floorRatios: number[];
   rps: number | null; // median over the runs
   problem?: string;
 }
@@ -166,11 +172,14 @@ interface Load {
 interface Step {
   row: ThroughputRow;
   bare?: ThroughputRow;
+  floor?: ThroughputRow;
 }
 
 async function measureRuns(loads: Load[], redis: BenchRedisClient | undefined): Promise<Run[]> {
-  const usesRedis = loads.map(({ spec }) => redis !== undefined && redisTargets.has(spec.target));
-  if (usesRedis.filter(Boolean).length > 1) throw new Error('two Redis rows run together: Redis CPU cannot be split between them');
+  // Redis's CPU is the whole Redis's: with two Redis rows at once (a row and its floor) it cannot be
+  // split between them, and neither gets a figure (their runs alone have one).
+  const redisRows = loads.filter(({ spec }) => redis !== undefined && redisTargets.has(spec.target)).length;
+  const usesRedis = loads.map(({ spec }) => redis !== undefined && redisRows === 1 && redisTargets.has(spec.target));
   const redisCpuBefore = redis && usesRedis.includes(true) ? await redisCpuMicros(redis) : 0;
   const cpuBefore = await Promise.all(loads.map(({ target }) => target.cpuMicros()));
   const results = await Promise.all(loads.map(({ spec, target, manyCookies }) => autocannon(loadOptions(spec, target, manyCookies, durationSeconds))));
@@ -227,7 +236,7 @@ function firstLine(error: unknown): string {
  * row is warmed up with its own request first (not counted), so the JIT has settled.
  */
 async function measureThroughput(specs: readonly RowSpec[], redis: BenchRedisClient | undefined): Promise<ThroughputRow[]> {
-  const rows = specs.map((spec): ThroughputRow => ({ spec, name: spec.name, runs: [], pairs: [], rps: null }));
+  const rows = specs.map((spec): ThroughputRow => ({ spec, name: spec.name, runs: [], pairs: [], floorRatios: [], rps: null }));
   const running = new Map<BenchTargetName, RunningTarget>();
   try {
     const targetProblems = await startTargets(new Set(specs.map((spec) => spec.target)), running);
@@ -288,12 +297,13 @@ function roundSteps(live: ThroughputRow[]): Step[] {
   const liveByName = new Map(live.map((row) => [row.name, row]));
   return live.map((row): Step => {
     const bare = row.spec.versus && liveByName.get(row.spec.versus.bare);
-    return bare ? { row, bare } : { row };
+    const floor = row.spec.versus?.floor === undefined ? undefined : liveByName.get(row.spec.versus.floor);
+    return { row, ...(bare ? { bare } : {}), ...(floor ? { floor } : {}) };
   });
 }
 
 /** Runs one step of round `round` (from 0): the row alone, then, with a bare row, the two together. */
-async function runStep({ row, bare }: Step, round: number, measure: (together: ThroughputRow[]) => Promise<Run[]>): Promise<void> {
+async function runStep({ row, bare, floor }: Step, round: number, measure: (together: ThroughputRow[]) => Promise<Run[]>): Promise<void> {
   if (row.problem) return;
   try {
     process.stderr.write(`  round ${round + 1}/${rounds}: ${row.name}…\n`);
@@ -303,6 +313,12 @@ async function runStep({ row, bare }: Step, round: number, measure: (together: T
     process.stderr.write(`  round ${round + 1}/${rounds}: ${row.name} together with ${bare.name}…\n`);
     const [ours, beside] = await measure([row, bare]);
     row.pairs.push({ capacityRatio: beside!.serverCpuMicrosPerRequest / ours!.serverCpuMicrosPerRequest, rpsRatio: ours!.rps / beside!.rps });
+    if (!floor || floor.problem) return;
+    // Head to head with its floor: whether idle-logout costs more than the least session
+    // middleware does for the same request, measured at once rather than from two runs' ratios.
+    process.stderr.write(`  round ${round + 1}/${rounds}: ${row.name} together with its floor ${floor.name}…\n`);
+    const [mine, least] = await measure([row, floor]);
+    row.floorRatios.push(least!.serverCpuMicrosPerRequest / mine!.serverCpuMicrosPerRequest);
   } catch (error) {
     row.problem = firstLine(error);
   }
@@ -376,8 +392,9 @@ function printThroughput(rows: ThroughputRow[], title: string): void {
   const bareRow = rows.find((row) => row.name === 'bare');
   console.log(`${title}: req/s = 2xx answers per second, CPU and latencies: medians of the row's ${rounds} runs alone`);
   console.log(`  "capacity vs bare" = the bare route's server CPU µs per request ÷ this row's, measured with both loaded together; median of the ${rounds} rounds ("rounds": each round's), then the req/s ratio of those together runs`);
+  console.log(`  "vs floor, head to head" = its floor row's server CPU µs per request ÷ this row's, both loaded together (1 = as cheap as the least session middleware); median, then each round's`);
   printTable(
-    ['row', 'req/s', 'runs', 'CPU µs/req', 'capacity vs bare', 'rounds', 'req/s vs bare together', 'Redis CPU µs/req', 'requests', 'non-2xx', 'errors', 'timeouts', 'p50 ms', 'p99 ms', 'status codes'],
+    ['row', 'req/s', 'runs', 'CPU µs/req', 'capacity vs bare', 'rounds', 'req/s vs bare together', 'vs floor, head to head', 'Redis CPU µs/req', 'requests', 'non-2xx', 'errors', 'timeouts', 'p50 ms', 'p99 ms', 'status codes'],
     rows.map((row) => {
       const total = totals(row);
       const paired = pairedFigures(row);
@@ -390,6 +407,7 @@ function printThroughput(rows: ThroughputRow[], title: string): void {
         formatNumber(row.spec.versus ? paired.ratio : divide(cpuPerRequest(bareRow ?? row), cpuPerRequest(row)), 2),
         paired.pairedRatios.map((ratio) => formatNumber(ratio, 2)).join(' / '),
         formatNumber(paired.rpsRatio, 2),
+        paired.floorPairedRatios ? `${formatNumber(paired.floorRatio ?? null, 2)} (${paired.floorPairedRatios.map((ratio) => formatNumber(ratio, 2)).join(' / ')})` : '',
         redisTargets.has(row.spec.target) ? formatNumber(redisCpuPerRequest(row), 1) : '',
         formatNumber(total.requests),
         flag(total.non2xx),
@@ -414,13 +432,24 @@ function medianRun(row: ThroughputRow): Run | undefined {
  * capacity ratio (the verdict's figure), each round's, and the median req/s ratio. None for a row
  * that is not paired or failed.
  */
-function pairedFigures(row: ThroughputRow): { ratio: number | null; pairedRatios: number[]; rpsRatio: number | null } {
+function pairedFigures(row: ThroughputRow): {
+  ratio: number | null;
+  pairedRatios: number[];
+  rpsRatio: number | null;
+  floorRatio?: number | null;
+  floorPairedRatios?: number[];
+} {
   const measured = row.rps !== null && row.pairs.length > 0;
   const medianOf = (pick: (pair: PairedRatios) => number) => (measured ? hundredths(median(row.pairs.map(pick))) : null);
+  const floorMeasured = row.rps !== null && row.floorRatios.length > 0;
   return {
     ratio: medianOf((pair) => pair.capacityRatio),
     pairedRatios: measured ? row.pairs.map((pair) => hundredths(pair.capacityRatio)) : [],
     rpsRatio: medianOf((pair) => pair.rpsRatio),
+    // Head to head with its floor: the floor's server CPU µs per request ÷ this row's (1 = as cheap as the floor).
+    ...(row.spec.versus?.floor === undefined
+      ? {}
+      : { floorRatio: floorMeasured ? hundredths(median(row.floorRatios)) : null, floorPairedRatios: row.floorRatios.map(hundredths) }),
   };
 }
 
@@ -465,7 +494,12 @@ function selectedRows(names: string[]): RowSpec[] {
   const all = [...oneSessionRows, ...manySessionRows];
   const unknown = names.filter((name) => !all.some((spec) => spec.name === name));
   if (unknown.length > 0) throw new Error(`BENCH_ROWS: no row named ${unknown.join(', ')} (rows: ${all.map((spec) => spec.name).join(', ')})`);
-  const wanted = new Set(names.flatMap((name) => [name, all.find((spec) => spec.name === name)!.versus?.bare ?? name]));
+  const wanted = new Set(
+    names.flatMap((name) => {
+      const { versus } = all.find((spec) => spec.name === name)!;
+      return [name, versus?.bare ?? name, versus?.floor ?? name];
+    }),
+  );
   return all.filter((spec) => wanted.has(spec.name));
 }
 
@@ -475,7 +509,7 @@ function printSelected(rows: ThroughputRow[]): void {
     const ratios = row.pairs.map((pair) => pair.capacityRatio.toFixed(2));
     const cpu = cpuPerRequest(row);
     console.log(
-      `${row.name.padEnd(28)} ${row.problem ?? `${formatNumber(row.rps ?? 0)} req/s alone, ${cpu === null ? '-' : cpu.toFixed(1)} µs CPU/req` + (ratios.length > 0 ? `; capacity vs ${row.spec.versus!.bare}: ${ratios.join(' / ')} (median ${median(row.pairs.map((pair) => pair.capacityRatio)).toFixed(2)})` : '')}`,
+      `${row.name.padEnd(28)} ${row.problem ?? `${formatNumber(row.rps ?? 0)} req/s alone, ${cpu === null ? '-' : cpu.toFixed(1)} µs CPU/req` + (ratios.length > 0 ? `; capacity vs ${row.spec.versus!.bare}: ${ratios.join(' / ')} (median ${median(row.pairs.map((pair) => pair.capacityRatio)).toFixed(2)})` : '') + (row.floorRatios.length > 0 ? `; vs its floor ${row.spec.versus!.floor} head to head: ${row.floorRatios.map((ratio) => ratio.toFixed(2)).join(' / ')}` : '')}`,
     );
   }
 }
@@ -579,13 +613,24 @@ async function main(): Promise<void> {
     specs.flatMap((spec) => {
       const wanted = spec.versus?.wanted;
       if (spec.versus === undefined || wanted === undefined) return [];
-      const { ratio } = pairedFigures(rowByName(spec.name));
-      return [[`${spec.name} / ${spec.versus.bare}`, `≥ ${wanted}`, formatNumber(ratio, 2), verdict(ratio === null ? null : ratio >= wanted && cleanRow(spec.name))]];
+      const { ratio, floorRatio } = pairedFigures(rowByName(spec.name));
+      const floor = spec.versus.floor === undefined ? undefined : pairedFigures(rowByName(spec.versus.floor)).ratio;
+      return [
+        [
+          `${spec.name} / ${spec.versus.bare}`,
+          `≥ ${wanted}`,
+          formatNumber(ratio, 2),
+          verdict(ratio === null ? null : ratio >= wanted && cleanRow(spec.name)),
+          floor === undefined ? '' : formatNumber(floor, 2),
+          floorRatio === undefined ? '' : formatNumber(floorRatio, 2),
+        ],
+      ];
     });
 
   console.log(`\nTargets (a ratio to a bare row: its capacity ratio, the median of ${rounds} rounds together; express-session: its CPU µs per request ÷ keepalive's)`);
+  console.log(`  its floor's own capacity vs bare (the least session middleware for the request, same run), and the row head to head with that floor (1 = as cheap)`);
   printTable(
-    ['target', 'wanted', 'measured', 'verdict'],
+    ['target', 'wanted', 'measured', 'verdict', 'floor vs bare', 'vs floor head to head'],
     [
       ...pairedTargets(oneSessionRows),
       ['keepalive / express-session', `≥ ${targets.keepaliveVsExpress}×`, formatNumber(keepaliveVsExpress, 2), verdict(keepaliveVsExpress === null ? null : keepaliveVsExpress >= targets.keepaliveVsExpress && cleanRow('keepalive'))],
