@@ -4,7 +4,8 @@
  * it up, then runs V8's CPU profiler in the server child (what `node --cpu-prof` records) while
  * autocannon sends the row's requests, each with a random session's cookie, and prints the
  * functions with the most self time, the same time by where the code lives, and our own functions
- * by total time (their callees included: what each step of a request costs).
+ * by total time (their callees included: what each step of a request costs), then all of our own
+ * code together.
  *
  *   target:  bare | bare-session (bare + a cookie looked up in a Map) | bare-redis (the same with one HMGET) | keepalive (memory store) | keepalive-redis
  *   request: get | background | keepalive
@@ -105,7 +106,7 @@ function selfTimes(profile: CpuProfile) {
  * on the stack, callees included, each sample counted once per function. An async function's
  * total covers each stretch it runs between awaits, not the time it waits.
  */
-function ownTotalTimes(profile: CpuProfile): [string, number][] {
+function ownTotalTimes(profile: CpuProfile): { functions: [string, number][]; all: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -128,10 +129,13 @@ function ownTotalTimes(profile: CpuProfile): [string, number][] {
     return names;
   };
   const totals = new Map<string, number>();
+  let all = 0; // samples with any of ours on the stack, each once
   profile.samples.forEach((id, i) => {
-    for (const name of ownOnStack(id)) totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const names = ownOnStack(id);
+    for (const name of names) totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    if (names.length > 0) all += profile.timeDeltas[i] ?? 0;
   });
-  return [...totals].sort((a, b) => b[1] - a[1]);
+  return { functions: [...totals].sort((a, b) => b[1] - a[1]), all };
 }
 
 /** Each entry's share of the profile, of the busy (not idle) time, and its µs per request. */
@@ -179,7 +183,9 @@ async function main(): Promise<void> {
     const requests = Math.max(1, result.requests.total);
     printShares(`Top ${topFunctions} functions by self time`, functions.slice(0, topFunctions + 1), total, requests);
     printShares('Self time by where the code lives', areas, total, requests);
-    printShares(`Top ${topFunctions} of our own functions (server/, protocol/, bench/) by total time, callees included`, ownTotalTimes(profile).slice(0, topFunctions), total, requests);
+    const own = ownTotalTimes(profile);
+    printShares(`Top ${topFunctions} of our own functions (server/, protocol/, bench/) by total time, callees included`, own.functions.slice(0, topFunctions), total, requests);
+    console.log(`\nAll of our own code, callees included (each sample once): ${(own.all / requests).toFixed(1)} µs per request`);
     if (running !== donor) running.stop();
   } finally {
     donor.stop();
