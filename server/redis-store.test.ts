@@ -452,7 +452,7 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       await expectQueuedCommandWithdrawn({ client, proxy, prefix: freshPrefix(), boundMs: BOUND_MS });
     });
 
-    it('gives no withdrawal signal to a client that fails at once while Redis is away (disableOfflineQueue), which still answers at once then', async () => {
+    it('gives no withdrawal signal to a client that fails at once while Redis is away (disableOfflineQueue), which still answers at once then, and one to a queueing client only while Redis is away', async () => {
       const given: { abortSignal?: AbortSignal }[] = [];
       const watched = (client: RedisSessionClient) =>
         new Proxy(client, {
@@ -467,7 +467,8 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       const queueing = new RedisSessionStore({ client: watched(offlineQueue), prefix: freshPrefix() });
       queueing.adoptTimeLimit(BOUND_MS);
       await queueing.get(testKey(1), T0);
-      expect(given.some((options) => options.abortSignal !== undefined)).toBe(true); // the contrast: this one can queue
+      // Ready: its commands are written at once, there is nothing to withdraw.
+      expect(given.filter((options) => options.abortSignal !== undefined)).toEqual([]);
       given.length = 0;
       const store = new RedisSessionStore({ client: watched(failsAtOnce), prefix: freshPrefix() });
       store.adoptTimeLimit(BOUND_MS);
@@ -479,6 +480,12 @@ describe.skipIf(Boolean(redisDown))('RedisSessionStore on a real Redis', () => {
       const startedAt = Date.now();
       await expect(store.get(testKey(1), T0)).rejects.toThrow();
       expect(Date.now() - startedAt).toBeLessThan(BOUND_MS); // refused at once, not held to the bound
+      expect(given.filter((options) => options.abortSignal !== undefined)).toEqual([]);
+      // The contrast: a queueing client, Redis away, queues the command, under a signal that withdraws it.
+      await vi.waitFor(() => expect(offlineQueue.isReady).toBe(false));
+      const queued = queueing.get(testKey(1), T0);
+      expect(given.some((options) => options.abortSignal !== undefined)).toBe(true);
+      await expect(queued).rejects.toBeInstanceOf(Error); // withdrawn, or failed with the connection attempt
       proxy.restore();
       await vi.waitFor(() => expect(failsAtOnce.isReady && offlineQueue.isReady).toBe(true), { timeout: 5_000 });
     });

@@ -65,6 +65,8 @@ export interface RedisSessionClient {
   evalSha(sha1: string, options: RedisScriptOptions): Promise<unknown>;
   eval(script: string, options: RedisScriptOptions): Promise<unknown>;
   withCommandOptions(options: { timeout: number; abortSignal?: AbortSignal }): RedisSessionClient;
+  /** node-redis's: connected and writing commands to Redis (not queueing them offline). */
+  readonly isReady?: boolean;
   /**
    * A cluster client's connection to the master of a key's slot, where `waitForReplicas` sends
    * WAIT (it must follow the write on the connection that wrote). A single-node client is that
@@ -570,17 +572,22 @@ export class RedisSessionStore implements SessionStore {
     this.#timeLimitMs = limitMs;
     // `timeout: 0` turns off node-redis's own per-command timer (redis-withdrawal.ts). Withdrawal
     // only reaches commands still queued (offline queue); the scripts refuse the late ones that
-    // were sent. A client that fails its commands at once while Redis is away (disableOfflineQueue,
-    // as docs/redis.md recommends) queues none, so it gets no withdrawal signal: node-redis adds and
-    // removes an abort listener on it for every command, 4–6 µs of CPU each
-    // (server/redis-withdrawal.ts). Commands it holds while a connected socket is backed up are
-    // written when the socket drains, where a late script is refused and a late read changes nothing.
+    // were sent. A signal is not free: node-redis adds and removes an abort listener on it for every
+    // command, 4–6 µs of CPU each (server/redis-withdrawal.ts). So a client that fails its commands
+    // at once while Redis is away (disableOfflineQueue, as docs/redis.md recommends) never gets
+    // one, and a queueing single-node client only while it is not ready (Redis away: what it is
+    // given then waits in the offline queue). A cluster client's `isReady` speaks for its view of
+    // the slots, not for each master's connection, so it gets one always. A command given just
+    // before a client notices that its connection dropped may wait there unsigned: a late script
+    // is refused when it is sent, a late read changes nothing, and a late sign-out still signs
+    // out. Commands held while a connected socket is backed up are written when it drains, alike.
+    const commands = this.#appClient.withCommandOptions({ timeout: 0 });
     if (failsAtOnceWhileOffline(this.#appClient)) {
-      const commands = this.#appClient.withCommandOptions({ timeout: 0 });
       this.#client = () => commands;
     } else {
-      const commands = createWithdrawal(limitMs, (abortSignal) => this.#appClient.withCommandOptions({ timeout: 0, abortSignal }));
-      this.#client = () => commands.current();
+      const appClient = this.#appClient;
+      const queued = createWithdrawal(limitMs, (abortSignal) => appClient.withCommandOptions({ timeout: 0, abortSignal }));
+      this.#client = isClusterClient(appClient) ? () => queued.current() : () => (appClient.isReady === true ? commands : queued.current());
     }
     // Measure the clocks now, while nothing waits on it (first use measures again if this fails).
     this.#redisClock.check().catch(() => {});
@@ -922,6 +929,11 @@ export class RedisSessionStore implements SessionStore {
  */
 function wholeMs(at: number): string {
   return String(Math.floor(at));
+}
+
+/** A node-redis cluster client (createCluster()): it finds the node that serves a key. */
+function isClusterClient(client: RedisSessionClient): boolean {
+  return typeof client.getNodeClientForKey === 'function';
 }
 
 /**

@@ -14,7 +14,8 @@
 // Even one shared signal is not free: node-redis adds and removes an EventTarget listener on it for
 // every command, 4–6 µs of CPU each (HMGET on loopback in batches of 32: 4.5–4.9 µs of CPU a call
 // without a signal, 8.9–10.8 with one). So the store gives none to a client that fails its
-// commands at once while Redis is away (`disableOfflineQueue`): it never queues them offline.
+// commands at once while Redis is away (`disableOfflineQueue`): it never queues them offline; and
+// a queueing single-node client gets it only while it is not ready (redis-store.ts adoptTimeLimit).
 import { setMaxListeners } from 'node:events';
 
 /** How long one window gathers commands under one signal. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BACKGROUND_HEADER } from '../protocol/index.ts';
 import { MemorySessionStore } from './memory-store.ts';
 import type { SessionStore } from './store.ts';
-import { createTestApp } from './testing/app.ts';
+import { createTestApp, type TestApp } from './testing/app.ts';
 import { forwardTo, STORE_METHODS } from './testing/store-doubles.ts';
 
 /** The memory store, recording the name of every call the server makes to it. */
@@ -22,9 +22,11 @@ function countingStore() {
   return { store: store as unknown as SessionStore, inner, calls };
 }
 
-async function signedInApp() {
+/** `routes` adds the test's own app routes (before the first request: Hono builds its router then). */
+async function signedInApp(routes?: (app: TestApp) => void) {
   const { store, inner, calls } = countingStore();
   const app = createTestApp({ store });
+  routes?.(app);
   const { cookie } = await app.signIn('alice');
   let answered: Response | undefined;
   /** The store calls `request` made, in order; its response is then `lastAnswer()`. */
@@ -105,5 +107,21 @@ describe('a request whose session is gone costs one call too', () => {
     expect(await lastAnswer()).toMatchObject({ error: 'session-revoked' });
     expect(await callsOf(() => send('GET', '/app', { cookie, headers: sameOrigin }))).toEqual(['extend']);
     expect(await callsOf(() => send('GET', '/app', { cookie, headers: { ...sameOrigin, [BACKGROUND_HEADER]: '1' } }))).toEqual(['get']);
+  });
+
+  it('updateSession with the one session cookie is one update, for a live session and a gone one', async () => {
+    const roleRoute = ({ app, idle }: TestApp) =>
+      app.post('/role', async (c) => c.json({ role: (await idle.updateSession(c, { role: 'admin' }))?.data ?? null }));
+    const { idle, send, cookie, callsOf, lastAnswer } = await signedInApp(roleRoute);
+    expect(await callsOf(() => send('POST', '/role', { cookie }))).toEqual(['update']);
+    expect(await lastAnswer()).toEqual({ role: { role: 'admin' } });
+    await idle.endSessions('alice');
+    expect(await callsOf(() => send('POST', '/role', { cookie }))).toEqual(['update']);
+    expect(await lastAnswer()).toEqual({ role: null });
+    // Two cookies, one of them planted: a read of each to tell which is live, then the update.
+    const second = (await createTestApp().signIn('bob')).cookie; // a well-formed id this store never saw
+    const { send: sendOther, cookie: live, callsOf: callsOfOther, lastAnswer: otherAnswer } = await signedInApp(roleRoute);
+    expect(await callsOfOther(() => sendOther('POST', '/role', { cookie: `${second}; ${live}` }))).toEqual(['get', 'get', 'update']);
+    expect(await otherAnswer()).toEqual({ role: { role: 'admin' } });
   });
 });

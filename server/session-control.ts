@@ -1,7 +1,9 @@
 // Per-user session control for app code: list a subject's sessions, end one by handle, end all
-// (but the current one), and change the current session's data. Each is one or two store calls,
-// every ended session reported once with its reason; the rules live in session.ts, the atomic
-// steps in the stores.
+// (but the current one), and change the current session's data. Each is one store call but two
+// cases of two: ending one by its handle (a list, then the revoke) and updating for a request
+// with several session cookies (a read to tell which is live, then the update). Every ended
+// session is reported once with its reason; the rules live in session.ts, the atomic steps in the
+// stores.
 import type { Context } from 'hono';
 import { errorException, storeFailureCode } from './answers.ts';
 import { findSession } from './find-session.ts';
@@ -80,6 +82,18 @@ export async function endSessions(parts: SessionParts, subject: string, options:
 }
 
 /**
+ * The store key of the request's session, undefined when it has none. One cookie, as nearly every
+ * request carries, needs no store call: the store's update changes a session only while it is
+ * live. Several are resolved as every request resolves them (findSession), with one read.
+ */
+async function currentKey(parts: SessionParts, c: Context): Promise<string | undefined> {
+  const cookies = parts.cookie.read(c);
+  if (cookies.ids.length === 1) return storeKeyFor(cookies.ids[0]!);
+  const found = await answeringFailures(() => findSession(parts, cookies));
+  return found.kind === 'live' ? found.key : undefined;
+}
+
+/**
  * Replaces the data of the request's live session in one atomic store step (a role change, a
  * step-up), and `c.var.session` / `c.var.getSession()` with it; null when the request has none.
  *
@@ -87,10 +101,10 @@ export async function endSessions(parts: SessionParts, subject: string, options:
  * await updateSession(parts, c, { role: 'admin', stepUpAt: Date.now() });
  */
 export async function updateSession(parts: SessionParts, c: Context, data: unknown): Promise<ActiveSession | null> {
-  const found = await answeringFailures(() => findSession(parts, parts.cookie.read(c)));
-  if (found.kind !== 'live') return null;
+  const key = await currentKey(parts, c);
+  if (key === undefined) return null;
   const at = parts.now();
-  const record = await answeringFailures(() => parts.store.update(found.key, data, at));
+  const record = await answeringFailures(() => parts.store.update(key, data, at));
   const session = record ? activeSession(record, at) : null;
   c.set('getSession', () => Promise.resolve(session));
   c.set('session', session ?? undefined);
