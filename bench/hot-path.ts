@@ -13,6 +13,7 @@ import { MemorySessionStore } from '../server/memory-store.ts';
 import { newSessionRecord } from '../server/session.ts';
 import { newSessionId, storeKeyFor } from '../server/session-id.ts';
 import { createTimeLimit } from '../server/time-limit.ts';
+import { cpuMicrosPerCall } from './cpu-per-call.ts';
 
 const steps = 200_000;
 const runs = 5;
@@ -29,24 +30,9 @@ async function microsPerStep(count: number, step: (index: number) => unknown): P
   return Math.round(figures.sort((a, b) => a - b)[runs >> 1]! * 100) / 100;
 }
 
-/** Process CPU µs per call of `wrap` around a promise that settles a turn later, 32 pending; median of `runs`. */
-async function cpuMicrosPerCall(wrap: (answer: Promise<number>) => Promise<number>): Promise<number> {
-  const calls = 500_000;
-  const figures: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    let given = 0;
-    const worker = async () => {
-      while (given < calls) {
-        given++;
-        await wrap(new Promise<number>((resolve) => setImmediate(resolve, given)));
-      }
-    };
-    const startedAt = process.cpuUsage();
-    await Promise.all(Array.from({ length: 32 }, worker));
-    const used = process.cpuUsage(startedAt);
-    figures.push((used.user + used.system) / calls);
-  }
-  return Math.round(figures.sort((a, b) => a - b)[runs >> 1]! * 100) / 100;
+/** CPU µs per call of `wrap` around a promise that settles a turn later, 32 pending; median of `runs` runs of 500 000. */
+function boundCpuMicros(wrap: (answer: Promise<number>) => Promise<number>): Promise<number> {
+  return cpuMicrosPerCall(() => wrap(new Promise<number>((resolve) => setImmediate(resolve, 1))), { calls: 500_000, rounds: runs, inFlight: 32 });
 }
 
 async function main(): Promise<void> {
@@ -66,8 +52,8 @@ async function main(): Promise<void> {
   };
   const withinLimit = createTimeLimit(2_000, () => new Error('too slow'));
   const bound = {
-    unboundCallCpuMicros: await cpuMicrosPerCall((answer) => answer),
-    boundCallCpuMicros: await cpuMicrosPerCall((answer) => withinLimit(answer)),
+    unboundCallCpuMicros: await boundCpuMicros((answer) => answer),
+    boundCallCpuMicros: await boundCpuMicros((answer) => withinLimit(answer)),
   };
   console.log(`${count.toLocaleString('en-US')} sessions, µs per step (median of ${runs} runs of ${steps.toLocaleString('en-US')}):`);
   console.log(`  store key of an id            ${figures.storeKeyMicros}`);

@@ -15,6 +15,7 @@ import { guardStore } from '../server/guarded-store.ts';
 import { RedisSessionStore } from '../server/redis.ts';
 import { newSessionRecord } from '../server/session.ts';
 import { newSessionId, storeKeyFor } from '../server/session-id.ts';
+import { cpuMicrosPerCall } from './cpu-per-call.ts';
 import { benchRedisPrefix, deleteKeysUnder, redisUrl, type BenchRedisClient } from './redis-keys.ts';
 
 const sessionCount = 10_000;
@@ -25,21 +26,7 @@ const schedule = { idleTimeoutMs: 300_000, warningMs: 60_000, absoluteTimeoutMs:
 /** The fields the store reads for a session (server/redis-store.ts FIELDS_AND_MARK). */
 const recordFields = ['s', 'd', 'c', 'i', 'a', 'v', 'x'];
 
-/** CPU µs of this process per call of `call`, `inFlight` at a time; median of the rounds. */
-async function cpuMicrosPerCall(call: (i: number) => Promise<unknown>): Promise<number> {
-  const figures: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    let given = 0;
-    const worker = async () => {
-      while (given < callsPerRound) await call(given++);
-    };
-    const startedAt = process.cpuUsage();
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const used = process.cpuUsage(startedAt);
-    figures.push((used.user + used.system) / callsPerRound);
-  }
-  return Math.round(figures.sort((a, b) => a - b)[rounds >> 1]! * 100) / 100;
-}
+const measure = (call: () => Promise<unknown>) => cpuMicrosPerCall(call, { calls: callsPerRound, rounds, inFlight });
 
 async function main(): Promise<void> {
   const prefix = benchRedisPrefix('calls');
@@ -64,9 +51,9 @@ async function main(): Promise<void> {
       const raw = client.withCommandOptions({ timeout: 0 });
       const pick = () => keys[Math.floor(Math.random() * keys.length)]!;
       figures[setting] = {
-        hmGetMicros: await cpuMicrosPerCall(() => raw.hmGet(prefix + pick(), recordFields)),
-        getMicros: await cpuMicrosPerCall(() => guarded.get(pick(), Date.now())),
-        extendMicros: await cpuMicrosPerCall(() => {
+        hmGetMicros: await measure(() => raw.hmGet(prefix + pick(), recordFields)),
+        getMicros: await measure(() => guarded.get(pick(), Date.now())),
+        extendMicros: await measure(() => {
           const now = Date.now();
           return guarded.extend(pick(), now + schedule.idleTimeoutMs, now);
         }),

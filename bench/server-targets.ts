@@ -84,7 +84,7 @@ async function startBareRedis(sessionCount: number): Promise<Started> {
   }
   // The same fields idle-logout's store reads for a session (server/redis-store.ts FIELDS_AND_MARK).
   const fields = ['s', 'd', 'c', 'i', 'a', 'v', 'x'];
-  const app = new Hono<{ Variables: { subject: string | undefined } }>();
+  const app = new Hono<FloorEnv>();
   app.use(async (c, next) => {
     const cookie = c.req.header('cookie') ?? ''; // the bench sends one cookie: idle_session=<id>
     const [subject] = await client.hmGet(prefix + cookie.slice(cookie.indexOf('=') + 1), fields);
@@ -92,16 +92,7 @@ async function startBareRedis(sessionCount: number): Promise<Started> {
     await next();
   });
   app.post('/login', (c) => c.json({ ok: true }));
-  app.get(APP_PATH, (c) => {
-    const subject = c.get('subject');
-    return subject ? c.json({ subject, remainingMs: idleTimeoutMs }) : c.json(errorBody('unknown-session'), 401);
-  });
-  app.post(keepalivePath, async (c) => {
-    const answer = liveAnswer(await c.req.text());
-    if (!c.get('subject')) return c.json(errorBody('unknown-session'), 401);
-    c.header('Cache-Control', 'no-store');
-    return c.json(answer);
-  });
+  floorRoutes(app);
   return { port: await listenHono(app.fetch), sessionIds };
 }
 
@@ -117,7 +108,7 @@ async function startBareSession(sessionCount: number): Promise<Started> {
   const sessionIds = Array.from({ length: sessionCount }, newSessionId);
   const subjects = new Map(sessionIds.map((id, i) => [id, `user-${i}`]));
   const lookUp = async (id: string) => subjects.get(id);
-  const app = new Hono<{ Variables: { subject: string | undefined } }>();
+  const app = new Hono<FloorEnv>();
   app.use(async (c, next) => {
     const cookie = c.req.header('cookie') ?? ''; // the bench sends one cookie: idle_session=<id>
     c.set('subject', await lookUp(cookie.slice(cookie.indexOf('=') + 1)));
@@ -129,6 +120,15 @@ async function startBareSession(sessionCount: number): Promise<Started> {
     c.header('Set-Cookie', `idle_session=${id}; Path=/; HttpOnly; SameSite=Lax`);
     return c.json({ ok: true });
   });
+  floorRoutes(app);
+  return { port: await listenHono(app.fetch), sessionIds };
+}
+
+/** What a floor's middleware offers its routes: the cookie's subject, if it names a session. */
+type FloorEnv = { Variables: { subject: string | undefined } };
+
+/** The floors' app routes, as the bare ones but answering 401 without the middleware's subject. */
+function floorRoutes(app: Hono<FloorEnv>): void {
   app.get(APP_PATH, (c) => {
     const subject = c.get('subject');
     return subject ? c.json({ subject, remainingMs: idleTimeoutMs }) : c.json(errorBody('unknown-session'), 401);
@@ -139,7 +139,6 @@ async function startBareSession(sessionCount: number): Promise<Started> {
     c.header('Cache-Control', 'no-store');
     return c.json(answer);
   });
-  return { port: await listenHono(app.fetch), sessionIds };
 }
 
 /** A node-redis client as the Redis target uses it (the bench's Redis at REDIS_URL or 127.0.0.1:6379). */

@@ -10,8 +10,16 @@ const projectRoot = new URL('..', import.meta.url);
 /** Where the shipped files are built from: a change here needs a new build. */
 const SOURCE_DIRECTORIES = ['client', 'protocol'];
 
+/** Per project root, the newest source: sources do not change while the suites run, so one look each. */
+const newestSources = new Map<string, Promise<{ path: string; modifiedMs: number }>>();
+function newestSource(root: URL): Promise<{ path: string; modifiedMs: number }> {
+  let newest = newestSources.get(root.href);
+  if (newest === undefined) newestSources.set(root.href, (newest = findNewestSource(root)));
+  return newest;
+}
+
 /** The newest source file under SOURCE_DIRECTORIES (tests and test helpers left out) and its time. */
-async function newestSource(root: URL): Promise<{ path: string; modifiedMs: number }> {
+async function findNewestSource(root: URL): Promise<{ path: string; modifiedMs: number }> {
   let newest = { path: '', modifiedMs: 0 };
   for (const directory of SOURCE_DIRECTORIES) {
     const entries = await readdir(new URL(`${directory}/`, root), { recursive: true, withFileTypes: true }).catch(() => []);
